@@ -1,0 +1,50 @@
+/*
+ * Header checks of application images (see efa_image.h). Numbers from
+ * protocol.md 5.1 (ESP8266: esptool's flash-size codes) and the ESP-IDF image
+ * header (ESP32: 0 = 1 MB ... 4 = 16 MB).
+ */
+#include "efa/efa_image.h"
+
+uint32_t
+efa_image_flash_size(enum efa_chip chip, uint8_t nibble)
+{
+	static const uint32_t esp8266[16] = {
+		[0] = 512u << 10, [1] = 256u << 10, [2] = 1u << 20,
+		[3] = 2u << 20, [4] = 4u << 20, [8] = 8u << 20,
+		[9] = 16u << 20,
+	};
+	static const uint32_t esp32[16] = {
+		[0] = 1u << 20, [1] = 2u << 20, [2] = 4u << 20,
+		[3] = 8u << 20, [4] = 16u << 20, [5] = 32u << 20,
+		[6] = 64u << 20, [7] = 128u << 20,
+	};
+
+	nibble &= 0x0f;
+	return chip == EFA_CHIP_ESP32 ? esp32[nibble] : esp8266[nibble];
+}
+
+int
+efa_image_is_gzip(const uint8_t *hdr, size_t len)
+{
+	return len >= 2 && hdr[0] == 0x1f && hdr[1] == 0x8b;
+}
+
+enum efa_err
+efa_image_check_header(enum efa_chip chip, const uint8_t *hdr, size_t len,
+    uint32_t chip_flash_size)
+{
+	uint32_t bin_size;
+
+	if (len == 0)
+		return EFA_E_NO_DATA;
+	if (chip == EFA_CHIP_ESP8266 && efa_image_is_gzip(hdr, len))
+		return EFA_E_OK; /* eboot inflates it; no further checks */
+	if (hdr[0] != EFA_IMAGE_MAGIC)
+		return EFA_E_MAGIC;
+	if (len < EFA_IMAGE_HEADER_LEN)
+		return EFA_E_OK; /* too short to carry a flash-size field */
+	bin_size = efa_image_flash_size(chip, (uint8_t)(hdr[3] >> 4));
+	if (chip_flash_size != 0 && bin_size > chip_flash_size)
+		return EFA_E_NEW_FLASH_CONFIG;
+	return EFA_E_OK;
+}

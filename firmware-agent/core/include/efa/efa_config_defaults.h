@@ -1,0 +1,66 @@
+/*
+ * Tunables of the agent core. A port overrides any of them by defining
+ * EFA_CONFIG_FILE (a header it supplies) or by -D on the command line.
+ */
+#ifndef EFA_CONFIG_DEFAULTS_H
+#define EFA_CONFIG_DEFAULTS_H
+
+#ifdef EFA_CONFIG_FILE
+#include EFA_CONFIG_FILE
+#endif
+
+/* Flash sector (erase unit) assumed by the ESP8266-style layout. */
+#ifndef EFA_SECTOR_SIZE
+#define EFA_SECTOR_SIZE 4096u
+#endif
+
+/* How long a device waits for the 200 auth datagram after "AUTH <nonce>". */
+#ifndef EFA_AUTH_TIMEOUT_MS
+#define EFA_AUTH_TIMEOUT_MS 10000u
+#endif
+
+/* How long the TCP connect-back to the host may take. */
+#ifndef EFA_CONNECT_TIMEOUT_MS
+#define EFA_CONNECT_TIMEOUT_MS 10000u
+#endif
+
+/* Silence on the data connection before the update is abandoned. */
+#ifndef EFA_DATA_TIMEOUT_MS
+#define EFA_DATA_TIMEOUT_MS 10000u
+#endif
+
+/* ESP8266 waits this long after the last count before sending "OK", so the
+ * count and the OK do not merge (stock espota.py compares "OK" exactly). */
+#ifndef EFA_ESP8266_OK_DELAY_MS
+#define EFA_ESP8266_OK_DELAY_MS 1000u
+#endif
+
+/* Pause between the final "OK" and the reboot request, to let TCP flush. */
+#ifndef EFA_REBOOT_DELAY_MS
+#define EFA_REBOOT_DELAY_MS 100u
+#endif
+
+/* Failed-authentication throttle: this many failures in a row are free
+ * (the ESP32 >= 3.3.1 host legitimately fails once before its MD5 fallback),
+ * then the lock-out doubles from EFA_AUTH_THROTTLE_BASE_MS up to _MAX_MS. */
+#ifndef EFA_AUTH_FREE_FAILURES
+#define EFA_AUTH_FREE_FAILURES 1u
+#endif
+#ifndef EFA_AUTH_THROTTLE_BASE_MS
+#define EFA_AUTH_THROTTLE_BASE_MS 1000u
+#endif
+#ifndef EFA_AUTH_THROTTLE_MAX_MS
+#define EFA_AUTH_THROTTLE_MAX_MS 64000u
+#endif
+
+/* PBKDF2 iteration count of the ESP32 >= 3.3.1 scheme (protocol.md 3.2). */
+#ifndef EFA_PBKDF2_ITERATIONS
+#define EFA_PBKDF2_ITERATIONS 10000u
+#endif
+
+/* Longest reply text the agent builds (UDP "ERR: ..." or TCP error text). */
+#ifndef EFA_TEXT_MAX
+#define EFA_TEXT_MAX 160u
+#endif
+
+#endif

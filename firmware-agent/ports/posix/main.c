@@ -1,0 +1,213 @@
+/*
+ * espfleet-sim: a fleet of simulated ESP devices running the espfleet agent
+ * core, one libuv loop for all of them. Prints "ready <N> devices" once every
+ * socket is bound; runs until SIGINT/SIGTERM; SIGUSR1 presses the update
+ * button of every device (see --update-window).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "efa/efa_auth.h"
+#include "sim-device.h"
+#include "sim-mdns.h"
+#include "sim-options.h"
+
+static struct sim_device *devices;
+static uint32_t ndevices;
+static uv_signal_t sig_int, sig_term, sig_usr1;
+static int stopping;
+
+static void
+raise_fd_limit(uint32_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* each device: UDP socket + flash file + a data connection */
+	if (rl.rlim_cur < (rlim_t)n * 3 + 64)
+		fprintf(stderr, "espfleet-sim: warning: open-file limit %lu may "
+		    "be too low for %u devices\n", (unsigned long)rl.rlim_cur,
+		    n);
+}
+
+/* Read the first line of path as the password; derive the stored key. */
+static int
+load_password(const char *path, enum efa_auth_scheme scheme, char *pw_key,
+    char *err, size_t errlen)
+{
+	char line[512];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read password file '%s': %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "password file '%s' is empty", path);
+		return -1;
+	}
+	efa_auth_pw_key(&efa_crypto_builtin, line, n,
+	    scheme == EFA_AUTH_SHA256 ? 64 : 32, pw_key);
+	memset(line, 0, sizeof(line));
+	return 0;
+}
+
+static void
+stop_all(void)
+{
+	uint32_t i;
+
+	if (stopping)
+		return;
+	stopping = 1;
+	for (i = 0; i < ndevices; i++)
+		sim_device_stop(&devices[i]);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_usr1, NULL);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	uint32_t i;
+
+	(void)s;
+	if (signum == SIGUSR1) {
+		for (i = 0; i < ndevices; i++)
+			sim_device_arm(&devices[i]);
+		return;
+	}
+	stop_all();
+}
+
+static int
+make_state_dir(const struct sim_options *o, char *out, size_t cap)
+{
+	if (o->state_dir != NULL) {
+		if (mkdir(o->state_dir, 0755) != 0 && errno != EEXIST) {
+			fprintf(stderr, "espfleet-sim: cannot create state "
+			    "directory '%s': %s\n", o->state_dir,
+			    strerror(errno));
+			return -1;
+		}
+		if (realpath(o->state_dir, out) == NULL) {
+			fprintf(stderr, "espfleet-sim: state directory '%s': "
+			    "%s\n", o->state_dir, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(out, cap, "%s/espfleet-sim-XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(out) == NULL) {
+		fprintf(stderr, "espfleet-sim: cannot create a temporary state "
+		    "directory: %s\n", strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "espfleet-sim: state directory %s\n", out);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sim_options opt;
+	static struct sim_fleet fleet;
+	static uint8_t io_buf[4096];
+	static uint8_t read_buf[65536];
+	char err[512];
+	uint32_t i;
+	int rc = 0;
+
+	switch (sim_options_parse(argc, argv, &opt, err, sizeof(err))) {
+	case SIM_PARSE_OK:
+		break;
+	case SIM_PARSE_EXIT_OK:
+		return 0;
+	case SIM_PARSE_USAGE:
+		fprintf(stderr, "espfleet-sim: %s\n", err);
+		fprintf(stderr, "Try 'espfleet-sim --help'.\n");
+		return 2;
+	}
+	raise_fd_limit(opt.devices);
+	fleet.loop = uv_default_loop();
+	fleet.opt = &opt;
+	fleet.io_buf = io_buf;
+	fleet.io_buf_len = sizeof(io_buf);
+	fleet.read_buf = read_buf;
+	fleet.read_buf_len = sizeof(read_buf);
+	fleet.agent_cfg.chip = opt.chip;
+	fleet.agent_cfg.auth = opt.auth;
+	fleet.agent_cfg.chip_flash_size = opt.flash_size;
+	fleet.agent_cfg.require_arm = opt.update_window_s > 0;
+	if (opt.password_file != NULL &&
+	    load_password(opt.password_file, opt.auth, fleet.agent_cfg.pw_key,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, "espfleet-sim: %s\n", err);
+		return 1;
+	}
+	if (make_state_dir(&opt, fleet.state_dir, sizeof(fleet.state_dir)) != 0)
+		return 1;
+	if (opt.mdns && sim_mdns_start(&fleet, err, sizeof(err)) != 0) {
+		fprintf(stderr, "espfleet-sim: %s\n", err);
+		return 1;
+	}
+	devices = calloc(opt.devices, sizeof(*devices));
+	if (devices == NULL) {
+		fprintf(stderr, "espfleet-sim: out of memory\n");
+		return 1;
+	}
+	uv_signal_init(fleet.loop, &sig_int);
+	uv_signal_init(fleet.loop, &sig_term);
+	uv_signal_init(fleet.loop, &sig_usr1);
+	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_signal_start(&sig_term, on_signal, SIGTERM);
+	uv_signal_start(&sig_usr1, on_signal, SIGUSR1);
+	for (i = 0; i < opt.devices; i++) {
+		if (sim_device_start(&devices[i], &fleet, i + 1, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "espfleet-sim: %s\n", err);
+			ndevices = i + 1;
+			rc = 1;
+			break;
+		}
+		ndevices = i + 1;
+	}
+	if (rc == 0) {
+		printf("ready %u devices\n", opt.devices);
+		fflush(stdout);
+	} else {
+		stop_all();
+	}
+	uv_run(fleet.loop, UV_RUN_DEFAULT);
+	if (opt.mdns)
+		sim_mdns_stop(&fleet);
+	uv_run(fleet.loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(fleet.loop) != 0 && rc == 0)
+		fprintf(stderr, "espfleet-sim: warning: handles left open at "
+		    "exit\n");
+	free(devices);
+	memset(fleet.agent_cfg.pw_key, 0, sizeof(fleet.agent_cfg.pw_key));
+	return rc;
+}

@@ -1,0 +1,1008 @@
+/*
+ * A simulated device (see sim-device.h). The agent core decides; this file
+ * only moves bytes between libuv and the core, models flash speed and the
+ * Wi-Fi round trip on the receive path, injects faults, and plays the
+ * device's boot loader, reboots and power cycles.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "efa/efa_util.h"
+#include "sim-device.h"
+#include "sim-files.h"
+
+/* One data connection (the device's connect-back to the host). Freed in
+ * its close callback; the device forgets it when it starts closing. */
+struct sim_conn {
+	uv_tcp_t tcp;
+	uv_connect_t connect_req;
+	uv_shutdown_t shutdown_req;
+	struct sim_device *dev;
+	uint8_t connected, reading, close_requested, closing;
+	uint32_t writes_pending;
+};
+
+struct sim_write {
+	uv_write_t req;
+	struct sim_conn *conn;
+	char data[];
+};
+
+static void boot(struct sim_device *dev);
+static void conn_close(struct sim_conn *c, int reset);
+static void schedule_read(struct sim_device *dev);
+
+static uint32_t
+now_ms(const struct sim_device *dev)
+{
+	return (uint32_t)uv_now(dev->fleet->loop);
+}
+
+static void
+logf_dev(const struct sim_device *dev, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+logf_dev(const struct sim_device *dev, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!dev->fleet->opt->verbose)
+		return;
+	fprintf(stderr, "espfleet-sim: %s: ", dev->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+write_report(struct sim_device *dev)
+{
+	const struct sim_options *o = dev->fleet->opt;
+	struct sim_device_report r;
+	static const char *auth_names[] = { "none", "md5", "sha256" };
+
+	memset(&r, 0, sizeof(r));
+	r.name = dev->name;
+	r.chip = o->chip == EFA_CHIP_ESP32 ? "esp32" : "esp8266";
+	r.addr = dev->addr_text;
+	r.port = o->port;
+	r.auth = auth_names[o->auth];
+	r.flash_size = o->flash_size;
+	r.fs_size = o->fs_size;
+	r.free_space = dev->no_space ? 0 :
+	    efa_flashwriter_free_space(&dev->fw, EFA_CMD_FLASH);
+	r.running_size = dev->running.size;
+	r.running_md5 = dev->running_md5;
+	r.version = dev->version;
+	r.boot_count = dev->boot_count;
+	r.last_error = dev->last_error;
+	r.state = dev->online ? "online" : "rebooting";
+	if (sim_write_device_json(dev->dir, &r) != 0)
+		fprintf(stderr, "espfleet-sim: %s: cannot write device.json: "
+		    "%s\n", dev->name, strerror(errno));
+}
+
+/* dir/name into out; -1 if it does not fit. */
+static int
+dev_path(const struct sim_device *dev, const char *name, char *out,
+    size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s", dev->dir, name);
+
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* ---- the agent's timers ---- */
+
+static void
+agent_timer_cb(uv_timer_t *t)
+{
+	struct sim_device *dev = t->data;
+
+	efa_agent_tick(&dev->agent, now_ms(dev));
+	if (dev->power_lost)
+		return;
+	if (dev->online) {
+		uint32_t ms = efa_agent_next_timeout(&dev->agent, now_ms(dev));
+
+		if (ms != EFA_NO_TIMEOUT)
+			uv_timer_start(&dev->agent_timer, agent_timer_cb, ms, 0);
+	}
+}
+
+/* After every input to the agent: re-arm its deadline, handle power loss. */
+static void power_cycle(struct sim_device *dev);
+
+static void
+after_agent(struct sim_device *dev)
+{
+	uint32_t ms;
+
+	if (dev->power_lost) {
+		power_cycle(dev);
+		return;
+	}
+	ms = efa_agent_next_timeout(&dev->agent, now_ms(dev));
+	if (ms == EFA_NO_TIMEOUT)
+		uv_timer_stop(&dev->agent_timer);
+	else
+		uv_timer_start(&dev->agent_timer, agent_timer_cb, ms, 0);
+}
+
+/* ---- sink: the flash writer, plus the no-space fault and power loss ---- */
+
+static void
+note_flash_error(struct sim_device *dev, enum efa_err err)
+{
+	if (err == EFA_E_POWERLOSS)
+		dev->power_lost = 1;
+}
+
+static uint32_t
+sink_free_space(void *ctx, int cmd)
+{
+	struct sim_device *dev = ctx;
+
+	if (dev->no_space)
+		return 0;
+	return efa_flashwriter_sink.free_space(&dev->fw, cmd);
+}
+
+static enum efa_err
+sink_begin(void *ctx, int cmd, uint32_t size)
+{
+	struct sim_device *dev = ctx;
+	enum efa_err err = efa_flashwriter_sink.begin(&dev->fw, cmd, size);
+
+	note_flash_error(dev, err);
+	return err;
+}
+
+static enum efa_err
+sink_write(void *ctx, const uint8_t *buf, uint32_t len)
+{
+	struct sim_device *dev = ctx;
+	enum efa_err err = efa_flashwriter_sink.write(&dev->fw, buf, len);
+
+	note_flash_error(dev, err);
+	return err;
+}
+
+static enum efa_err
+sink_finish(void *ctx, const uint8_t md5[16])
+{
+	struct sim_device *dev = ctx;
+	enum efa_err err = efa_flashwriter_sink.finish(&dev->fw, md5);
+
+	note_flash_error(dev, err);
+	return err;
+}
+
+static void
+sink_abort(void *ctx)
+{
+	struct sim_device *dev = ctx;
+
+	efa_flashwriter_sink.abort(&dev->fw);
+}
+
+static const struct efa_sink_ops sim_sink = {
+	sink_free_space, sink_begin, sink_write, sink_finish, sink_abort
+};
+
+/* ---- hooks ---- */
+
+static int
+hook_start(void *ctx, int cmd, uint32_t size)
+{
+	struct sim_device *dev = ctx;
+
+	logf_dev(dev, "update starts: %s image of %u bytes",
+	    cmd == EFA_CMD_FS ? "filesystem" : "application", size);
+	return 0;
+}
+
+static void
+hook_end(void *ctx, int cmd)
+{
+	struct sim_device *dev = ctx;
+
+	(void)cmd;
+	logf_dev(dev, "image committed, rebooting");
+}
+
+static void
+hook_error(void *ctx, enum efa_err err)
+{
+	struct sim_device *dev = ctx;
+
+	if (err == EFA_E_POWERLOSS)
+		dev->power_lost = 1;
+	snprintf(dev->last_error, sizeof(dev->last_error), "%s: %s",
+	    efa_err_name(err), efa_err_text(dev->fleet->opt->chip, err));
+	logf_dev(dev, "error %s", dev->last_error);
+	if (!dev->power_lost)
+		write_report(dev);
+}
+
+/* ---- network ops for the agent ---- */
+
+static void
+to_sockaddr(const struct efa_addr *a, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	memcpy(&sin->sin_addr, a->ip, 4);
+	sin->sin_port = htons(a->port);
+}
+
+static void
+udp_send_done(uv_udp_send_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+static void
+net_udp_send(void *ctx, const struct efa_addr *to, const uint8_t *buf,
+    size_t len)
+{
+	struct sim_device *dev = ctx;
+	struct sockaddr_in sin;
+	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
+	uv_udp_send_t *req;
+	char *copy;
+
+	if (!dev->online || dev->power_lost)
+		return;
+	to_sockaddr(to, &sin);
+	if (uv_udp_try_send(&dev->udp, &b, 1,
+	    (const struct sockaddr *)&sin) == (int)len)
+		return;
+	req = malloc(sizeof(*req) + len);
+	if (req == NULL)
+		return;
+	copy = (char *)(req + 1);
+	memcpy(copy, buf, len);
+	b = uv_buf_init(copy, (unsigned)len);
+	if (uv_udp_send(req, &dev->udp, &b, 1, (const struct sockaddr *)&sin,
+	    udp_send_done) != 0)
+		free(req);
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct sim_conn *c = h->data;
+
+	free(c);
+}
+
+static void
+conn_close(struct sim_conn *c, int reset)
+{
+	struct sim_device *dev = c->dev;
+
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (dev != NULL && dev->conn == c)
+		dev->conn = NULL;
+	c->dev = NULL;
+	if (reset && c->connected)
+		uv_tcp_close_reset(&c->tcp, conn_close_cb);
+	else
+		uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+}
+
+static void
+shutdown_cb(uv_shutdown_t *req, int status)
+{
+	struct sim_conn *c = req->data;
+
+	(void)status;
+	conn_close(c, 0);
+}
+
+/* Close once nothing is left to send (queued writes, held-back acks). */
+static void
+maybe_finish_close(struct sim_device *dev)
+{
+	struct sim_conn *c = dev->conn;
+
+	if (c == NULL || !c->close_requested || dev->ack_count > 0)
+		return;
+	dev->conn = NULL;
+	c->dev = NULL;
+	if (!c->connected) {
+		conn_close(c, 0);
+		return;
+	}
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	c->shutdown_req.data = c;
+	if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp,
+	    shutdown_cb) != 0)
+		conn_close(c, 0);
+}
+
+static void
+write_done(uv_write_t *req, int status)
+{
+	struct sim_write *w = (struct sim_write *)req;
+
+	(void)status;
+	w->conn->writes_pending--;
+	free(w);
+}
+
+static void
+conn_write(struct sim_conn *c, const char *buf, size_t len)
+{
+	uv_buf_t b = uv_buf_init((char *)(uintptr_t)buf, (unsigned)len);
+	struct sim_write *w;
+	int n = 0;
+
+	if (c->writes_pending == 0) {
+		n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+		if (n == (int)len)
+			return;
+		if (n < 0)
+			n = 0;
+	}
+	w = malloc(sizeof(*w) + len - (size_t)n);
+	if (w == NULL)
+		return;
+	memcpy(w->data, buf + n, len - (size_t)n);
+	w->conn = c;
+	b = uv_buf_init(w->data, (unsigned)(len - (size_t)n));
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done) != 0)
+		free(w);
+	else
+		c->writes_pending++;
+}
+
+static void
+ack_timer_cb(uv_timer_t *t)
+{
+	struct sim_device *dev = t->data;
+	uint64_t now = uv_hrtime();
+
+	while (dev->ack_count > 0) {
+		uint32_t i = dev->ack_head;
+
+		if (dev->acks[i].due_ns > now) {
+			uint64_t ms = (dev->acks[i].due_ns - now + 999999) /
+			    1000000;
+
+			uv_timer_start(&dev->ack_timer, ack_timer_cb, ms, 0);
+			return;
+		}
+		if (dev->conn != NULL && dev->conn->connected)
+			conn_write(dev->conn, dev->acks[i].text,
+			    dev->acks[i].len);
+		dev->ack_head = (dev->ack_head + 1) % SIM_ACK_QUEUE;
+		dev->ack_count--;
+	}
+	maybe_finish_close(dev);
+}
+
+static void
+net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct sim_device *dev = ctx;
+	const struct sim_options *o = dev->fleet->opt;
+	size_t off = 0;
+
+	if (dev->conn == NULL || !dev->conn->connected || dev->power_lost)
+		return;
+	if (o->rtt_ms == 0 && dev->ack_count == 0) {
+		conn_write(dev->conn, (const char *)buf, len);
+		return;
+	}
+	/* Round-trip model: the bytes reach the host one round trip late. */
+	while (off < len) {
+		uint32_t i;
+		size_t n = len - off;
+
+		if (dev->ack_count == SIM_ACK_QUEUE) {
+			/* queue full: the oldest goes out early */
+			i = dev->ack_head;
+			conn_write(dev->conn, dev->acks[i].text,
+			    dev->acks[i].len);
+			dev->ack_head = (dev->ack_head + 1) % SIM_ACK_QUEUE;
+			dev->ack_count--;
+		}
+		i = (dev->ack_head + dev->ack_count) % SIM_ACK_QUEUE;
+		if (n > sizeof(dev->acks[i].text))
+			n = sizeof(dev->acks[i].text);
+		memcpy(dev->acks[i].text, buf + off, n);
+		dev->acks[i].len = (uint8_t)n;
+		dev->acks[i].due_ns = uv_hrtime() +
+		    (uint64_t)o->rtt_ms * 1000000u;
+		dev->ack_count++;
+		off += n;
+	}
+	if (!uv_is_active((uv_handle_t *)&dev->ack_timer))
+		uv_timer_start(&dev->ack_timer, ack_timer_cb, o->rtt_ms, 0);
+}
+
+static void
+net_tcp_close(void *ctx)
+{
+	struct sim_device *dev = ctx;
+
+	if (dev->conn == NULL)
+		return;
+	if (dev->power_lost) {
+		conn_close(dev->conn, 1); /* no goodbye from a dead device */
+		return;
+	}
+	dev->conn->close_requested = 1;
+	maybe_finish_close(dev);
+}
+
+static void
+read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct sim_conn *c = h->data;
+	struct sim_device *dev = c->dev;
+	const struct sim_options *o;
+	uint32_t budget;
+
+	(void)suggested;
+	if (dev == NULL) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	o = dev->fleet->opt;
+	/* One read is what the device takes in at once: a flash sector when
+	 * flash speed is modelled, at most the rest of the TCP window when the
+	 * round trip is, else whatever is there. */
+	budget = dev->fleet->read_buf_len;
+	if (o->rate > 0 && budget > 4096)
+		budget = 4096;
+	if (o->rtt_ms > 0 && budget > o->window - dev->window_used)
+		budget = o->window - dev->window_used;
+	if (dev->drop_at > 0 && !dev->drop_done &&
+	    budget > dev->drop_at - dev->bytes_in)
+		budget = dev->drop_at - dev->bytes_in;
+	if (budget == 0)
+		budget = 1;
+	*buf = uv_buf_init((char *)dev->fleet->read_buf, budget);
+}
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+/* Timer lateness below this is made up for (the next read is scheduled
+ * from when the previous one should have happened, not from now). */
+#define CATCH_UP_NS (20 * NS_PER_MS)
+
+/* Earliest time the device takes in more bytes (flash busy, window full). */
+static uint64_t
+next_read_time(const struct sim_device *dev, uint64_t now)
+{
+	const struct sim_options *o = dev->fleet->opt;
+	uint64_t t = now;
+
+	if (o->rate > 0 && dev->busy_until_ns > t)
+		t = dev->busy_until_ns;
+	if (o->rtt_ms > 0 && dev->window_used >= o->window &&
+	    dev->window_start_ns + o->rtt_ms * NS_PER_MS > t)
+		t = dev->window_start_ns + o->rtt_ms * NS_PER_MS;
+	return t;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+static void
+io_timer_cb(uv_timer_t *t)
+{
+	schedule_read(t->data);
+}
+
+/* Read now if the model allows, else when it will. */
+static void
+schedule_read(struct sim_device *dev)
+{
+	const struct sim_options *o = dev->fleet->opt;
+	struct sim_conn *c = dev->conn;
+	uint64_t now = uv_hrtime(), t;
+
+	if (c == NULL || !c->connected || c->close_requested || c->reading)
+		return;
+	if (o->rtt_ms > 0 && dev->window_used >= o->window &&
+	    now >= dev->window_start_ns + o->rtt_ms * NS_PER_MS) {
+		/* a new round trip: the next window */
+		uint64_t next = dev->window_start_ns + o->rtt_ms * NS_PER_MS;
+
+		dev->window_start_ns = now - next < CATCH_UP_NS ? next : now;
+		dev->window_used = 0;
+	}
+	t = next_read_time(dev, now);
+	if (t > now) {
+		uv_timer_start(&dev->io_timer, io_timer_cb,
+		    (t - now + NS_PER_MS - 1) / NS_PER_MS, 0);
+		return;
+	}
+	if (uv_read_start((uv_stream_t *)&c->tcp, read_alloc, read_cb) == 0)
+		c->reading = 1;
+}
+
+/* The model's bookkeeping after the device took in n bytes. */
+static void
+account_read(struct sim_device *dev, uint32_t n)
+{
+	const struct sim_options *o = dev->fleet->opt;
+	uint64_t now = uv_hrtime();
+
+	if (o->rate > 0) {
+		uint64_t base = dev->busy_until_ns;
+
+		if (base + CATCH_UP_NS < now)
+			base = now;
+		dev->busy_until_ns = base + (uint64_t)n * NS_PER_S / o->rate;
+	}
+	if (o->rtt_ms > 0) {
+		if (dev->window_used == 0)
+			dev->window_start_ns = now;
+		dev->window_used += n;
+	}
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct sim_conn *c = s->data;
+	struct sim_device *dev = c->dev;
+
+	if (dev == NULL || nread == 0)
+		return;
+	if (nread < 0) {
+		/* the host closed or the connection broke */
+		conn_close(c, 0);
+		efa_agent_tcp_closed(&dev->agent, now_ms(dev));
+		after_agent(dev);
+		return;
+	}
+	efa_agent_tcp_input(&dev->agent, (const uint8_t *)buf->base,
+	    (size_t)nread, now_ms(dev));
+	dev->bytes_in += (uint32_t)nread;
+	if (dev->power_lost) {
+		after_agent(dev);
+		return;
+	}
+	if (dev->drop_at > 0 && !dev->drop_done &&
+	    dev->bytes_in >= dev->drop_at && dev->conn == c) {
+		/* fault: the connection drops here, once */
+		dev->drop_done = 1;
+		logf_dev(dev, "fault drop-at: dropping the connection after "
+		    "%u bytes", dev->bytes_in);
+		conn_close(c, 1);
+		efa_agent_tcp_closed(&dev->agent, now_ms(dev));
+		after_agent(dev);
+		return;
+	}
+	after_agent(dev);
+	if (dev->conn != c || c->close_requested)
+		return;
+	account_read(dev, (uint32_t)nread);
+	if (next_read_time(dev, uv_hrtime()) > uv_hrtime()) {
+		uv_read_stop(s);
+		c->reading = 0;
+		schedule_read(dev);
+	}
+}
+
+static void
+connect_cb(uv_connect_t *req, int status)
+{
+	struct sim_conn *c = req->data;
+	struct sim_device *dev = c->dev;
+
+	if (dev == NULL) {
+		/* the device dropped the connection while connecting */
+		return;
+	}
+	if (status != 0) {
+		logf_dev(dev, "connect-back failed: %s", uv_strerror(status));
+		conn_close(c, 0);
+		efa_agent_tcp_connected(&dev->agent, -1, now_ms(dev));
+		after_agent(dev);
+		return;
+	}
+	c->connected = 1;
+	uv_tcp_nodelay(&c->tcp, 1);
+	dev->bytes_in = 0;
+	dev->window_used = 0;
+	dev->busy_until_ns = 0;
+	efa_agent_tcp_connected(&dev->agent, 0, now_ms(dev));
+	after_agent(dev);
+	schedule_read(dev);
+}
+
+static int
+net_tcp_connect(void *ctx, const struct efa_addr *to)
+{
+	struct sim_device *dev = ctx;
+	struct sockaddr_in sin, local;
+	struct sim_conn *c;
+
+	if (dev->conn != NULL)
+		conn_close(dev->conn, 1);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -1;
+	c->dev = dev;
+	if (uv_tcp_init(dev->fleet->loop, &c->tcp) != 0) {
+		free(c);
+		return -1;
+	}
+	c->tcp.data = c;
+	c->connect_req.data = c;
+	dev->conn = c;
+	dev->ack_head = dev->ack_count = 0;
+	/* connect from the device's own address, as a real device would */
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_addr.s_addr = htonl(dev->addr);
+	to_sockaddr(to, &sin);
+	if (uv_tcp_bind(&c->tcp, (const struct sockaddr *)&local, 0) != 0 ||
+	    uv_tcp_connect(&c->connect_req, &c->tcp,
+	    (const struct sockaddr *)&sin, connect_cb) != 0) {
+		conn_close(c, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+net_random(void *ctx, uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static void
+boot_timer_cb(uv_timer_t *t)
+{
+	boot(t->data);
+}
+
+/* The device goes away for a reboot: sockets quiet, mDNS withdrawn. */
+static void
+go_offline(struct sim_device *dev)
+{
+	if (dev->conn != NULL)
+		conn_close(dev->conn, 1);
+	dev->ack_count = 0;
+	uv_timer_stop(&dev->agent_timer);
+	uv_timer_stop(&dev->io_timer);
+	uv_timer_stop(&dev->ack_timer);
+	if (dev->online) {
+		dev->online = 0;
+		if (dev->fleet->on_offline != NULL)
+			dev->fleet->on_offline(dev->fleet, dev);
+	}
+	uv_timer_start(&dev->boot_timer, boot_timer_cb,
+	    dev->fleet->opt->reboot_ms, 0);
+}
+
+static void
+net_reboot(void *ctx)
+{
+	struct sim_device *dev = ctx;
+
+	logf_dev(dev, "rebooting");
+	go_offline(dev);
+	write_report(dev);
+}
+
+static void
+power_cycle(struct sim_device *dev)
+{
+	logf_dev(dev, "power lost at flash operation %u",
+	    dev->flash.op_count);
+	efa_agent_reset(&dev->agent);
+	snprintf(dev->last_error, sizeof(dev->last_error),
+	    "POWERLOSS: power lost during the update");
+	go_offline(dev);
+}
+
+static const struct efa_net_ops sim_net = {
+	net_udp_send, net_tcp_connect, net_tcp_send, net_tcp_close,
+	net_random, net_reboot
+};
+
+/* ---- boot ---- */
+
+static int
+publish_running_image(struct sim_device *dev)
+{
+	char path[PATH_MAX];
+	uint8_t *img;
+	uint32_t off, n;
+	struct efa_md5 md5;
+	uint8_t digest[16];
+	int rc;
+
+	img = malloc(dev->running.size ? dev->running.size : 1);
+	if (img == NULL)
+		return -1;
+	for (off = 0; off < dev->running.size; off += n) {
+		n = dev->running.size - off;
+		if (n > 65536)
+			n = 65536;
+		if (dev->flash.ops.read(&dev->flash, off, img + off, n) !=
+		    EFA_E_OK) {
+			free(img);
+			return -1;
+		}
+	}
+	efa_md5_init(&md5);
+	efa_md5_update(&md5, img, dev->running.size);
+	efa_md5_final(&md5, digest);
+	if (memcmp(digest, dev->running.md5, 16) != 0)
+		fprintf(stderr, "espfleet-sim: %s: running image does not "
+		    "match its info record\n", dev->name);
+	efa_hex(dev->running_md5, dev->running.md5, 16);
+	sim_image_version(img, dev->running.size, dev->version,
+	    sizeof(dev->version));
+	rc = dev_path(dev, "running.bin", path, sizeof(path));
+	if (rc == 0)
+		rc = sim_write_file_atomic(path, img, dev->running.size);
+	free(img);
+	return rc;
+}
+
+static int
+provision_factory(struct sim_device *dev)
+{
+	const struct sim_options *o = dev->fleet->opt;
+	uint8_t *img = malloc(o->factory_size);
+	enum efa_err err;
+
+	if (img == NULL)
+		return -1;
+	sim_factory_image(img, o->factory_size, dev->name, o->chip,
+	    o->flash_size);
+	err = efa_flash_provision(&dev->flash.ops, &dev->flash, &dev->layout,
+	    img, o->factory_size, dev->fleet->io_buf, dev->fleet->io_buf_len);
+	free(img);
+	return err == EFA_E_OK ? 0 : -1;
+}
+
+/* The device powers up: boot loader, then the agent. */
+static void
+boot(struct sim_device *dev)
+{
+	struct efa_hooks hooks = { hook_start, NULL, hook_end, hook_error, dev };
+	enum efa_boot_result res;
+	enum efa_err err = EFA_E_OK;
+	uint8_t old_md5[16];
+
+	flashsim_power_on(&dev->flash);
+	dev->power_lost = 0;
+	memcpy(old_md5, dev->running.md5, 16);
+	if (dev->boot_old &&
+	    efa_boot_discard(&dev->flash.ops, &dev->flash, &dev->layout) ==
+	    EFA_E_OK && dev->boot_count > 0)
+		logf_dev(dev, "fault boot-old: booting the previous image");
+	res = efa_boot_run(&dev->flash.ops, &dev->flash, &dev->layout,
+	    dev->fleet->io_buf, dev->fleet->io_buf_len, &dev->running, &err);
+	if (err == EFA_E_POWERLOSS) {
+		/* power failed again while the boot loader copied */
+		dev->power_lost = 1;
+		power_cycle(dev);
+		return;
+	}
+	if (res == EFA_BOOT_FAILED)
+		snprintf(dev->last_error, sizeof(dev->last_error),
+		    "BOOT: boot copy failed: %s", efa_err_name(err));
+	efa_flashwriter_init(&dev->fw, &dev->flash.ops, &dev->flash,
+	    &dev->layout, dev->fleet->io_buf, dev->fleet->io_buf_len);
+	dev->boot_count++;
+	if (dev->boot_count == 1 || memcmp(old_md5, dev->running.md5, 16) != 0)
+		if (publish_running_image(dev) != 0)
+			fprintf(stderr, "espfleet-sim: %s: cannot write "
+			    "running.bin: %s\n", dev->name, strerror(errno));
+	if (res == EFA_BOOT_UPDATED)
+		logf_dev(dev, "booted the new image %s", dev->running_md5);
+	efa_agent_init(&dev->agent, &dev->fleet->agent_cfg, &sim_net, dev,
+	    &sim_sink, dev, &hooks);
+	if (dev->powerloss_at > 0 && !dev->powerloss_armed) {
+		dev->powerloss_armed = 1;
+		flashsim_fail_after(&dev->flash, dev->powerloss_at);
+	}
+	dev->online = 1;
+	write_report(dev);
+	if (dev->fleet->on_online != NULL)
+		dev->fleet->on_online(dev->fleet, dev);
+}
+
+/* ---- UDP ---- */
+
+static void
+udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char dgram[512];
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(dgram, sizeof(dgram));
+}
+
+static void
+udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
+    const struct sockaddr *from, unsigned flags)
+{
+	struct sim_device *dev = u->data;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)from;
+	struct efa_addr src;
+
+	if (nread <= 0 || from == NULL || from->sa_family != AF_INET ||
+	    (flags & UV_UDP_PARTIAL))
+		return;
+	if (!dev->online || dev->silent)
+		return;
+	memset(&src, 0, sizeof(src));
+	src.family = 4;
+	memcpy(src.ip, &sin->sin_addr, 4);
+	src.port = ntohs(sin->sin_port);
+	efa_agent_udp_input(&dev->agent, &src, (const uint8_t *)buf->base,
+	    (size_t)nread, now_ms(dev));
+	after_agent(dev);
+}
+
+/* ---- life cycle ---- */
+
+static void
+apply_faults(struct sim_device *dev)
+{
+	const struct sim_options *o = dev->fleet->opt;
+	uint32_t i;
+
+	for (i = 0; i < o->nfaults; i++) {
+		const struct sim_fault *f = &o->faults[i];
+
+		if (!sim_fault_applies(f, dev->index))
+			continue;
+		switch (f->kind) {
+		case SIM_FAULT_SILENT:
+			dev->silent = 1;
+			break;
+		case SIM_FAULT_NO_SPACE:
+			dev->no_space = 1;
+			break;
+		case SIM_FAULT_DROP_AT:
+			dev->drop_at = f->arg;
+			break;
+		case SIM_FAULT_BOOT_OLD:
+			dev->boot_old = 1;
+			break;
+		case SIM_FAULT_POWERLOSS_AT:
+			dev->powerloss_at = f->arg;
+			break;
+		}
+	}
+}
+
+int
+sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
+    char *err, size_t errlen)
+{
+	const struct sim_options *o = fleet->opt;
+	struct flashsim_store store;
+	struct sockaddr_in sin;
+	struct in_addr in;
+	char path[PATH_MAX];
+	int rc;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->fleet = fleet;
+	dev->index = k;
+	dev->addr = o->addr_base + (k - 1);
+	snprintf(dev->name, sizeof(dev->name), "%s%04u", o->name_prefix, k);
+	in.s_addr = htonl(dev->addr);
+	inet_ntop(AF_INET, &in, dev->addr_text, sizeof(dev->addr_text));
+	if (snprintf(dev->dir, sizeof(dev->dir), "%s/%s", fleet->state_dir,
+	    dev->name) >= (int)sizeof(dev->dir)) {
+		snprintf(err, errlen, "%s: state path too long", dev->name);
+		return -1;
+	}
+	if (mkdir(dev->dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create '%s': %s", dev->dir,
+		    strerror(errno));
+		return -1;
+	}
+	apply_faults(dev);
+
+	if (dev_path(dev, "flash.bin", path, sizeof(path)) != 0) {
+		snprintf(err, errlen, "%s: state path too long", dev->name);
+		return -1;
+	}
+	if (flashsim_file_open(&dev->ffile, path, o->flash_size, &store, err,
+	    errlen) != 0)
+		return -1;
+	flashsim_init(&dev->flash, &store, o->flash_size, 4096, 4);
+	dev->layout.info_addr = o->flash_size - 4096;
+	dev->layout.bootrec_addr = o->flash_size - 2 * 4096;
+	dev->layout.fs_size = o->fs_size;
+	dev->layout.fs_start = dev->layout.bootrec_addr - o->fs_size;
+
+	/* a new flash (or one without a valid image) gets the factory image */
+	{
+		struct efa_running r;
+		enum efa_err e = EFA_E_OK;
+
+		efa_boot_run(&dev->flash.ops, &dev->flash, &dev->layout,
+		    fleet->io_buf, fleet->io_buf_len, &r, &e);
+		if (!r.valid && provision_factory(dev) != 0) {
+			snprintf(err, errlen, "%s: cannot write the factory "
+			    "image", dev->name);
+			return -1;
+		}
+	}
+
+	uv_udp_init(fleet->loop, &dev->udp);
+	uv_timer_init(fleet->loop, &dev->agent_timer);
+	uv_timer_init(fleet->loop, &dev->io_timer);
+	uv_timer_init(fleet->loop, &dev->ack_timer);
+	uv_timer_init(fleet->loop, &dev->boot_timer);
+	dev->udp.data = dev->agent_timer.data = dev->io_timer.data = dev;
+	dev->ack_timer.data = dev->boot_timer.data = dev;
+	dev->handles_open = 1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(dev->addr);
+	sin.sin_port = htons(o->port);
+	rc = uv_udp_bind(&dev->udp, (const struct sockaddr *)&sin, 0);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&dev->udp, udp_alloc, udp_recv);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot bind %s:%u for %s: %s",
+		    dev->addr_text, o->port, dev->name, uv_strerror(rc));
+		return -1;
+	}
+	boot(dev);
+	return 0;
+}
+
+void
+sim_device_arm(struct sim_device *dev)
+{
+	const struct sim_options *o = dev->fleet->opt;
+
+	efa_agent_arm(&dev->agent, o->update_window_s * 1000u, now_ms(dev));
+	logf_dev(dev, "update window open for %u s", o->update_window_s);
+}
+
+static void
+handle_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+void
+sim_device_stop(struct sim_device *dev)
+{
+	if (!dev->handles_open)
+		return;
+	dev->handles_open = 0;
+	if (dev->conn != NULL)
+		conn_close(dev->conn, 1);
+	uv_close((uv_handle_t *)&dev->udp, handle_closed);
+	uv_close((uv_handle_t *)&dev->agent_timer, handle_closed);
+	uv_close((uv_handle_t *)&dev->io_timer, handle_closed);
+	uv_close((uv_handle_t *)&dev->ack_timer, handle_closed);
+	uv_close((uv_handle_t *)&dev->boot_timer, handle_closed);
+	flashsim_file_close(&dev->ffile);
+}

@@ -1,0 +1,109 @@
+/*
+ * One simulated device of espfleet-sim: the agent core on libuv sockets and
+ * timers, a file-backed flash, the flash-speed and Wi-Fi round-trip model,
+ * injected faults, and the reboot/power-cycle life of a device.
+ */
+#ifndef ESPFLEET_SIM_DEVICE_H
+#define ESPFLEET_SIM_DEVICE_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "efa/efa_agent.h"
+#include "efa/efa_flash.h"
+#include "flashsim-file.h"
+#include "flashsim.h"
+#include "sim-options.h"
+
+struct sim_device;
+
+/* Fleet-wide state shared by all devices (one libuv loop, one thread). */
+struct sim_fleet {
+	uv_loop_t *loop;
+	const struct sim_options *opt;
+	char state_dir[PATH_MAX];
+	struct efa_agent_config agent_cfg;   /* with the password's pw_key */
+	uint8_t *io_buf;           /* flash I/O buffer, shared (synchronous) */
+	uint32_t io_buf_len;
+	uint8_t *read_buf;         /* socket read buffer, shared */
+	uint32_t read_buf_len;
+	uint32_t flash_ops_pending; /* unused by devices; reserved */
+	/* Called when a device comes online (after boot) or goes offline
+	 * (reboot, power loss); used by the mDNS publisher. May be NULL. */
+	void (*on_online)(struct sim_fleet *fleet, struct sim_device *dev);
+	void (*on_offline)(struct sim_fleet *fleet, struct sim_device *dev);
+	void *mdns;                /* the publisher, if --mdns */
+};
+
+struct sim_conn;
+
+#define SIM_ACK_QUEUE 64
+
+struct sim_device {
+	struct sim_fleet *fleet;
+	uint32_t index;            /* 1-based */
+	char name[64];
+	char addr_text[16];
+	uint32_t addr;             /* IPv4, host order */
+	char dir[PATH_MAX];
+
+	/* faults */
+	uint8_t silent, no_space, boot_old, drop_done, powerloss_armed;
+	uint32_t drop_at, powerloss_at;
+
+	/* flash and what runs from it */
+	struct flashsim_file ffile;
+	struct flashsim flash;
+	struct efa_flash_layout layout;
+	struct efa_flashwriter fw;
+	struct efa_running running;
+	char running_md5[33];
+	char version[48];
+	uint32_t boot_count;
+	char last_error[160];
+	uint8_t power_lost;
+
+	/* the agent */
+	struct efa_agent agent;
+
+	/* libuv */
+	uv_udp_t udp;
+	uv_timer_t agent_timer;    /* efa_agent_tick deadlines */
+	uv_timer_t io_timer;       /* resume reading (rate / window model) */
+	uv_timer_t ack_timer;      /* delayed acks (round-trip model) */
+	uv_timer_t boot_timer;     /* end of a reboot */
+	uint8_t online;
+	uint8_t handles_open;
+	struct sim_conn *conn;
+
+	/* transfer model */
+	uint64_t busy_until_ns;    /* flash busy (rate) */
+	uint64_t window_start_ns;
+	uint32_t window_used;
+	uint32_t bytes_in;         /* image bytes read on this connection */
+
+	/* acks held back one round trip */
+	struct {
+		uint64_t due_ns;
+		uint8_t len;
+		char text[14];
+	} acks[SIM_ACK_QUEUE];
+	uint32_t ack_head, ack_count;
+};
+
+/*
+ * Create device k (1-based) of the fleet: state dir, flash (provisioned with
+ * the factory image on first start), first boot, UDP socket bound to its
+ * address and port. 0, or -1 with a message in err.
+ */
+int sim_device_start(struct sim_device *dev, struct sim_fleet *fleet,
+    uint32_t k, char *err, size_t errlen);
+
+/* Close every handle; the device is done once the loop has run. */
+void sim_device_stop(struct sim_device *dev);
+
+/* Press the update button: open the update window. */
+void sim_device_arm(struct sim_device *dev);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * What espfleet-sim keeps on disk per device, besides its flash: the factory
+ * image it starts with, running.bin (always the image the device boots) and
+ * device.json (chip, free space, running MD5, boot count, last error). All
+ * files are replaced atomically (write to a temporary name, then rename).
+ */
+#ifndef ESPFLEET_SIM_FILES_H
+#define ESPFLEET_SIM_FILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "efa/efa_err.h"
+
+/* Everything device.json says; strings are NUL-terminated. */
+struct sim_device_report {
+	const char *name;
+	const char *chip;       /* "esp8266" | "esp32" */
+	const char *addr;
+	uint16_t port;
+	const char *auth;       /* "none" | "md5" | "sha256" */
+	uint32_t flash_size, fs_size, free_space;
+	uint32_t running_size;
+	const char *running_md5; /* 32 hex */
+	const char *version;    /* "" if unknown */
+	uint32_t boot_count;
+	const char *last_error; /* "" if none */
+	const char *state;      /* "online" | "rebooting" */
+};
+
+/* Fill buf[0..size) with the deterministic factory image of 'name' for a
+ * chip with flash_size bytes: a valid header (magic 0xE9, flash-size field
+ * matching the chip) and a version marker "ESPFLEET-VERSION=factory". */
+void sim_factory_image(uint8_t *buf, uint32_t size, const char *name,
+    enum efa_chip chip, uint32_t flash_size);
+
+/* The version an image declares with "ESPFLEET-VERSION=<v>" (printable,
+ * up to cap-1 chars), or "" if none. Scans at most the first 64 KiB. */
+void sim_image_version(const uint8_t *img, uint32_t len, char *out,
+    size_t cap);
+
+/* Write buf to path atomically. 0, or -1 with errno set. */
+int sim_write_file_atomic(const char *path, const void *buf, size_t len);
+
+/* Write dir/device.json from r. 0 or -1 (errno). */
+int sim_write_device_json(const char *dir, const struct sim_device_report *r);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * Everything espfleet tells its user goes through here as events; commands
+ * never print results themselves. Renderers: the terminal (live progress
+ * lines redrawn at most 4 times a second, then a summary table), plain lines
+ * (one per event, when stdout is not a terminal) and JSON Lines (--json,
+ * each object with "v":1 and "event"). Device-supplied strings are escaped
+ * before they reach a terminal.
+ */
+#ifndef ESPFLEET_OUTPUT_H
+#define ESPFLEET_OUTPUT_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "espota.h"
+
+enum efl_out_mode {
+	EFL_OUT_TTY = 0,
+	EFL_OUT_PLAIN,
+	EFL_OUT_JSON
+};
+
+/* One target of a push, as shown (owned by the push engine). */
+struct efl_push_row {
+	char label[128];        /* printable: device name or target */
+	char target[128];       /* printable: the target as given */
+	char addr[64];
+	uint16_t port;
+	enum efl_espota_phase phase;
+	uint32_t acked, total;
+	uint32_t attempts;
+	uint64_t started_ms, attempt_started_ms, finished_ms;
+	/* result */
+	int finished;
+	int ok;
+	int skipped;
+	enum efl_result_code code;
+	char message[512];
+	uint32_t bytes;
+	int verified;           /* -1 not checked, 0 no, 1 yes */
+	const char *verify_note; /* "verified", "rebooted", "unverified" */
+};
+
+struct efl_push_summary {
+	uint32_t targets, updated, failed, skipped;
+	uint64_t bytes;
+	double seconds;
+	uint32_t by_code[EFL_R__COUNT];
+};
+
+struct efl_out;
+
+/* Mode from the command line and stdout (TTY only if stdout is one and
+ * verbose logs are off); color unless NO_COLOR is set or TERM is dumb. */
+enum efl_out_mode efl_out_pick_mode(int json, int verbose);
+struct efl_out *efl_out_new(enum efl_out_mode mode, const char *command);
+void efl_out_free(struct efl_out *o);
+enum efl_out_mode efl_out_mode(const struct efl_out *o);
+
+void efl_out_push_begin(struct efl_out *o, const char *image,
+    uint32_t size, const char *md5, int command, uint32_t ntargets);
+void efl_out_push_phase(struct efl_out *o, const struct efl_push_row *r);
+void efl_out_push_retry(struct efl_out *o, const struct efl_push_row *r,
+    enum efl_result_code code, const char *message, uint64_t delay_ms,
+    uint32_t retries);
+void efl_out_push_result(struct efl_out *o, const struct efl_push_row *r);
+/* Terminal only: redraw the live lines of active rows. */
+void efl_out_push_tick(struct efl_out *o, const struct efl_push_row *rows,
+    uint32_t n);
+void efl_out_push_summary(struct efl_out *o,
+    const struct efl_push_row *rows, uint32_t n,
+    const struct efl_push_summary *s);
+
+/* A short free-form notice (human modes: stdout line; JSON: "notice"). */
+void efl_out_notice(struct efl_out *o, const char *what, const char *text);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Push targets: "ADDR[:PORT]", "[IPv6]:PORT" or a host name, parsed and
+ * resolved (system resolver, asynchronously on the loop) before any device
+ * is contacted.
+ */
+#ifndef ESPFLEET_TARGET_H
+#define ESPFLEET_TARGET_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "error.h"
+
+struct efl_target {
+	char *label;        /* as given, or the device name when discovered */
+	char *host;         /* address or name without the port */
+	uint16_t port;
+	struct sockaddr_storage addr; /* resolved, port set */
+	socklen_t addr_len;
+	char addr_text[64]; /* numeric address */
+	char *name;         /* mDNS instance name when known, else NULL */
+	char *board;        /* from mDNS TXT, else NULL */
+	char *running_md5;  /* agent TXT key, else NULL */
+	uint32_t free_space;  /* agent TXT key; 0 = unknown */
+	int auth_upload;    /* -1 unknown, 0 no, 1 yes (TXT auth_upload) */
+};
+
+/* Split spec into host and port (default_port when absent). 0 or -1 (eb). */
+int efl_target_parse(struct efl_target *t, const char *spec,
+    uint16_t default_port, struct efl_errbuf *eb);
+
+/* Set addr from a numeric host, if it is one. 1 if numeric, 0 if a name. */
+int efl_target_numeric(struct efl_target *t);
+
+void efl_target_free(struct efl_target *t);
+
+/* Format a socket address as text (no port). */
+void efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap);
+
+
+typedef struct uv_loop_s uv_loop_t;
+
+/*
+ * Resolve every target that is not a numeric address with the system
+ * resolver (uv_getaddrinfo, all at once; IPv4 preferred), running loop until
+ * they are done. Also refuses two targets that are the same device. 0, or
+ * -1 with the first problem in eb.
+ */
+int efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
+    struct efl_errbuf *eb);
+
+#endif

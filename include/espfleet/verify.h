@@ -1,0 +1,40 @@
+/*
+ * Verification after reboot: after a device's final "OK", wait (bounded) for
+ * it to come back on mDNS and check what it runs. A device advertising the
+ * agent's running-image MD5 is "verified" when that equals the pushed image
+ * and "verify-failed" when it came back with another; a stock device is
+ * "rebooted" when it came back; one that never comes back is "not-back".
+ * A target mDNS does not know (or no avahi-daemon) is "unverified".
+ */
+#ifndef ESPFLEET_VERIFY_H
+#define ESPFLEET_VERIFY_H
+
+#include <stdint.h>
+
+struct efl_target;
+
+enum efl_verify_outcome {
+	EFL_VERIFY_VERIFIED = 0,  /* agent MD5 == pushed MD5 */
+	EFL_VERIFY_REBOOTED,      /* stock device came back */
+	EFL_VERIFY_UNVERIFIED,    /* not known to mDNS: no check possible */
+	EFL_VERIFY_OLD_IMAGE,     /* came back with another MD5 */
+	EFL_VERIFY_NOT_BACK       /* did not come back in time */
+};
+
+typedef void (*efl_verify_cb)(void *arg, enum efl_verify_outcome outcome,
+    const char *detail);
+
+struct efl_verifier {
+	/* Can this target be checked? (known to mDNS). */
+	int (*knows)(struct efl_verifier *v, const struct efl_target *t);
+	/* Note the target's state before its update starts. */
+	void (*before)(struct efl_verifier *v, const struct efl_target *t);
+	/* After the device's OK: call cb exactly once (maybe synchronously). */
+	void (*watch)(struct efl_verifier *v, const struct efl_target *t,
+	    const char *image_md5, uint32_t timeout_ms, efl_verify_cb cb,
+	    void *arg);
+	/* Stop watching for arg (no callback afterwards). */
+	void (*cancel)(struct efl_verifier *v, void *arg);
+};
+
+#endif

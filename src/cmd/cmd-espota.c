@@ -1,0 +1,347 @@
+/*
+ * espfleet espota: a drop-in for the upstream espota.py command line, so the
+ * Arduino IDE, arduino-cli and PlatformIO can use espfleet as their network
+ * uploader. Same options, same exit codes (0 ok, 1 failed). Those tools pass
+ * the password as an argument; this mode alone accepts it there, and wipes it
+ * from its own argv before anything else so ps no longer shows it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "cmd-util.h"
+#include "espfleet/cmd.h"
+#include "espfleet/common.h"
+#include "espfleet/espota.h"
+#include "espfleet/image.h"
+#include "espfleet/log.h"
+#include "espfleet/secret.h"
+#include "espfleet/target.h"
+
+static const char espota_usage[] =
+"usage: espfleet espota -i ADDR [-I HOSTIP] [-p PORT] [-P HOSTPORT]\n"
+"                       [-a PASSWORD | --auth=PASSWORD] [-s] [-d] [-r]\n"
+"                       [-t TIMEOUT] [-m] -f FILE\n"
+"Upload FILE to one device, with the command line of espota.py (the\n"
+"uploader of the ESP8266/ESP32 Arduino cores), for IDEs and build tools.\n"
+"\n"
+"  -i, --ip ADDR           device address or host name\n"
+"  -I, --host_ip HOSTIP    local address to listen on (default: any)\n"
+"  -p, --port PORT         device OTA port (default 8266)\n"
+"  -P, --host_port PORT    local TCP port for the connect-back (default:\n"
+"                          a free one)\n"
+"  -a, --auth PASSWORD     password (wiped from the process arguments at\n"
+"                          start; ESPFLEET_PASSWORD works too)\n"
+"  -f, --file FILE         image to send (FILE.signed is used if it exists)\n"
+"  -s, --spiffs            FILE is a filesystem image\n"
+"  -m, --md5-target        answer SHA-256 challenges with the MD5 key\n"
+"  -t, --timeout SEC       bound of every wait (default 10)\n"
+"  -d, --debug             log the protocol exchange (secrets redacted)\n"
+"  -r, --progress          show a progress bar\n"
+"  -h, --help              show this help\n"
+"Exit status: 0 success, 1 failure (2 for an unknown option).\n";
+
+/* Take the password out of argv (in place) before anything else runs:
+ * "-a PW", "-aPW", "--auth PW", "--auth=PW". Removes those arguments from
+ * the vector handed to getopt and zeroes the password bytes. */
+static void
+take_password(int *argc, char **argv, struct efl_secret *pw)
+{
+	int i, out = 0;
+
+	for (i = 0; i < *argc; i++) {
+		char *arg = argv[i], *val = NULL;
+		int consumed_next = 0;
+
+		if (strcmp(arg, "-a") == 0 || strcmp(arg, "--auth") == 0) {
+			if (i + 1 < *argc) {
+				val = argv[i + 1];
+				consumed_next = 1;
+			}
+		} else if (strncmp(arg, "--auth=", 7) == 0) {
+			val = arg + 7;
+		} else if (strncmp(arg, "-a", 2) == 0 && arg[2] != '\0' &&
+		    arg[1] != '-') {
+			val = arg + 2;
+		}
+		if (val == NULL) {
+			argv[out++] = arg;
+			continue;
+		}
+		if (*val != '\0')
+			efl_secret_set(pw, val, "--auth");
+		explicit_bzero(val, strlen(val));
+		i += consumed_next;
+	}
+	argv[out] = NULL;
+	*argc = out;
+}
+
+static const struct option longopts[] = {
+	{ "ip", required_argument, NULL, 'i' },
+	{ "host_ip", required_argument, NULL, 'I' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "host_port", required_argument, NULL, 'P' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "spiffs", no_argument, NULL, 's' },
+	{ "md5-target", no_argument, NULL, 'm' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "progress", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct espota_run {
+	int progress_bar;
+	int dots;
+	uint32_t total;
+	int done;
+	int ok;
+	char message[512];
+	const char *addr;
+};
+
+static void
+show_progress(struct espota_run *r, uint32_t acked)
+{
+	int width = 60, fill;
+	int pct = r->total ? (int)((uint64_t)acked * 100 / r->total) : 0;
+
+	if (!r->progress_bar) {
+		while (r->dots < pct / 5) {
+			fputc('.', stderr);
+			r->dots++;
+		}
+		return;
+	}
+	fill = pct * width / 100;
+	fprintf(stderr, "\rUploading: [%.*s%*s] %d%% %s", fill,
+	    "============================================================",
+	    width - fill, "", pct, pct >= 100 ? "Done...\r\n" : "");
+}
+
+static void
+on_phase(void *arg, enum efl_espota_phase phase)
+{
+	struct espota_run *r = arg;
+
+	switch (phase) {
+	case EFL_PHASE_INVITING:
+		fprintf(stderr, "Sending invitation to %s \n", r->addr);
+		break;
+	case EFL_PHASE_AUTHENTICATING:
+		fputs("Authenticating...", stderr);
+		break;
+	case EFL_PHASE_CONNECTING:
+		break;
+	case EFL_PHASE_UPLOADING:
+		if (r->progress_bar)
+			show_progress(r, 0);
+		else
+			fputs("Uploading", stderr);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_progress(void *arg, uint32_t acked, uint32_t total)
+{
+	struct espota_run *r = arg;
+
+	(void)total;
+	show_progress(r, acked);
+}
+
+static void
+on_done(void *arg, const struct efl_espota_result *res)
+{
+	struct espota_run *r = arg;
+
+	r->done = 1;
+	r->ok = res->code == EFL_R_OK;
+	snprintf(r->message, sizeof(r->message), "%s", res->message);
+	if (r->ok)
+		show_progress(r, r->total);
+	fputc('\n', stderr);
+}
+
+static int
+cmd_espota_exec(int argc, char **argv)
+{
+	static struct efl_secret pw;
+	struct espota_run run;
+	struct efl_espota_callbacks cb = { on_phase, on_progress, on_done,
+		&run };
+	struct efl_espota_config cfg;
+	struct sockaddr_storage host_ip;
+	struct efl_target target;
+	struct efl_image img;
+	struct efl_errbuf eb;
+	struct efl_listener *listener = NULL;
+	const char *ip = NULL, *file = NULL;
+	char *signed_path = NULL;
+	uint32_t port = 8266, host_port = 0, timeout_ms = 10000;
+	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1;
+	uv_loop_t loop;
+	struct stat st;
+
+	take_password(&argc, argv, &pw);
+	efl_log_set_prefix("espfleet espota");
+	memset(&run, 0, sizeof(run));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:I:p:P:f:smt:drh", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ip = optarg;
+			break;
+		case 'I':
+			if (cmd__parse_ip("--host_ip", optarg, &host_ip) != 0)
+				return 1;
+			have_host_ip = 1;
+			break;
+		case 'p':
+			if (cmd__parse_uint("--port", optarg, 1, 65535,
+			    &port) != 0)
+				return 1;
+			break;
+		case 'P':
+			if (cmd__parse_uint("--host_port", optarg, 1, 65535,
+			    &host_port) != 0)
+				return 1;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 's':
+			command = 100;
+			break;
+		case 'm':
+			md5_key = 1;
+			break;
+		case 't':
+			if (cmd__parse_seconds("--timeout", optarg, 100,
+			    3600000, &timeout_ms) != 0)
+				return 1;
+			break;
+		case 'd':
+			efl_log_set_verbose(1);
+			break;
+		case 'r':
+			run.progress_bar = 1;
+			break;
+		case 'h':
+			fputs(espota_usage, stdout);
+			return 0;
+		case ':':
+			efl_error("option '%s' needs a value", argv[optind - 1]);
+			return 2;
+		default:
+			efl_error("unknown option '%s'", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		efl_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (ip == NULL || file == NULL) {
+		efl_error("not enough arguments: -i ADDR and -f FILE are "
+		    "needed");
+		return 1;
+	}
+	if (!pw.present)
+		efl_secret_from_env(&pw);
+	/* espota.py prefers FILE.signed (ESP8266 signed updates) */
+	signed_path = xasprintf("%s.signed", file);
+	if (stat(signed_path, &st) == 0 && S_ISREG(st.st_mode)) {
+		efl_debug("using '%s'", signed_path);
+		file = signed_path;
+	}
+	if (efl_image_open(&img, file, EFL_IMAGE_CHECK_NONE, &eb) != 0) {
+		efl_error("%s", eb.msg);
+		free(signed_path);
+		efl_secret_wipe(&pw);
+		return 1;
+	}
+	uv_loop_init(&loop);
+	if (efl_target_parse(&target, ip, (uint16_t)port, &eb) != 0 ||
+	    efl_targets_resolve(&loop, &target, 1, &eb) != 0) {
+		efl_error("%s", eb.msg);
+		goto out;
+	}
+	if (host_port != 0) {
+		struct sockaddr_storage b;
+
+		memset(&b, 0, sizeof(b));
+		if (have_host_ip)
+			b = host_ip;
+		else
+			b.ss_family = target.addr.ss_family;
+		if (b.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&b)->sin6_port =
+			    htons((uint16_t)host_port);
+		else
+			((struct sockaddr_in *)&b)->sin_port =
+			    htons((uint16_t)host_port);
+		listener = efl_listener_open(&loop, (struct sockaddr *)&b, &eb);
+		if (listener == NULL) {
+			efl_error("Listen Failed: %s", eb.msg);
+			goto out;
+		}
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.loop = &loop;
+	cfg.image = &img;
+	cfg.command = command;
+	cfg.password = &pw;
+	cfg.timeout_ms = timeout_ms;
+	cfg.host_ip = have_host_ip ? (struct sockaddr *)&host_ip : NULL;
+	cfg.listener = listener;
+	cfg.md5_key_only = md5_key;
+	cfg.label = ip;
+	run.total = img.size;
+	run.addr = ip;
+	if (efl_espota_start(&cfg, (struct sockaddr *)&target.addr, &cb,
+	    &eb) == NULL) {
+		efl_error("%s", eb.msg);
+		goto out;
+	}
+	if (listener != NULL) {
+		efl_listener_release(listener); /* the session holds it now */
+		listener = NULL;
+	}
+	while (!run.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	if (run.ok) {
+		efl_debug("Result: OK");
+		rc = 0;
+	} else {
+		efl_error("%s", run.message);
+	}
+out:
+	if (listener != NULL)
+		efl_listener_release(listener);
+	efl_target_free(&target);
+	efl_image_close(&img);
+	efl_secret_wipe(&pw);
+	free(signed_path);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return rc;
+}
+
+const struct efl_cmd efl_cmd_espota = {
+	.name = "espota",
+	.summary = "drop-in for espota.py (Arduino IDE, arduino-cli, "
+	    "PlatformIO)",
+	.exec = cmd_espota_exec,
+};

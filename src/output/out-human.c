@@ -1,0 +1,200 @@
+/*
+ * Human renderer. On a terminal: a live area with one progress line per
+ * active target (name, bar, percent, KB/s, state), redrawn by the caller's
+ * 4 Hz tick; finished failures are printed above it; a summary table at the
+ * end. Otherwise: one plain line per event, no escape sequences.
+ */
+#include <string.h>
+
+#include "espfleet/common.h"
+#include "output-impl.h"
+
+#define LIVE_MAX 24
+#define BAR_WIDTH 24
+
+static const char *
+c_on(const struct efl_out *o, const char *code)
+{
+	return o->color ? code : "";
+}
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define DIM "\033[2m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+static double
+seconds(const struct efl_push_row *r, uint64_t now)
+{
+	uint64_t end = r->finished ? r->finished_ms : now;
+
+	return r->started_ms == 0 ? 0 : (double)(end - r->started_ms) / 1000.0;
+}
+
+/* Remove the live area (TTY) so that a permanent line can be printed. */
+static void
+clear_live(struct efl_out *o)
+{
+	if (o->mode != EFL_OUT_TTY || o->live_lines == 0)
+		return;
+	fprintf(o->fp, "\033[%uA\r\033[J", o->live_lines);
+	o->live_lines = 0;
+}
+
+static const char *
+size_text(char *buf, size_t cap, uint64_t bytes)
+{
+	if (bytes >= 10u << 20)
+		snprintf(buf, cap, "%.1f MiB", (double)bytes / 1048576.0);
+	else if (bytes >= 10u << 10)
+		snprintf(buf, cap, "%.1f KiB", (double)bytes / 1024.0);
+	else
+		snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
+	return buf;
+}
+
+void
+out_human__push_begin(struct efl_out *o, const char *image, uint32_t size,
+    const char *md5, int command, uint32_t ntargets)
+{
+	char sz[32];
+
+	fprintf(o->fp, "%s%s %s%s (%s, md5 %s) to %u target%s\n",
+	    c_on(o, BOLD), command == 100 ? "pushing filesystem image" :
+	    "pushing", image, c_on(o, RESET), size_text(sz, sizeof(sz), size),
+	    md5, ntargets, ntargets == 1 ? "" : "s");
+	fflush(o->fp);
+}
+
+void
+out_human__push_phase(struct efl_out *o, const struct efl_push_row *r)
+{
+	if (o->mode == EFL_OUT_PLAIN && r->phase == EFL_PHASE_INVITING &&
+	    r->attempts == 1)
+		fprintf(o->fp, "%s: starting (%s:%u)\n", r->label, r->addr,
+		    r->port);
+}
+
+void
+out_human__push_retry(struct efl_out *o, const struct efl_push_row *r,
+    enum efl_result_code code, const char *message, uint64_t delay_ms,
+    uint32_t retries)
+{
+	clear_live(o);
+	fprintf(o->fp, "%s%s: attempt %u of %u failed (%s: %s), retrying in "
+	    "%.1f s%s\n", c_on(o, YELLOW), r->label, r->attempts, retries + 1,
+	    efl_result_code_name(code), message, (double)delay_ms / 1000.0,
+	    c_on(o, RESET));
+	fflush(o->fp);
+}
+
+void
+out_human__push_result(struct efl_out *o, const struct efl_push_row *r)
+{
+	char sz[32];
+
+	if (o->mode == EFL_OUT_TTY && r->ok)
+		return; /* successes appear in the summary table */
+	clear_live(o);
+	if (r->skipped)
+		fprintf(o->fp, "%s: skipped: %s\n", r->label, r->message);
+	else if (r->ok)
+		fprintf(o->fp, "%s: ok: %s in %.1f s%s%s\n", r->label,
+		    size_text(sz, sizeof(sz), r->bytes), seconds(r, 0),
+		    r->verify_note != NULL ? ", " : "",
+		    r->verify_note != NULL ? r->verify_note : "");
+	else
+		fprintf(o->fp, "%s%s: FAILED %s: %s%s\n", c_on(o, RED), r->label,
+		    efl_result_code_name(r->code), r->message, c_on(o, RESET));
+	fflush(o->fp);
+}
+
+static int
+is_live(const struct efl_push_row *r)
+{
+	return !r->finished && r->phase != EFL_PHASE_QUEUED &&
+	    r->phase != EFL_PHASE_DONE;
+}
+
+void
+out_human__push_tick(struct efl_out *o, const struct efl_push_row *rows,
+    uint32_t n)
+{
+	uint64_t now = efl_now_ms();
+	uint32_t i, shown = 0, active = 0, queued = 0;
+
+	clear_live(o);
+	for (i = 0; i < n; i++) {
+		const struct efl_push_row *r = &rows[i];
+		char bar[BAR_WIDTH + 1];
+		uint32_t pct, fill, k;
+		double secs, rate;
+
+		if (!r->finished && r->phase == EFL_PHASE_QUEUED)
+			queued++;
+		if (!is_live(r))
+			continue;
+		active++;
+		if (shown == LIVE_MAX)
+			continue;
+		pct = r->total ? (uint32_t)((uint64_t)r->acked * 100 /
+		    r->total) : 0;
+		fill = pct * BAR_WIDTH / 100;
+		for (k = 0; k < BAR_WIDTH; k++)
+			bar[k] = k < fill ? '#' : '.';
+		bar[BAR_WIDTH] = '\0';
+		secs = r->attempt_started_ms ?
+		    (double)(now - r->attempt_started_ms) / 1000.0 : 0;
+		rate = secs > 0.05 ? (double)r->acked / 1024.0 / secs : 0;
+		fprintf(o->fp, "%-20.20s [%s] %3u%% %8.1f KB/s  %s%s%s\n",
+		    r->label, bar, pct, rate, c_on(o, DIM),
+		    efl_phase_name(r->phase), c_on(o, RESET));
+		shown++;
+	}
+	o->live_lines = shown;
+	if (active > shown || queued > 0) {
+		fprintf(o->fp, "%s... %u more active, %u queued%s\n",
+		    c_on(o, DIM), active - shown, queued, c_on(o, RESET));
+		o->live_lines++;
+	}
+	fflush(o->fp);
+}
+
+void
+out_human__push_summary(struct efl_out *o, const struct efl_push_row *rows,
+    uint32_t n, const struct efl_push_summary *s)
+{
+	uint32_t i;
+
+	clear_live(o);
+	if (o->mode == EFL_OUT_TTY) {
+		fprintf(o->fp, "\n%s%-20s %-16s %10s %8s  %s%s\n", c_on(o, BOLD),
+		    "DEVICE", "RESULT", "BYTES", "SECONDS", "ERROR",
+		    c_on(o, RESET));
+		for (i = 0; i < n; i++) {
+			const struct efl_push_row *r = &rows[i];
+			const char *result = r->skipped ? "skipped" :
+			    r->ok ? (r->verify_note ? r->verify_note : "ok") :
+			    efl_result_code_name(r->code);
+
+			fprintf(o->fp, "%-20.20s %s%-16s%s %10u %8.1f  %s\n",
+			    r->label, c_on(o, r->skipped ? DIM : r->ok ?
+			    GREEN : RED), result, c_on(o, RESET), r->bytes,
+			    seconds(r, 0), r->ok ? "" : r->message);
+		}
+		fputc('\n', o->fp);
+	}
+	fprintf(o->fp, "%s%u updated, %u failed, %u skipped (of %u) in %.1f "
+	    "s%s\n", c_on(o, s->failed ? RED : GREEN), s->updated, s->failed,
+	    s->skipped, s->targets, s->seconds, c_on(o, RESET));
+}
+
+void
+out_human__notice(struct efl_out *o, const char *what, const char *text)
+{
+	clear_live(o);
+	fprintf(o->fp, "%s: %s\n", what, text);
+	fflush(o->fp);
+}

@@ -1,0 +1,415 @@
+/*
+ * The push engine (see push.h): keeps up to -j sessions running from the
+ * rollout queue, retries transient failures after a backoff without holding
+ * a slot, verifies successes after reboot, and turns everything into output
+ * events. SIGINT/SIGTERM cancel what is running and what is queued.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "espfleet/common.h"
+#include "espfleet/espota.h"
+#include "espfleet/image.h"
+#include "espfleet/log.h"
+#include "espfleet/push.h"
+#include "espfleet/rollout.h"
+#include "espfleet/target.h"
+#include "espfleet/verify.h"
+
+struct push;
+
+struct slot {
+	struct push *p;
+	uint32_t index;
+	struct efl_espota *session;
+	int verifying;
+};
+
+struct push {
+	uv_loop_t *loop;
+	const struct efl_push_opts *opts;
+	const struct efl_image *img;
+	const struct efl_secret *pw;
+	struct efl_target *targets;
+	uint32_t n;
+	struct efl_out *out;
+	struct efl_push_report *report;
+
+	struct efl_rollout rollout;
+	struct efl_push_row *rows;
+	struct slot *slots;
+	struct efl_listener *shared;
+
+	uv_timer_t wake, tick;
+	uv_signal_t sigint, sigterm;
+	int handles_open;
+	int all_done;
+	uint64_t started_ms;
+};
+
+static void pump(struct push *p);
+
+static void
+emit_phase(struct slot *sl, enum efl_espota_phase phase)
+{
+	struct efl_push_row *r = &sl->p->rows[sl->index];
+
+	if (r->phase == phase)
+		return;
+	r->phase = phase;
+	efl_out_push_phase(sl->p->out, r);
+}
+
+static void
+finalize(struct slot *sl, enum efl_result_code code, const char *message,
+    uint32_t bytes, int verified, const char *note)
+{
+	struct push *p = sl->p;
+	struct efl_push_row *r = &p->rows[sl->index];
+	uint64_t now = efl_now_ms(), delay = 0;
+	int ok = code == EFL_R_OK;
+	int transient = efl_result_code_transient(code) &&
+	    !p->report->canceled;
+
+	if (efl_rollout_finished(&p->rollout, sl->index, ok, transient, now,
+	    &delay)) {
+		r->phase = EFL_PHASE_RETRY_WAIT;
+		r->acked = 0;
+		efl_out_push_retry(p->out, r, code, message, delay,
+		    p->opts->retries);
+		pump(p);
+		return;
+	}
+	r->finished = 1;
+	r->finished_ms = now;
+	r->phase = EFL_PHASE_DONE;
+	r->ok = ok;
+	r->code = code;
+	r->bytes = bytes;
+	r->verified = verified;
+	r->verify_note = note;
+	snprintf(r->message, sizeof(r->message), "%s", message);
+	efl_out_push_result(p->out, r);
+	pump(p);
+}
+
+static void
+on_verified(void *arg, enum efl_verify_outcome outcome, const char *detail)
+{
+	struct slot *sl = arg;
+	uint32_t size = sl->p->img->size;
+
+	sl->verifying = 0;
+	switch (outcome) {
+	case EFL_VERIFY_VERIFIED:
+		finalize(sl, EFL_R_OK, "", size, 1, "verified");
+		break;
+	case EFL_VERIFY_REBOOTED:
+		finalize(sl, EFL_R_OK, "", size, -1, "rebooted");
+		break;
+	case EFL_VERIFY_UNVERIFIED:
+		finalize(sl, EFL_R_OK, "", size, -1, "unverified");
+		break;
+	case EFL_VERIFY_OLD_IMAGE:
+		finalize(sl, EFL_R_VERIFY_FAILED, detail != NULL ? detail :
+		    "device rebooted into its previous firmware", size, 0,
+		    "verify-failed");
+		break;
+	case EFL_VERIFY_NOT_BACK:
+		finalize(sl, EFL_R_NOT_BACK, detail != NULL ? detail :
+		    "device did not come back after the update", size, 0,
+		    "not-back");
+		break;
+	}
+}
+
+static void
+session_phase(void *arg, enum efl_espota_phase phase)
+{
+	emit_phase(arg, phase);
+}
+
+static void
+session_progress(void *arg, uint32_t acked, uint32_t total)
+{
+	struct slot *sl = arg;
+	struct efl_push_row *r = &sl->p->rows[sl->index];
+
+	r->acked = acked;
+	r->total = total;
+}
+
+static void
+session_done(void *arg, const struct efl_espota_result *res)
+{
+	struct slot *sl = arg;
+	struct push *p = sl->p;
+	struct efl_verifier *v = p->opts->verifier;
+	const struct efl_target *t = &p->targets[sl->index];
+
+	sl->session = NULL;
+	if (res->needs_password)
+		p->report->needs_password = 1;
+	if (res->code == EFL_R_OK && v != NULL && !p->report->canceled &&
+	    p->opts->command == 0 && v->knows(v, t)) {
+		sl->verifying = 1;
+		emit_phase(sl, EFL_PHASE_VERIFYING);
+		v->watch(v, t, p->img->md5_hex, p->opts->verify_timeout_ms,
+		    on_verified, sl);
+		return;
+	}
+	finalize(sl, res->code, res->message, res->bytes, -1,
+	    res->code == EFL_R_OK && v != NULL && p->opts->command == 0 ?
+	    "unverified" : NULL);
+}
+
+static void
+start_attempt(struct push *p, uint32_t i)
+{
+	struct slot *sl = &p->slots[i];
+	struct efl_push_row *r = &p->rows[i];
+	struct efl_target *t = &p->targets[i];
+	struct efl_espota_config cfg;
+	struct efl_espota_callbacks cb = { session_phase, session_progress,
+		session_done, sl };
+	struct efl_errbuf eb;
+	uint64_t now = efl_now_ms();
+
+	efl_rollout_started(&p->rollout, i);
+	r->attempts++;
+	r->attempt_started_ms = now;
+	if (r->started_ms == 0)
+		r->started_ms = now;
+	r->acked = 0;
+	r->total = p->img->size;
+	if (p->opts->verifier != NULL && r->attempts == 1)
+		p->opts->verifier->before(p->opts->verifier, t);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.loop = p->loop;
+	cfg.image = p->img;
+	cfg.command = p->opts->command;
+	cfg.password = p->pw;
+	cfg.timeout_ms = p->opts->timeout_ms;
+	cfg.host_ip = p->opts->host_ip;
+	cfg.listener = p->shared;
+	cfg.md5_key_only = p->opts->md5_key_only;
+	cfg.label = r->label;
+	sl->session = efl_espota_start(&cfg, (struct sockaddr *)&t->addr, &cb,
+	    &eb);
+	if (sl->session == NULL)
+		finalize(sl, EFL_R_TRANSFER_FAILED, eb.msg, 0, -1, NULL);
+}
+
+static void
+close_cb(uv_handle_t *h)
+{
+	struct push *p = h->data;
+
+	p->handles_open--;
+}
+
+static void
+all_done(struct push *p)
+{
+	if (p->all_done)
+		return;
+	p->all_done = 1;
+	uv_close((uv_handle_t *)&p->wake, close_cb);
+	uv_close((uv_handle_t *)&p->tick, close_cb);
+	uv_close((uv_handle_t *)&p->sigint, close_cb);
+	uv_close((uv_handle_t *)&p->sigterm, close_cb);
+	if (p->shared != NULL) {
+		efl_listener_release(p->shared);
+		p->shared = NULL;
+	}
+}
+
+static void
+on_wake(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+static void
+pump(struct push *p)
+{
+	for (;;) {
+		struct efl_next next = efl_rollout_next(&p->rollout,
+		    efl_now_ms());
+
+		switch (next.kind) {
+		case EFL_NEXT_START:
+			if (p->report->canceled) {
+				efl_rollout_cancel_pending(&p->rollout);
+				continue;
+			}
+			start_attempt(p, next.index);
+			continue;
+		case EFL_NEXT_WAIT:
+			uv_timer_start(&p->wake, on_wake, next.wait_ms, 0);
+			return;
+		case EFL_NEXT_FULL:
+			return;
+		case EFL_NEXT_DONE:
+			all_done(p);
+			return;
+		}
+	}
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	struct push *p = t->data;
+
+	efl_out_push_tick(p->out, p->rows, p->n);
+}
+
+static void
+on_signal(uv_signal_t *sig, int signum)
+{
+	struct push *p = sig->data;
+	uint32_t i;
+
+	(void)signum;
+	if (p->report->canceled)
+		return;
+	p->report->canceled = 1;
+	efl_out_notice(p->out, "espfleet", "interrupted: canceling");
+	efl_rollout_cancel_pending(&p->rollout);
+	for (i = 0; i < p->n; i++) {
+		struct slot *sl = &p->slots[i];
+		struct efl_push_row *r = &p->rows[i];
+
+		if (sl->session != NULL) {
+			efl_espota_cancel(sl->session);
+		} else if (sl->verifying) {
+			p->opts->verifier->cancel(p->opts->verifier, sl);
+			sl->verifying = 0;
+			finalize(sl, EFL_R_CANCELED, "canceled while verifying",
+			    p->img->size, -1, NULL);
+		} else if (!r->finished) {
+			r->finished = 1;
+			r->finished_ms = efl_now_ms();
+			r->code = EFL_R_CANCELED;
+			snprintf(r->message, sizeof(r->message),
+			    "canceled before it %s", r->attempts ?
+			    "was retried" : "started");
+			efl_out_push_result(p->out, r);
+		}
+	}
+	pump(p);
+}
+
+static void
+fill_row(struct efl_push_row *r, const struct efl_target *t,
+    uint32_t total)
+{
+	const char *label = t->name != NULL ? t->name : t->label;
+
+	memset(r, 0, sizeof(*r));
+	efl_printable(r->label, sizeof(r->label), label, strlen(label));
+	efl_printable(r->target, sizeof(r->target), t->label,
+	    strlen(t->label));
+	snprintf(r->addr, sizeof(r->addr), "%s", t->addr_text);
+	r->port = t->port;
+	r->total = total;
+	r->verified = -1;
+}
+
+int
+efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
+    const struct efl_image *img, const struct efl_secret *pw,
+    struct efl_target *targets, uint32_t n, struct efl_out *out,
+    struct efl_push_report *report, struct efl_errbuf *eb)
+{
+	struct push *p = xcalloc(1, sizeof(*p));
+	struct efl_push_summary *s = &report->summary;
+	uint32_t i;
+
+	memset(report, 0, sizeof(*report));
+	p->loop = loop;
+	p->opts = opts;
+	p->img = img;
+	p->pw = pw;
+	p->targets = targets;
+	p->n = n;
+	p->out = out;
+	p->report = report;
+	if (opts->host_port != 0) {
+		struct sockaddr_storage bind_addr;
+
+		memset(&bind_addr, 0, sizeof(bind_addr));
+		if (opts->host_ip != NULL)
+			memcpy(&bind_addr, opts->host_ip,
+			    opts->host_ip->sa_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in));
+		else
+			bind_addr.ss_family = AF_INET;
+		if (bind_addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&bind_addr)->sin6_port =
+			    htons(opts->host_port);
+		else
+			((struct sockaddr_in *)&bind_addr)->sin_port =
+			    htons(opts->host_port);
+		p->shared = efl_listener_open(loop,
+		    (struct sockaddr *)&bind_addr, eb);
+		if (p->shared == NULL) {
+			free(p);
+			return -1;
+		}
+	}
+	p->rows = xcalloc(n ? n : 1, sizeof(*p->rows));
+	p->slots = xcalloc(n ? n : 1, sizeof(*p->slots));
+	for (i = 0; i < n; i++) {
+		fill_row(&p->rows[i], &targets[i], img->size);
+		p->slots[i].p = p;
+		p->slots[i].index = i;
+	}
+	efl_rollout_init(&p->rollout, n, opts->jobs, opts->retries,
+	    opts->backoff_ms);
+	uv_timer_init(loop, &p->wake);
+	uv_timer_init(loop, &p->tick);
+	uv_signal_init(loop, &p->sigint);
+	uv_signal_init(loop, &p->sigterm);
+	p->wake.data = p->tick.data = p->sigint.data = p->sigterm.data = p;
+	p->handles_open = 4;
+	uv_signal_start(&p->sigint, on_signal, SIGINT);
+	uv_signal_start(&p->sigterm, on_signal, SIGTERM);
+	if (efl_out_mode(out) == EFL_OUT_TTY)
+		uv_timer_start(&p->tick, on_tick, 250, 250);
+	p->started_ms = efl_now_ms();
+	efl_out_push_begin(out, img->path, img->size, img->md5_hex,
+	    opts->command, n);
+	pump(p);
+	while (!p->all_done)
+		uv_run(loop, UV_RUN_ONCE);
+	while (p->handles_open > 0)
+		uv_run(loop, UV_RUN_ONCE);
+
+	memset(s, 0, sizeof(*s));
+	s->targets = n;
+	s->seconds = (double)(efl_now_ms() - p->started_ms) / 1000.0;
+	for (i = 0; i < n; i++) {
+		const struct efl_push_row *r = &p->rows[i];
+
+		if (r->skipped) {
+			s->skipped++;
+		} else if (r->ok) {
+			s->updated++;
+			s->bytes += r->bytes;
+		} else {
+			s->failed++;
+			s->by_code[r->code]++;
+		}
+	}
+	efl_out_push_summary(out, p->rows, n, s);
+	efl_rollout_free(&p->rollout);
+	free(p->rows);
+	free(p->slots);
+	free(p);
+	return 0;
+}

@@ -15,6 +15,30 @@ time_reached(uint32_t now, uint32_t t)
 	return (int32_t)(now - t) >= 0;
 }
 
+/* 1 while fewer than ms milliseconds have passed since start. Elapsed
+ * time, not a wrapped end time, so any ms up to 2^32 - 1 works and an
+ * expired period cannot come back 2^31 ms later. */
+static int
+within(uint32_t now, uint32_t start, uint32_t ms)
+{
+	return now - start < ms;
+}
+
+/* Forget an update window or an auth lock-out that has run out. */
+static void
+expire_periods(struct efa_agent *a, uint32_t now)
+{
+	if (a->armed && !within(now, a->armed_at, a->armed_ms))
+		a->armed = 0;
+	if (a->throttled && !within(now, a->throttle_at, a->throttle_ms)) {
+		/* after a lock-out the free failures come back (so one earlier
+		 * wrong password cannot block the MD5-key fallback for good);
+		 * the next lock-out is twice as long */
+		a->throttled = 0;
+		a->auth_free = EFA_AUTH_FREE_FAILURES;
+	}
+}
+
 static void
 set_deadline(struct efa_agent *a, uint32_t now, uint32_t ms)
 {
@@ -91,6 +115,7 @@ efa_agent_init(struct efa_agent *a, const struct efa_agent_config *cfg,
 	a->sink_ctx = sink_ctx;
 	if (hooks != NULL)
 		a->hooks = *hooks;
+	a->auth_free = EFA_AUTH_FREE_FAILURES;
 	to_idle(a);
 }
 
@@ -152,17 +177,15 @@ handle_invitation(struct efa_agent *a, const struct efa_addr *from,
 
 	if (efa_wire_parse_invitation(pkt, len, &inv) != EFA_WIRE_OK)
 		return;
-	if (a->cfg.require_arm &&
-	    (!a->armed || time_reached(now, a->armed_until))) {
-		a->armed = 0;
+	expire_periods(a, now);
+	if (a->cfg.require_arm && !a->armed) {
 		refuse(a, from, EFA_E_WINDOW, NULL);
 		return;
 	}
-	if (a->throttled && !time_reached(now, a->throttle_until)) {
+	if (a->throttled) {
 		refuse(a, from, EFA_E_THROTTLED, NULL);
 		return;
 	}
-	a->throttled = 0;
 	a->inv = inv;
 	a->peer = *from;
 	if (a->cfg.auth == EFA_AUTH_NONE) {
@@ -187,16 +210,21 @@ static void
 auth_failed(struct efa_agent *a, const struct efa_addr *from, uint32_t now)
 {
 	udp_reply(a, from, EFA_REPLY_AUTH_FAILED);
-	a->auth_failures++;
-	if (a->auth_failures > EFA_AUTH_FREE_FAILURES) {
-		uint32_t shift = a->auth_failures - EFA_AUTH_FREE_FAILURES - 1;
+	if (a->auth_free > 0) {
+		/* free: e.g. the ESP32 >= 3.3.1 host's SHA-256 attempt that
+		 * precedes its MD5-key fallback */
+		a->auth_free--;
+	} else {
 		uint32_t ms = EFA_AUTH_THROTTLE_MAX_MS;
 
-		if (shift < 16 &&
-		    (EFA_AUTH_THROTTLE_BASE_MS << shift) < EFA_AUTH_THROTTLE_MAX_MS)
-			ms = EFA_AUTH_THROTTLE_BASE_MS << shift;
+		if (a->auth_lockouts < 16 &&
+		    (EFA_AUTH_THROTTLE_BASE_MS << a->auth_lockouts) <
+		    EFA_AUTH_THROTTLE_MAX_MS)
+			ms = EFA_AUTH_THROTTLE_BASE_MS << a->auth_lockouts;
+		a->auth_lockouts++;
 		a->throttled = 1;
-		a->throttle_until = now + ms;
+		a->throttle_at = now;
+		a->throttle_ms = ms;
 	}
 	report_error(a, EFA_E_AUTH);
 	to_idle(a);
@@ -225,7 +253,8 @@ handle_auth(struct efa_agent *a, const struct efa_addr *from,
 	}
 	memset(expect, 0, sizeof(expect));
 	memset(a->nonce, 0, sizeof(a->nonce));
-	a->auth_failures = 0;
+	a->auth_free = EFA_AUTH_FREE_FAILURES;
+	a->auth_lockouts = 0;
 	a->throttled = 0;
 	/* Reply to the 200 datagram's source: the ESP32 >= 3.3.1 espota.py
 	 * sends it from a new socket (protocol.md 9, device rule 2). */
@@ -317,12 +346,16 @@ finish(struct efa_agent *a, uint32_t now)
 	}
 }
 
-/* Collect the first bytes of an application image and check them once. */
+/* Collect the first bytes of an application image and check them once
+ * they are all there. Until then they are only held in a->hdr, so nothing
+ * reaches the sink before the check (efa_image.h); bytes held from earlier
+ * reads are written once it passed. 0 to go on, -1 after a failure. */
 static int
 check_header(struct efa_agent *a, const uint8_t *data, size_t n)
 {
 	uint32_t need = (uint32_t)a->inv.size < EFA_IMAGE_HEADER_LEN ?
 	    (uint32_t)a->inv.size : EFA_IMAGE_HEADER_LEN;
+	uint8_t held = a->hdr_len;
 	enum efa_err err;
 
 	while (a->hdr_len < need && n > 0) {
@@ -334,6 +367,8 @@ check_header(struct efa_agent *a, const uint8_t *data, size_t n)
 	a->hdr_checked = 1;
 	err = efa_image_check_header(a->cfg.chip, a->hdr, a->hdr_len,
 	    a->cfg.chip_flash_size);
+	if (err == EFA_E_OK && held > 0)
+		err = a->sink->write(a->sink_ctx, a->hdr, held);
 	if (err != EFA_E_OK) {
 		char detail[11];
 
@@ -362,7 +397,8 @@ efa_agent_tcp_input(struct efa_agent *a, const uint8_t *data, size_t len,
 	set_deadline(a, now_ms, EFA_DATA_TIMEOUT_MS);
 	if (!a->hdr_checked && check_header(a, data, n) != 0)
 		return n;
-	err = a->sink->write(a->sink_ctx, data, n);
+	/* an incomplete header is held back, not written */
+	err = a->hdr_checked ? a->sink->write(a->sink_ctx, data, n) : EFA_E_OK;
 	if (err != EFA_E_OK) {
 		fail_transfer(a, err, NULL);
 		return n;
@@ -394,6 +430,7 @@ efa_agent_tcp_closed(struct efa_agent *a, uint32_t now_ms)
 void
 efa_agent_tick(struct efa_agent *a, uint32_t now_ms)
 {
+	expire_periods(a, now_ms);
 	if (!a->has_deadline || !time_reached(now_ms, a->deadline))
 		return;
 	switch (a->state) {
@@ -436,7 +473,8 @@ void
 efa_agent_arm(struct efa_agent *a, uint32_t duration_ms, uint32_t now_ms)
 {
 	a->armed = 1;
-	a->armed_until = now_ms + duration_ms;
+	a->armed_at = now_ms;
+	a->armed_ms = duration_ms;
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +87,10 @@ write_report(struct sim_device *dev)
 	r.boot_count = dev->boot_count;
 	r.last_error = dev->last_error;
 	r.state = dev->online ? "online" : "rebooting";
+	r.transfer_first_read = dev->first_read;
+	r.transfer_queued_at_first_ack = dev->queued_at_first_ack;
+	r.transfer_acks = dev->acks_sent;
+	r.transfer_bytes = dev->bytes_in;
 	if (sim_write_device_json(dev->dir, &r) != 0)
 		fprintf(stderr, "espfleet-sim: %s: cannot write device.json: "
 		    "%s\n", dev->name, strerror(errno));
@@ -395,6 +400,19 @@ ack_timer_cb(uv_timer_t *t)
 	maybe_finish_close(dev);
 }
 
+/* Bytes the host has sent that wait unread in the socket. */
+static int64_t
+socket_backlog(struct sim_conn *c)
+{
+	uv_os_fd_t fd;
+	int n = 0;
+
+	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 ||
+	    ioctl(fd, FIONREAD, &n) != 0)
+		return 0;
+	return n;
+}
+
 static void
 net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 {
@@ -404,6 +422,17 @@ net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 
 	if (dev->conn == NULL || !dev->conn->connected || dev->power_lost)
 		return;
+	if (dev->queued_at_first_ack < 0 && len > 0 && buf[0] >= '0' &&
+	    buf[0] <= '9') {
+		/* the device's first count: how much had the host already
+		 * sent beyond what the device took in? (stop-and-wait
+		 * uploaders: nothing) */
+		dev->queued_at_first_ack = socket_backlog(dev->conn);
+		logf_dev(dev, "first count %.*s sent; %lld more bytes already "
+		    "waiting", (int)len, (const char *)buf,
+		    (long long)dev->queued_at_first_ack);
+	}
+	dev->acks_sent++;
 	if (o->rtt_ms == 0 && dev->ack_count == 0) {
 		conn_write(dev->conn, (const char *)buf, len);
 		return;
@@ -573,9 +602,11 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		after_agent(dev);
 		return;
 	}
+	if (dev->bytes_in == 0)
+		dev->first_read = (uint32_t)nread;
+	dev->bytes_in += (uint32_t)nread;
 	efa_agent_tcp_input(&dev->agent, (const uint8_t *)buf->base,
 	    (size_t)nread, now_ms(dev));
-	dev->bytes_in += (uint32_t)nread;
 	if (dev->power_lost) {
 		after_agent(dev);
 		return;
@@ -622,6 +653,9 @@ connect_cb(uv_connect_t *req, int status)
 	c->connected = 1;
 	uv_tcp_nodelay(&c->tcp, 1);
 	dev->bytes_in = 0;
+	dev->first_read = 0;
+	dev->queued_at_first_ack = -1;
+	dev->acks_sent = 0;
 	dev->window_used = 0;
 	dev->busy_until_ns = 0;
 	efa_agent_tcp_connected(&dev->agent, 0, now_ms(dev));
@@ -638,6 +672,12 @@ net_tcp_connect(void *ctx, const struct efa_addr *to)
 
 	if (dev->conn != NULL)
 		conn_close(dev->conn, 1);
+	if (dev->no_connect) {
+		/* fault: the connect-back never reaches the host (think of a
+		 * host firewall); the agent's connect timeout ends it */
+		logf_dev(dev, "fault no-connect: not connecting back");
+		return 0;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -1;
@@ -891,6 +931,9 @@ apply_faults(struct sim_device *dev)
 		case SIM_FAULT_POWERLOSS_AT:
 			dev->powerloss_at = f->arg;
 			break;
+		case SIM_FAULT_NO_CONNECT:
+			dev->no_connect = 1;
+			break;
 		}
 	}
 }
@@ -907,6 +950,7 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 	int rc;
 
 	memset(dev, 0, sizeof(*dev));
+	dev->queued_at_first_ack = -1;
 	dev->fleet = fleet;
 	dev->index = k;
 	dev->addr = o->addr_base + (k - 1);

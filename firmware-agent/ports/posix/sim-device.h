@@ -50,6 +50,7 @@ struct sim_device {
 
 	/* faults */
 	uint8_t silent, no_space, boot_old, drop_done, powerloss_armed;
+	uint8_t no_connect;
 	uint32_t drop_at, powerloss_at;
 
 	/* flash and what runs from it */
@@ -82,6 +83,11 @@ struct sim_device {
 	uint64_t window_start_ns;
 	uint32_t window_used;
 	uint32_t bytes_in;         /* image bytes read on this connection */
+	/* evidence of pipelining, reported in device.json "last_transfer" */
+	uint32_t first_read;       /* size of the first read */
+	int64_t queued_at_first_ack; /* bytes waiting in the socket when the
+	                                first count left; -1 = no ack yet */
+	uint32_t acks_sent;
 
 	/* acks held back one round trip */
 	struct {

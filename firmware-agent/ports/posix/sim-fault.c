@@ -20,6 +20,7 @@ static const struct {
 	{ "drop-at", SIM_FAULT_DROP_AT, 1 },
 	{ "boot-old", SIM_FAULT_BOOT_OLD, 0 },
 	{ "powerloss-at", SIM_FAULT_POWERLOSS_AT, 1 },
+	{ "no-connect", SIM_FAULT_NO_CONNECT, 0 },
 };
 
 const char *
@@ -122,7 +123,7 @@ sim_fault_parse(const char *spec, struct sim_fault *f, char *err,
 			found = (int)i;
 	if (found < 0) {
 		snprintf(err, errlen, "unknown fault kind '%s' (known: silent, "
-		    "no-space, drop-at=BYTES, boot-old, powerloss-at=N)", kind);
+		    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect)", kind);
 		return -1;
 	}
 	f->kind = kinds[found].kind;

@@ -160,6 +160,15 @@ sim_write_device_json(const char *dir, const struct sim_device_report *r)
 	else
 		cJSON_AddNullToObject(o, "last_error");
 	cJSON_AddStringToObject(o, "state", r->state);
+	if (r->transfer_queued_at_first_ack >= 0) {
+		cJSON *t = cJSON_AddObjectToObject(o, "last_transfer");
+
+		cJSON_AddNumberToObject(t, "bytes", r->transfer_bytes);
+		cJSON_AddNumberToObject(t, "first_read", r->transfer_first_read);
+		cJSON_AddNumberToObject(t, "queued_at_first_ack",
+		    (double)r->transfer_queued_at_first_ack);
+		cJSON_AddNumberToObject(t, "acks", r->transfer_acks);
+	}
 	text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (text == NULL)

@@ -26,6 +26,11 @@ struct sim_device_report {
 	uint32_t boot_count;
 	const char *last_error; /* "" if none */
 	const char *state;      /* "online" | "rebooting" */
+	/* the last data connection: evidence of pipelining */
+	uint32_t transfer_first_read;  /* bytes of the device's first read */
+	int64_t transfer_queued_at_first_ack; /* unread bytes when the first
+	                                 count left; -1 = no transfer yet */
+	uint32_t transfer_acks, transfer_bytes;
 };
 
 /* Fill buf[0..size) with the deterministic factory image of 'name' for a

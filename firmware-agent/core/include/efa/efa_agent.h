@@ -93,9 +93,12 @@ struct efa_agent {
 	uint32_t deadline;      /* valid when has_deadline */
 	uint8_t has_deadline;
 	uint8_t armed;
-	uint32_t armed_until;
-	uint32_t auth_failures;
-	uint32_t throttle_until;
+	uint32_t armed_at;      /* the window runs armed_ms from armed_at */
+	uint32_t armed_ms;
+	uint32_t auth_free;     /* failures allowed before a lock-out */
+	uint32_t auth_lockouts; /* lock-outs since the last success */
+	uint32_t throttle_at;   /* the lock-out runs throttle_ms from here */
+	uint32_t throttle_ms;
 	uint8_t throttled;
 
 	struct efa_addr peer;   /* source of the invitation */

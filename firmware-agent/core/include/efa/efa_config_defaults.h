@@ -40,9 +40,11 @@
 #define EFA_REBOOT_DELAY_MS 100u
 #endif
 
-/* Failed-authentication throttle: this many failures in a row are free
- * (the ESP32 >= 3.3.1 host legitimately fails once before its MD5 fallback),
- * then the lock-out doubles from EFA_AUTH_THROTTLE_BASE_MS up to _MAX_MS. */
+/* Failed-authentication throttle: this many failures are free (the ESP32
+ * >= 3.3.1 host legitimately fails once before its MD5-key fallback); the
+ * next one locks invitations out, for EFA_AUTH_THROTTLE_BASE_MS doubling
+ * with each lock-out up to _MAX_MS. When a lock-out ends, the free failures
+ * come back; a success resets everything. */
 #ifndef EFA_AUTH_FREE_FAILURES
 #define EFA_AUTH_FREE_FAILURES 1u
 #endif

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
@@ -60,10 +61,25 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* A push to a thousand devices holds a few sockets each: use the whole
+ * open-file allowance the system grants. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct efl_cmd *cmd;
+
+	raise_fd_limit();
 
 	if (argc < 2) {
 		usage(stderr);

@@ -1,0 +1,48 @@
+# Docs agree with the programs: every man page lints clean (mandoc, warnings
+# are errors), every command has its page, and the long options of each
+# --help are exactly those of the page (both directions).
+set -euo pipefail
+: "${ESPFLEET:?}" "${ESPFLEET_SIM:?}" "${EFL_TESTS:?}"
+man=$EFL_TESTS/../man
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v mandoc >/dev/null || { echo "mandoc missing" >&2; exit 77; }
+
+for page in "$man"/*.1; do
+	out=$(mandoc -Tlint -W warning "$page" 2>&1 || true)
+	[ -z "$out" ] || fail "$(basename "$page"): $out"
+done
+
+help_opts() { grep -oE -- '--[a-z0-9][a-z0-9_-]*' | sort -u; }
+man_opts() {
+	grep -oE '^\.(It|Op|Oo)? ?.*Fl -[a-z0-9][a-z0-9_-]*' "$1" |
+		grep -oE 'Fl -[a-z0-9][a-z0-9_-]*' | sed 's/^Fl /-/' | sort -u
+}
+compare() { # name help-text page
+	local h m
+	h=$(printf '%s\n' "$2" | help_opts)
+	m=$(man_opts "$3")
+	if [ "$h" != "$m" ]; then
+		diff <(echo "$h") <(echo "$m") >&2 || true
+		fail "$1: --help and $(basename "$3") list different options " \
+		    "(< help, > man)"
+	fi
+}
+
+commands=$("$ESPFLEET" --help | awk '/^Commands:/ {on=1; next}
+	on && /^  [a-z]/ {print $1} on && /^$/ {exit}')
+[ -n "$commands" ] || fail "no commands in espfleet --help"
+for c in $commands; do
+	page=$man/espfleet-$c.1
+	[ -f "$page" ] || fail "command '$c' has no man page"
+	grep -q "^\.Xr espfleet-$c 1" "$man/espfleet.1" ||
+		fail "espfleet.1 does not refer to espfleet-$c(1)"
+	compare "espfleet $c" "$("$ESPFLEET" "$c" --help)" "$page"
+done
+compare espfleet-sim "$("$ESPFLEET_SIM" --help)" "$man/espfleet-sim.1"
+
+# exit statuses: the contract is written in espfleet.1
+for code in 0 1 2 3 4; do
+	grep -q "^\.It $code\$" "$man/espfleet.1" ||
+		fail "espfleet.1 does not document exit status $code"
+done
+echo "docs: ok"

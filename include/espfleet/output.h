@@ -30,6 +30,9 @@ struct efl_push_row {
 	uint32_t acked, total;
 	uint32_t attempts;
 	uint64_t started_ms, attempt_started_ms, finished_ms;
+	/* the last attempt's transfer: from the connect-back to the last
+	 * acknowledged byte (0 when it did not get that far) */
+	uint64_t upload_started_ms, upload_done_ms;
 	/* result */
 	int finished;
 	int ok;

@@ -105,6 +105,12 @@ out_json__push_result(struct efl_out *o, const struct efl_push_row *r)
 	cJSON_AddNumberToObject(e, "seconds",
 	    (double)(r->finished_ms - r->started_ms) / 1000.0);
 	cJSON_AddNumberToObject(e, "attempts", r->attempts);
+	if (r->upload_started_ms != 0 && r->upload_done_ms >=
+	    r->upload_started_ms)
+		cJSON_AddNumberToObject(e, "upload_seconds",
+		    (double)(r->upload_done_ms - r->upload_started_ms) / 1000.0);
+	else
+		cJSON_AddNullToObject(e, "upload_seconds");
 	if (r->verified < 0)
 		cJSON_AddNullToObject(e, "verified");
 	else

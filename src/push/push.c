@@ -58,6 +58,12 @@ emit_phase(struct slot *sl, enum efl_espota_phase phase)
 
 	if (r->phase == phase)
 		return;
+	if (phase == EFL_PHASE_UPLOADING) {
+		r->upload_started_ms = efl_now_ms();
+		r->upload_done_ms = 0;
+	} else if (phase == EFL_PHASE_FINISHING && r->upload_done_ms == 0) {
+		r->upload_done_ms = efl_now_ms();
+	}
 	r->phase = phase;
 	efl_out_push_phase(sl->p->out, r);
 }
@@ -84,6 +90,9 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 	}
 	r->finished = 1;
 	r->finished_ms = now;
+	if (r->upload_started_ms != 0 && r->upload_done_ms == 0 && bytes > 0 &&
+	    bytes == r->total)
+		r->upload_done_ms = now; /* the OK came with the last count */
 	r->phase = EFL_PHASE_DONE;
 	r->ok = ok;
 	r->code = code;
@@ -180,6 +189,7 @@ start_attempt(struct push *p, uint32_t i)
 	efl_rollout_started(&p->rollout, i);
 	r->attempts++;
 	r->attempt_started_ms = now;
+	r->upload_started_ms = r->upload_done_ms = 0;
 	if (r->started_ms == 0)
 		r->started_ms = now;
 	r->acked = 0;

@@ -28,6 +28,10 @@ struct sim_conn {
 	struct sim_device *dev;
 	uint8_t connected, reading, close_requested, closing;
 	uint32_t writes_pending;
+	/* with --rate: the bytes of one read wait here while the flash
+	 * "writes" them; the agent sees them (and acks) when that is done */
+	uint8_t *rx;
+	uint32_t held;
 };
 
 struct sim_write {
@@ -289,6 +293,7 @@ conn_close_cb(uv_handle_t *h)
 {
 	struct sim_conn *c = h->data;
 
+	free(c->rx);
 	free(c);
 }
 
@@ -506,7 +511,8 @@ read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 		budget = dev->drop_at - dev->bytes_in;
 	if (budget == 0)
 		budget = 1;
-	*buf = uv_buf_init((char *)dev->fleet->read_buf, budget);
+	*buf = uv_buf_init(o->rate > 0 ? (char *)c->rx :
+	    (char *)dev->fleet->read_buf, budget);
 }
 
 #define NS_PER_MS 1000000ull
@@ -531,11 +537,23 @@ next_read_time(const struct sim_device *dev, uint64_t now)
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void deliver(struct sim_device *dev, struct sim_conn *c,
+    const uint8_t *data, uint32_t n);
 
 static void
 io_timer_cb(uv_timer_t *t)
 {
-	schedule_read(t->data);
+	struct sim_device *dev = t->data;
+	struct sim_conn *c = dev->conn;
+
+	if (c != NULL && c->held > 0) {
+		uint32_t n = c->held;
+
+		c->held = 0;
+		deliver(dev, c, c->rx, n);
+		return;
+	}
+	schedule_read(dev);
 }
 
 /* Read now if the model allows, else when it will. */
@@ -546,7 +564,8 @@ schedule_read(struct sim_device *dev)
 	struct sim_conn *c = dev->conn;
 	uint64_t now = uv_hrtime(), t;
 
-	if (c == NULL || !c->connected || c->close_requested || c->reading)
+	if (c == NULL || !c->connected || c->close_requested || c->reading ||
+	    c->held > 0)
 		return;
 	if (o->rtt_ms > 0 && dev->window_used >= o->window &&
 	    now >= dev->window_start_ns + o->rtt_ms * NS_PER_MS) {
@@ -566,7 +585,7 @@ schedule_read(struct sim_device *dev)
 		c->reading = 1;
 }
 
-/* The model's bookkeeping after the device took in n bytes. */
+/* The model's bookkeeping when the device takes in n bytes. */
 static void
 account_read(struct sim_device *dev, uint32_t n)
 {
@@ -587,26 +606,12 @@ account_read(struct sim_device *dev, uint32_t n)
 	}
 }
 
+/* The device's code gets bytes it has taken in (after the flash time). */
 static void
-read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+deliver(struct sim_device *dev, struct sim_conn *c, const uint8_t *data,
+    uint32_t n)
 {
-	struct sim_conn *c = s->data;
-	struct sim_device *dev = c->dev;
-
-	if (dev == NULL || nread == 0)
-		return;
-	if (nread < 0) {
-		/* the host closed or the connection broke */
-		conn_close(c, 0);
-		efa_agent_tcp_closed(&dev->agent, now_ms(dev));
-		after_agent(dev);
-		return;
-	}
-	if (dev->bytes_in == 0)
-		dev->first_read = (uint32_t)nread;
-	dev->bytes_in += (uint32_t)nread;
-	efa_agent_tcp_input(&dev->agent, (const uint8_t *)buf->base,
-	    (size_t)nread, now_ms(dev));
+	efa_agent_tcp_input(&dev->agent, data, n, now_ms(dev));
 	if (dev->power_lost) {
 		after_agent(dev);
 		return;
@@ -625,12 +630,45 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	after_agent(dev);
 	if (dev->conn != c || c->close_requested)
 		return;
+	schedule_read(dev);
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct sim_conn *c = s->data;
+	struct sim_device *dev = c->dev;
+	uint64_t now;
+
+	if (dev == NULL || nread == 0)
+		return;
+	if (nread < 0) {
+		/* the host closed or the connection broke */
+		conn_close(c, 0);
+		efa_agent_tcp_closed(&dev->agent, now_ms(dev));
+		after_agent(dev);
+		return;
+	}
+	if (dev->bytes_in == 0)
+		dev->first_read = (uint32_t)nread;
+	dev->bytes_in += (uint32_t)nread;
 	account_read(dev, (uint32_t)nread);
-	if (next_read_time(dev, uv_hrtime()) > uv_hrtime()) {
+	now = uv_hrtime();
+	if (dev->fleet->opt->rate > 0) {
+		/* flash time: the bytes reach the agent when it is over */
 		uv_read_stop(s);
 		c->reading = 0;
-		schedule_read(dev);
+		c->held = (uint32_t)nread;
+		uv_timer_start(&dev->io_timer, io_timer_cb,
+		    dev->busy_until_ns > now ? (dev->busy_until_ns - now +
+		    NS_PER_MS - 1) / NS_PER_MS : 0, 0);
+		return;
 	}
+	if (next_read_time(dev, now) > now) {
+		uv_read_stop(s);
+		c->reading = 0;
+	}
+	deliver(dev, c, (const uint8_t *)buf->base, (uint32_t)nread);
 }
 
 static void
@@ -682,7 +720,12 @@ net_tcp_connect(void *ctx, const struct efa_addr *to)
 	if (c == NULL)
 		return -1;
 	c->dev = dev;
+	if (dev->fleet->opt->rate > 0 && (c->rx = malloc(4096)) == NULL) {
+		free(c);
+		return -1;
+	}
 	if (uv_tcp_init(dev->fleet->loop, &c->tcp) != 0) {
+		free(c->rx);
 		free(c);
 		return -1;
 	}
@@ -829,7 +872,11 @@ boot(struct sim_device *dev)
 	enum efa_err err = EFA_E_OK;
 	uint8_t old_md5[16];
 
-	flashsim_power_on(&dev->flash);
+	/* only after a power loss: flashsim_power_on() also cancels a
+	 * pending one, and a powerloss-at fault armed at an earlier boot may
+	 * be meant for this boot's copy */
+	if (!dev->flash.powered)
+		flashsim_power_on(&dev->flash);
 	dev->power_lost = 0;
 	memcpy(old_md5, dev->running.md5, 16);
 	if (dev->boot_old &&

@@ -1,0 +1,17 @@
+# The benchmark cannot rot: a smoke run (N=10, 64 KiB image) must produce
+# the CSV with the documented columns, all devices updated, the markdown
+# table and the plot.
+set -euo pipefail
+: "${EFL_BUILD:?}" "${EFL_TESTS:?}"
+out=$(mktemp -d "${TMPDIR:-/tmp}/efl-bench-smoke.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+BENCH_BUILD=$EFL_BUILD BENCH_OUT=$out "$EFL_TESTS/../bench/run" --smoke \
+	>"$out/stdout" 2>"$out/stderr" || { cat "$out/stderr" >&2; fail "bench/run"; }
+head -1 "$out/results.csv" | grep -q '^scenario,n,wall_s,limit_s,ratio,cpu_s,rss_kib' ||
+	fail "CSV header: $(head -1 "$out/results.csv")"
+grep -q '^scaling,10,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,[0-9]*,[0-9.]*,10/10,' \
+	"$out/results.csv" || fail "scaling row: $(cat "$out/results.csv")"
+grep -q '^| scaling | 10 |' "$out/stdout" || fail "markdown table"
+[ -s "$out/scaling.png" ] || fail "no plot"
+echo "bench-smoke: ok"

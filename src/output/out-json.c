@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "espfleet/common.h"
+#include "espfleet/discover.h"
 #include "espfleet/log.h"
 #include "output-impl.h"
 
@@ -102,7 +103,8 @@ out_json__push_result(struct efl_out *o, const struct efl_push_row *r)
 	cJSON_AddStringToObject(e, "message", r->message);
 	cJSON_AddBoolToObject(e, "skipped", r->skipped);
 	cJSON_AddNumberToObject(e, "bytes", r->bytes);
-	cJSON_AddNumberToObject(e, "seconds",
+	/* never started (canceled while queued): 0, as the human renderer */
+	cJSON_AddNumberToObject(e, "seconds", r->started_ms == 0 ? 0.0 :
 	    (double)(r->finished_ms - r->started_ms) / 1000.0);
 	cJSON_AddNumberToObject(e, "attempts", r->attempts);
 	if (r->upload_started_ms != 0 && r->upload_done_ms >=
@@ -148,5 +150,96 @@ out_json__notice(struct efl_out *o, const char *what, const char *text)
 
 	cJSON_AddStringToObject(e, "what", what);
 	cJSON_AddStringToObject(e, "message", text);
+	emit(o, e);
+}
+
+void
+out_json__push_plan(struct efl_out *o, const struct efl_push_row *r)
+{
+	cJSON *e = event("plan");
+
+	add_target(e, r);
+	cJSON_AddStringToObject(e, "action", r->skipped ? "skip" : "update");
+	if (r->skipped)
+		cJSON_AddStringToObject(e, "reason", r->message);
+	else
+		cJSON_AddNullToObject(e, "reason");
+	emit(o, e);
+}
+
+void
+out_json__push_plan_summary(struct efl_out *o, uint32_t targets,
+    uint32_t update, uint32_t skipped)
+{
+	cJSON *e = event("summary");
+
+	cJSON_AddBoolToObject(e, "dry_run", 1);
+	cJSON_AddNumberToObject(e, "targets", targets);
+	cJSON_AddNumberToObject(e, "update", update);
+	cJSON_AddNumberToObject(e, "skipped", skipped);
+	emit(o, e);
+}
+
+/* Add device-supplied text (made valid UTF-8). */
+static void
+add_text(cJSON *obj, const char *key, const char *text)
+{
+	char *t;
+
+	if (text == NULL) {
+		cJSON_AddNullToObject(obj, key);
+		return;
+	}
+	t = out__json_text(text);
+	cJSON_AddStringToObject(obj, key, t);
+	free(t);
+}
+
+void
+out_json__device(struct efl_out *o, const struct efl_device *d)
+{
+	cJSON *e = event("device"), *txt;
+	uint32_t i;
+
+	add_text(e, "name", d->name);
+	add_text(e, "type", d->type);
+	add_text(e, "domain", d->domain);
+	add_text(e, "host", d->host);
+	add_text(e, "addr", d->addr);
+	cJSON_AddNumberToObject(e, "port", d->port);
+	add_text(e, "interface", d->ifname);
+	cJSON_AddStringToObject(e, "protocol", d->protocol == 6 ? "ipv6" :
+	    "ipv4");
+	txt = cJSON_AddObjectToObject(e, "txt");
+	for (i = 0; i < d->ntxt; i++) {
+		char *k = out__json_text(d->txt[i].key);
+
+		add_text(txt, k, d->txt[i].value);
+		free(k);
+	}
+	emit(o, e);
+}
+
+void
+out_json__discover_skipped(struct efl_out *o, const char *subject,
+    const char *reason)
+{
+	cJSON *e = event("skipped");
+
+	add_text(e, "name", subject);
+	add_text(e, "reason", reason);
+	emit(o, e);
+}
+
+void
+out_json__discover_summary(struct efl_out *o, uint32_t devices,
+    double seconds, int complete)
+{
+	cJSON *e = event("summary");
+
+	cJSON_AddStringToObject(e, "command", o->command);
+	cJSON_AddNumberToObject(e, "devices", devices);
+	cJSON_AddNumberToObject(e, "seconds", seconds);
+	cJSON_AddBoolToObject(e, "complete", complete);
 	emit(o, e);
 }

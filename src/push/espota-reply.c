@@ -29,17 +29,32 @@ number(const char *d, size_t n)
 	return v;
 }
 
-/* Split a run of digits into counts. A run made of one count repeated is
- * taken as such (equal reads are the common case); otherwise counts are
- * taken greedily, longest first, none larger than what is still unacked. */
+/* No device takes in more than this in one read (lwIP windows are a few
+ * KiB; espfleet-sim reads at most 64 KiB), so no single count is larger. */
+#define MAX_COUNT 65536u
+
+/* Split a run of digits into counts. One count is the common case; a run
+ * made of one count repeated is taken as such (equal reads); otherwise
+ * counts are taken greedily, longest first. No count exceeds MAX_COUNT or
+ * what is still unacked. Ambiguous runs ("1024512") only make the progress
+ * figure approximate: success is decided by the "OK" alone. */
 static void
 decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 {
+	/* nothing unacked: the digits cannot be counts, add nothing */
+	uint64_t bound = sent > r->acked ? sent - r->acked : 0;
 	size_t unit, pos = 0;
+	uint64_t v;
 
+	if (bound > MAX_COUNT)
+		bound = MAX_COUNT;
+	v = n <= 10 ? number(d, n) : UINT64_MAX;
+	if (v != UINT64_MAX && v > 0 && v <= bound) {
+		r->acked += (uint32_t)v;
+		return;
+	}
 	for (unit = 1; unit <= 10 && unit < n; unit++) {
 		size_t i;
-		uint64_t v;
 
 		if (n % unit != 0)
 			continue;
@@ -47,17 +62,19 @@ decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 			if (d[i] != d[i % unit])
 				break;
 		v = number(d, unit);
-		if (i == n && v != UINT64_MAX && v > 0 &&
+		if (i == n && v != UINT64_MAX && v > 0 && v <= bound &&
 		    r->acked + v * (n / unit) <= sent) {
 			r->acked += (uint32_t)(v * (n / unit));
 			return;
 		}
 	}
 	while (pos < n) {
-		uint64_t bound = sent > r->acked ? sent - r->acked : 1;
 		size_t take = n - pos < 10 ? n - pos : 10;
-		uint64_t v = UINT64_MAX;
 
+		bound = sent > r->acked ? sent - r->acked : 0;
+		if (bound > MAX_COUNT)
+			bound = MAX_COUNT;
+		v = UINT64_MAX;
 		for (; take > 0; take--) {
 			v = number(d + pos, take);
 			if (v != UINT64_MAX && v > 0 && v <= bound)
@@ -120,14 +137,17 @@ efl_classify_device_text(const char *text)
 {
 	static const char *const image_texts[] = {
 		"Magic byte", "Wrong Magic Byte", "Flash config",
-		"Image flash size", "Bad Size Given", "MD5", "Signature",
+		"Image flash size", "MD5", "Signature",
 		"Unknown update command", "Bad Argument",
 	};
 	size_t i;
 
 	if (strstr(text, "Authentication Failed") != NULL)
 		return EFL_R_AUTH_FAILED;
-	if (strstr(text, "Not Enough Space") != NULL)
+	/* "Bad Size Given": ESP32 cores say so for an image larger than the
+	 * partition (on ESP8266 only for size 0, which espfleet never sends) */
+	if (strstr(text, "Not Enough Space") != NULL ||
+	    strstr(text, "Bad Size Given") != NULL)
 		return EFL_R_NO_SPACE;
 	for (i = 0; i < sizeof(image_texts) / sizeof(image_texts[0]); i++)
 		if (strstr(text, image_texts[i]) != NULL)
@@ -146,10 +166,14 @@ efl_printable(char *out, size_t cap, const char *in, size_t len)
 	while (len > 0 && (in[len - 1] == '\r' || in[len - 1] == '\n' ||
 	    in[len - 1] == ' ' || in[len - 1] == '\0'))
 		len--;
-	for (i = 0; i < len && o + 5 < cap; i++) {
+	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
+		int plain = c >= 0x20 && c < 0x7f && c != '\\';
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		/* whole characters only, and room for the NUL */
+		if (o + (plain ? 1 : 4) >= cap)
+			break;
+		if (plain) {
 			out[o++] = (char)c;
 		} else {
 			out[o++] = '\\';

@@ -127,6 +127,18 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* The option getopt just refused: "-x" for a short one (inside a cluster
+ * like "-xv" optind has not moved past it yet), else the element itself. */
+static const char *
+option_text(const char *elem, char *buf, size_t cap)
+{
+	if (optopt > 0 && optopt < 128 && strncmp(elem, "--", 2) != 0) {
+		snprintf(buf, cap, "-%c", optopt);
+		return buf;
+	}
+	return elem;
+}
+
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); \
 	return SIM_PARSE_USAGE; } while (0)
 
@@ -137,7 +149,7 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	int c, auth_given = 0, window_given = 0;
 	struct in_addr in;
 	uint32_t v;
-	char ferr[160];
+	char ferr[160], shortopt[3];
 
 	memset(o, 0, sizeof(*o));
 	o->devices = 1;
@@ -149,7 +161,9 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	o->fs_size = 1u << 20;
 	o->factory_size = 64u << 10;
 	o->reboot_ms = 300;
-	optind = 1;
+	/* 0, not 1: a full reset (glibc, musl, BSD); 1 keeps getopt's
+	 * position inside the previous call's argv (e.g. after "-hv") */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":n:p:d:vhV", longopts,
 	    NULL)) != -1) {
@@ -269,9 +283,12 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 			printf("espfleet-sim %s\n", ESPFLEET_VERSION);
 			return SIM_PARSE_EXIT_OK;
 		case ':':
-			BAD("option '%s' needs a value", argv[optind - 1]);
+			BAD("option '%s' needs a value",
+			    option_text(argv[optind - 1], shortopt,
+			    sizeof(shortopt)));
 		default:
-			BAD("unknown option '%s'", argv[optind - 1]);
+			BAD("unknown option '%s'", option_text(argv[optind - 1],
+			    shortopt, sizeof(shortopt)));
 		}
 	}
 	if (optind < argc)

@@ -360,7 +360,8 @@ sweep(const struct config *c)
 	/* A second loss at every operation j of the recovery boot. */
 	for (k = 1; k <= n_total; k++) {
 		want = k <= n_commit ? OLD : NEW;
-		for (j = 1; j <= recovery_ops[k]; j += POWERLOSS_DOUBLE_STRIDE) {
+		for (j = 1; j <= recovery_ops[k];
+		    j += POWERLOSS_DOUBLE_STRIDE) {
 			assert_int_equal(update_and_boot(k, NULL, NULL),
 			    EFA_E_POWERLOSS);
 			flashsim_power_on(&sim);
@@ -389,17 +390,17 @@ test_overlap(void **state)
 static void
 test_overlap_max(void **state)
 {
-	static const struct config c = { 16, 128, 3000, 0, 16000, 777, 0 };
+	static const struct config c = { 16, 256, 3000, 0, 16000, 777, 0 };
 
 	(void)state;
 	sweep(&c);
 }
 
-/* Sketch 5000 -> 6001 bytes, prog_align 1, tiny buffer: no overlap. */
+/* Sketch 5000 -> 4501 bytes, prog_align 1, smallest buffer: no overlap. */
 static void
 test_no_overlap(void **state)
 {
-	static const struct config c = { 1, 64, 5000, 0, 6001, 333, 0 };
+	static const struct config c = { 1, 64, 5000, 0, 4501, 333, 0 };
 
 	(void)state;
 	sweep(&c);

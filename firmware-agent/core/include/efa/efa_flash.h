@@ -2,7 +2,7 @@
  * The core's flash writer and boot-time copier, modelled on the ESP8266
  * layout (protocol.md "Update process - memory view"):
  *
- *   0 .. running sketch | free space ... staged new image | FS | boot rec | info
+ *   0 .. running sketch | free ... staged new image | FS | boot rec | info
  *
  * A new image is staged just below the filesystem, verified by reading it
  * back, and committed by writing a boot record (one program operation, the
@@ -24,6 +24,12 @@
 /* Raw flash the port provides. Addresses are byte offsets from 0.
  * erase: whole sectors (off, len multiples of sector_size), sets 0xFF.
  * prog:  off and len multiples of prog_align; may only clear bits (1 -> 0).
+ *        Never crosses a sector; the commit (48 bytes at the start of the
+ *        boot-record sector) never crosses a 256-byte page either.
+ * read:  any off and len; with prog_align >= 4 the core only reads whole,
+ *        4-aligned words.
+ * buf pointers have no particular alignment: a port whose driver needs
+ * word-aligned RAM (ESP8266 spi_flash_write) bounces through its own.
  * Each returns EFA_E_OK or EFA_E_READ/WRITE/ERASE (or EFA_E_POWERLOSS from a
  * simulator, after which every further call fails until the next boot). */
 struct efa_flash_ops {
@@ -35,6 +41,9 @@ struct efa_flash_ops {
 	uint32_t prog_align;  /* 4 on ESP8266 */
 };
 
+/* All four sector-aligned; the boot-record and info sectors are distinct
+ * and lie outside [0, fs_start + fs_size). Geometry rules: sector_size a
+ * power of two >= 256, prog_align a power of two <= 16. */
 struct efa_flash_layout {
 	uint32_t fs_start;    /* end of the sketch area, start of the FS */
 	uint32_t fs_size;
@@ -65,19 +74,42 @@ struct efa_flashwriter {
 };
 
 /*
- * Initialise over ops/ctx and layout. buf is the caller's I/O buffer (used for
- * read-back and copies; 256..4096 bytes is plenty). Reads the info record.
- * Returns EFA_E_OK or a read error.
+ * Initialise over ops/ctx and layout. buf is the caller's I/O buffer, used
+ * by begin and finish only (read-back, blank checks; 256..4096 bytes is
+ * plenty), so the data passed to write may live in it. Reads the info
+ * record; without a valid one running.valid is 0 and no update fits (see
+ * efa_flashwriter_free_space). Returns EFA_E_OK, EFA_E_SIZE for a geometry
+ * or buf_len outside the rules above, or a read error. Call it after
+ * efa_boot_run().
  */
 enum efa_err efa_flashwriter_init(struct efa_flashwriter *fw,
     const struct efa_flash_ops *ops, void *ctx,
     const struct efa_flash_layout *layout, uint8_t *buf, uint32_t buf_len);
 
-/* The sink ops of the flash writer (ctx = struct efa_flashwriter *). */
+/*
+ * The sink ops of the flash writer (ctx = struct efa_flashwriter *):
+ * begin:  EFA_E_RUNNING (an update is active, or efa_boot_run has not
+ *         finished a copy), EFA_E_SIZE (0), EFA_E_UNKNOWN_CMD (not 0/100),
+ *         EFA_E_SPACE (> free_space). Cancels a committed update that has
+ *         not been applied yet (its boot record is erased first, before any
+ *         staging sector is touched). Erases nothing else: write erases
+ *         each staging sector just before its first byte.
+ * write:  EFA_E_SPACE past the announced size; EFA_E_ABORTED when no update
+ *         is active.
+ * finish: EFA_E_NO_DATA/EFA_E_SIZE if bytes are missing, EFA_E_MD5 if the
+ *         staged bytes read back do not hash to md5; then commits.
+ * Any error from write or finish ends the update, as abort does; the
+ * running image is never touched by the sink.
+ */
 extern const struct efa_sink_ops efa_flashwriter_sink;
 
-/* Free sketch space per the ESP8266 Updater rule (sizes rounded up to
- * sectors): fs_start - round_up(running size). */
+/* Free space per the ESP8266 Updater rule (sizes rounded up to sectors):
+ * cmd 0: fs_start - round_up(running size), i.e. current sketch and new
+ * image must both fit before the FS; cmd 100: the same, at most fs_size (FS
+ * images are staged too); other cmds: 0. Also capped by what one boot
+ * record can track ((sector_size - 80) / max(4, prog_align) sectors). A
+ * device without a valid info record gets 0: an update could overwrite
+ * code of unknown size. */
 uint32_t efa_flashwriter_free_space(const struct efa_flashwriter *fw,
     int cmd);
 
@@ -92,6 +124,10 @@ enum efa_boot_result {
  * The boot-time step (what eboot does on the ESP8266): apply a committed
  * boot record if there is one, resuming an interrupted copy. Fills *running
  * from the info record afterwards. buf as for efa_flashwriter_init.
+ * running and err may be NULL. EFA_BOOT_FAILED reports the error in *err:
+ * a flash error (run it again at the next boot: it resumes), or EFA_E_MD5
+ * when the copied image does not match the record, which only a flash
+ * that corrupts data can cause and which no later boot repairs.
  */
 enum efa_boot_result efa_boot_run(const struct efa_flash_ops *ops, void *ctx,
     const struct efa_flash_layout *layout, uint8_t *buf, uint32_t buf_len,
@@ -99,7 +135,9 @@ enum efa_boot_result efa_boot_run(const struct efa_flash_ops *ops, void *ctx,
 
 /*
  * Factory provisioning (what a serial flash does): write image at 0 and an
- * info record for it, erasing any boot record. For simulators and tests.
+ * info record for it, erasing any boot record first. For simulators and
+ * tests; not power-loss safe. EFA_E_SIZE if size is 0 or > fs_start,
+ * EFA_E_MD5 if the flash does not read back as image.
  */
 enum efa_err efa_flash_provision(const struct efa_flash_ops *ops, void *ctx,
     const struct efa_flash_layout *layout, const uint8_t *image,
@@ -108,6 +146,8 @@ enum efa_err efa_flash_provision(const struct efa_flash_ops *ops, void *ctx,
 /*
  * Discard a committed but not yet applied boot record (used by a simulator
  * to model a device that "boots the previous image"). EFA_E_OK if none.
+ * EFA_E_RUNNING if efa_boot_run already started copying it: the previous
+ * image is partly overwritten, only efa_boot_run can finish the job.
  */
 enum efa_err efa_boot_discard(const struct efa_flash_ops *ops, void *ctx,
     const struct efa_flash_layout *layout);

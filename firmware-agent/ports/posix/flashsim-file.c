@@ -1,0 +1,184 @@
+/*
+ * File store for the simulated flash (see flashsim-file.h): complemented
+ * bytes in a sparse file, pread/pwrite in small chunks, erase by punching a
+ * hole. Memory use is a few hundred bytes of stack whatever the flash size.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* fallocate(), FALLOC_FL_* */
+#endif
+
+#include "flashsim-file.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK 512u
+
+static void
+set_err(char *err, size_t errlen, const char *path, const char *what,
+    int errnum)
+{
+	if (err == NULL || errlen == 0)
+		return;
+	if (errnum != 0)
+		snprintf(err, errlen, "flash file '%s': %s: %s", path, what,
+		    strerror(errnum));
+	else
+		snprintf(err, errlen, "flash file '%s': %s", path, what);
+}
+
+static int
+file_read(void *ctx, uint32_t off, uint8_t *buf, uint32_t len)
+{
+	struct flashsim_file *ff = ctx;
+	uint32_t done = 0, i;
+
+	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
+		return -1;
+	while (done < len) {
+		ssize_t n = pread(ff->fd, buf + done, len - done,
+		    (off_t)off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (uint32_t)n;
+	}
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)~buf[i];
+	return 0;
+}
+
+static int
+write_all(int fd, const uint8_t *buf, uint32_t len, off_t off)
+{
+	uint32_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, buf + done, len - done, off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (uint32_t)n;
+	}
+	return 0;
+}
+
+static int
+file_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
+{
+	struct flashsim_file *ff = ctx;
+	uint8_t tmp[CHUNK];
+	uint32_t done, i;
+
+	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
+		return -1;
+	for (done = 0; done < len; done += CHUNK) {
+		uint32_t n = len - done < CHUNK ? len - done : CHUNK;
+
+		for (i = 0; i < n; i++)
+			tmp[i] = (uint8_t)~buf[done + i];
+		if (write_all(ff->fd, tmp, n, (off_t)off + done) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Erased flash (0xFF) is stored as zeros: punch a hole, or write zeros. */
+static int
+file_erase(void *ctx, uint32_t off, uint32_t len)
+{
+	struct flashsim_file *ff = ctx;
+	uint8_t zero[CHUNK];
+	uint32_t done;
+
+	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
+		return -1;
+#ifdef FALLOC_FL_PUNCH_HOLE
+	if (!ff->no_punch) {
+		int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+
+		if (fallocate(ff->fd, mode, (off_t)off, (off_t)len) == 0)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+			return -1;
+		ff->no_punch = 1;
+	}
+#endif
+	memset(zero, 0, sizeof(zero));
+	for (done = 0; done < len; done += CHUNK) {
+		uint32_t n = len - done < CHUNK ? len - done : CHUNK;
+
+		if (write_all(ff->fd, zero, n, (off_t)off + done) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+flashsim_file_open(struct flashsim_file *ff, const char *path,
+    uint32_t size, struct flashsim_store *store_out, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char what[64];
+
+	memset(ff, 0, sizeof(*ff));
+	ff->fd = -1;
+	if (size == 0) {
+		set_err(err, errlen, path, "flash size is 0", 0);
+		return -1;
+	}
+	ff->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (ff->fd < 0) {
+		set_err(err, errlen, path, "cannot open", errno);
+		return -1;
+	}
+	if (fstat(ff->fd, &st) != 0) {
+		set_err(err, errlen, path, "cannot stat", errno);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, errlen, path, "not a regular file", 0);
+		goto fail;
+	}
+	if (st.st_size == 0) {
+		if (ftruncate(ff->fd, (off_t)size) != 0) {
+			set_err(err, errlen, path, "cannot set its size",
+			    errno);
+			goto fail;
+		}
+	} else if (st.st_size != (off_t)size) {
+		snprintf(what, sizeof(what), "has %lld bytes, expected %lu",
+		    (long long)st.st_size, (unsigned long)size);
+		set_err(err, errlen, path, what, 0);
+		goto fail;
+	}
+	ff->size = size;
+	store_out->read = file_read;
+	store_out->write = file_write;
+	store_out->erase = file_erase;
+	store_out->ctx = ff;
+	return 0;
+fail:
+	close(ff->fd);
+	ff->fd = -1;
+	return -1;
+}
+
+void
+flashsim_file_close(struct flashsim_file *ff)
+{
+	if (ff->fd >= 0)
+		close(ff->fd);
+	ff->fd = -1;
+}

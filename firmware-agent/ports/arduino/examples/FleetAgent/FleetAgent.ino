@@ -1,0 +1,99 @@
+/*
+ * FleetAgent: a sketch that espfleet (or the Arduino IDE's espota) updates
+ * over WiFi. ArduinoOTA.begin()/handle() become FleetAgent.begin()/
+ * handle(); the valve closes while an update runs, and updates are taken
+ * only for 5 minutes after the button is pressed. ESP8266 and ESP32.
+ */
+#if defined(ARDUINO_ARCH_ESP8266)
+#include <ESP8266WiFi.h>
+#else
+#include <WiFi.h>
+#endif
+#include <EspFleetAgent.h>
+
+static const char *WIFI_SSID = "your-ssid";
+static const char *WIFI_PASS = "your-wifi-password";
+/* espfleet push --password (or the IDE's password prompt) must match */
+static const char *OTA_PASSWORD = "change-me";
+
+static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */
+static const uint8_t BUTTON_PIN = 0;  /* FLASH/BOOT button, active low */
+static const uint32_t WINDOW_MS = 5ul * 60ul * 1000ul;
+
+/* Flash writes stall loop() for a while: close the valve first. Returning
+ * false refuses the update (espfleet reports "device busy"). */
+static bool
+enterSafeState(int cmd, uint32_t size)
+{
+	digitalWrite(VALVE_PIN, LOW);
+	Serial.printf("update: %s, %u bytes; valve closed\n",
+	    cmd == 0 ? "firmware" : "filesystem", (unsigned)size);
+	return true;
+}
+
+static void
+showProgress(uint32_t done, uint32_t total)
+{
+	static uint32_t last;
+
+	if (done == total || done - last >= 65536u) {
+		last = done;
+		Serial.printf("update: %u/%u\n", (unsigned)done,
+		    (unsigned)total);
+	}
+}
+
+static void
+updateDone(int cmd)
+{
+	(void)cmd;
+	Serial.println("update: done, restarting");
+}
+
+static void
+updateFailed(enum efa_err err)
+{
+	Serial.printf("update: failed: %s\n", FleetAgent.errorText(err));
+	/* the old firmware keeps running; loop() resumes the application */
+}
+
+void
+setup()
+{
+	Serial.begin(115200);
+	pinMode(VALVE_PIN, OUTPUT);
+	pinMode(BUTTON_PIN, INPUT_PULLUP);
+
+	WiFi.mode(WIFI_STA);
+	WiFi.begin(WIFI_SSID, WIFI_PASS);
+	while (WiFi.status() != WL_CONNECTED)
+		delay(250);
+
+	/* everything optional; defaults are those of ArduinoOTA */
+	FleetAgent.setHostname("pump-house");
+	FleetAgent.setPassword(OTA_PASSWORD);
+	FleetAgent.setFirmwareVersion("1.0.0");   /* TXT efa_ver */
+	FleetAgent.setRequireArm(true);           /* update window */
+	FleetAgent.onStart(enterSafeState);
+	FleetAgent.onProgress(showProgress);
+	FleetAgent.onEnd(updateDone);
+	FleetAgent.onError(updateFailed);
+	if (!FleetAgent.begin())                  /* was ArduinoOTA.begin() */
+		Serial.println("FleetAgent: cannot open the OTA port");
+}
+
+void
+loop()
+{
+	FleetAgent.handle();                      /* was ArduinoOTA.handle() */
+
+	if (digitalRead(BUTTON_PIN) == LOW) {
+		FleetAgent.arm(WINDOW_MS);
+		Serial.println("update window open for 5 minutes");
+		delay(300);
+	}
+	if (FleetAgent.busy())
+		return;  /* keep the machine in its safe state */
+
+	/* ... the application ... */
+}

@@ -26,6 +26,10 @@ int efl_secret_from_file(struct efl_secret *s, const char *path,
  * child processes never inherit it). 1 if taken, 0 if unset. */
 int efl_secret_from_env(struct efl_secret *s);
 
+/* Wipe and remove ESPFLEET_PASSWORD without taking it, for when the
+ * password comes from elsewhere (ps e would show it all along). */
+void efl_secret_drop_env(void);
+
 /* Prompt on /dev/tty with echo off. 0, or -1 (eb) when there is no
  * terminal or the read fails. */
 int efl_secret_prompt(struct efl_secret *s, const char *prompt,

@@ -260,6 +260,8 @@ cmd_espota_exec(int argc, char **argv)
 	}
 	if (!pw.present)
 		efl_secret_from_env(&pw);
+	else
+		efl_secret_drop_env();
 	/* espota.py prefers FILE.signed (ESP8266 signed updates) */
 	signed_path = xasprintf("%s.signed", file);
 	if (stat(signed_path, &st) == 0 && S_ISREG(st.st_mode)) {

@@ -89,6 +89,17 @@ efl_secret_from_env(struct efl_secret *s)
 	return 1;
 }
 
+void
+efl_secret_drop_env(void)
+{
+	char *v = getenv("ESPFLEET_PASSWORD");
+
+	if (v == NULL)
+		return;
+	explicit_bzero(v, strlen(v));
+	unsetenv("ESPFLEET_PASSWORD");
+}
+
 int
 efl_secret_prompt(struct efl_secret *s, const char *prompt,
     struct efl_errbuf *eb)

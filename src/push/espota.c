@@ -22,6 +22,11 @@
 #include "listener.h"
 
 #define RETRANSMIT_FIRST_MS 1000u
+/* No answer to the 200 datagram this long: the device probably dropped the
+ * handshake (a re-sent invitation resets a stock device waiting for auth),
+ * so start over with a fresh invitation, at most AUTH_RESTARTS times. */
+#define AUTH_RESTART_MS 2000u
+#define AUTH_RESTARTS 3
 
 struct efl_espota {
 	struct efl_espota_config cfg;
@@ -43,6 +48,7 @@ struct efl_espota {
 
 	enum efa_auth_scheme scheme;
 	int md5_key;           /* using the MD5 pw_key on a sha256 device */
+	int auth_restarts;
 
 	struct efl_listener *listener;
 	int owns_listener, expecting;
@@ -224,6 +230,19 @@ invite(struct efl_espota *s)
 }
 
 static void
+on_auth_silence(uv_timer_t *t)
+{
+	struct efl_espota *s = t->data;
+
+	if (s->done || s->phase != EFL_PHASE_AUTHENTICATING)
+		return;
+	s->auth_restarts++;
+	efl_debug("%s: no answer to the authentication for %u ms, starting "
+	    "over", s->label, AUTH_RESTART_MS);
+	invite(s);
+}
+
+static void
 answer_challenge(struct efl_espota *s, const char *nonce, size_t nlen)
 {
 	const struct efl_secret *pw = s->cfg.password;
@@ -272,7 +291,10 @@ answer_challenge(struct efl_espota *s, const char *nonce, size_t nlen)
 	send_dgram(s);
 	explicit_bzero(s->dgram, sizeof(s->dgram)); /* holds the response */
 	arm_deadline(s);
-	uv_timer_stop(&s->retx); /* a re-sent 200 could hit a reset device */
+	uv_timer_stop(&s->retx);
+	if (s->auth_restarts < AUTH_RESTARTS &&
+	    AUTH_RESTART_MS < s->cfg.timeout_ms)
+		uv_timer_start(&s->retx, on_auth_silence, AUTH_RESTART_MS, 0);
 }
 
 static void
@@ -354,6 +376,12 @@ on_udp(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
 	if (s->phase == EFL_PHASE_AUTHENTICATING && n > 5 &&
 	    memcmp(d, EFA_REPLY_AUTH_PREFIX, 5) == 0)
 		return; /* a late answer to a re-sent invitation */
+	if (s->phase == EFL_PHASE_INVITING && s->auth_restarts > 0 &&
+	    n >= sizeof(EFA_REPLY_AUTH_FAILED) - 1 &&
+	    memcmp(d, EFA_REPLY_AUTH_FAILED,
+	    sizeof(EFA_REPLY_AUTH_FAILED) - 1) == 0)
+		return; /* late, for the handshake we started over; the new
+			 * one decides */
 	finish(s, EFL_R_DEVICE_ERROR, "unexpected answer '%s' (is this an "
 	    "ArduinoOTA/espota device?)", shown);
 }

@@ -1,0 +1,87 @@
+# Power fails during an update, at one flash operation of each phase; the
+# device always comes back running EXACTLY its old image or EXACTLY the new
+# one (device.json agreeing), and the next push (the fault is one-shot)
+# succeeds.
+#
+# Flash operations (erase or program) of an update of a 40960-byte image
+# (10 sectors of 4096 bytes, read 4096 at a time: --rate limits a read to a
+# sector), counted from the device's boot:
+#    1..20  staging: per sector, erase then program (odd = erase)
+#    21     commit: the boot record's program  -> the device says OK after it
+#    22     boot: the record's "started" word
+#    23..52 boot copy: per sector, erase, program, progress word
+#    53,54  info record: erase, program
+#    55     record's "retired" word
+#    56     record sector erase
+# Loss at 1..21: the push fails (transfer-failed), old image; at 22..56:
+# the push succeeded, the copy resumes at the next boot, new image.
+. "$(dirname "$0")/lib.sh"
+
+OPS=(1 2 6 19 20 21 22 23 24 30 37 52 53 54 55 56)
+faults=()
+for i in "${!OPS[@]}"; do
+	faults+=(--fault "powerloss-at=${OPS[$i]}:$((i + 1))")
+done
+n=${#OPS[@]}
+start_sim fleet --devices "$n" --addr-base 127.36.0.1 --rate 4M -v "${faults[@]}"
+mkimage "$T/new.bin" 40960 -s 90
+mkimage "$T/newer.bin" 40960 -s 91
+md5() { md5sum <"$1" | cut -d' ' -f1; }
+name() { printf 'sim-%04d' "$1"; }
+for k in $(seq "$n"); do
+	cp "$T/fleet/$(name "$k")/running.bin" "$T/old$k.bin"
+done
+
+set +e
+"$ESPFLEET" push --json -t 5 -r 0 "$T/new.bin" $(addrs 127.36.0.1 "$n") \
+    >"$T/p1.json" 2>"$T/p1.err"
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "first push exited $rc, not 1"
+
+for i in "${!OPS[@]}"; do
+	k=$((i + 1))
+	d=$(name "$k")
+	op=${OPS[$i]}
+	wait_boot_count fleet "$d" 2
+	run="$T/fleet/$d/running.bin"
+	[ "$(device_field fleet "$d" running_md5)" = "$(md5 "$run")" ] ||
+		fail "$d (loss at op $op): device.json MD5 is not running.bin's"
+	if cmp -s "$run" "$T/old$k.bin"; then
+		outcome=old
+	elif cmp -s "$run" "$T/new.bin"; then
+		outcome=new
+	else
+		fail "$d (loss at op $op) runs neither the old nor the new image"
+	fi
+	result=$(jq -r --arg a "127.36.0.$k" 'select(.event == "result" and
+	    .addr == $a) | if .ok then "ok" else .error end' "$T/p1.json")
+	note "power lost at op $op: push $result, device runs the $outcome image"
+	if [ "$op" -le 21 ]; then
+		[ "$result" = transfer-failed ] && [ "$outcome" = old ] ||
+			fail "$d: loss at op $op (staging/commit): $result, $outcome image"
+	else
+		[ "$result" = ok ] && [ "$outcome" = new ] ||
+			fail "$d: loss at op $op (boot copy): $result, $outcome image"
+	fi
+	[ "$(grep -c "$d: power lost at flash operation" "$T/fleet.err")" = 1 ] ||
+		fail "$d: the power did not fail exactly once"
+	[ "$(device_field fleet "$d" state)" = online ] || fail "$d not online"
+done
+
+# the fault is spent: every device takes the next image
+"$ESPFLEET" push --json -t 5 -r 0 "$T/newer.bin" $(addrs 127.36.0.1 "$n") \
+    >"$T/p2.json" 2>"$T/p2.err" || fail "second push exited $?"
+[ "$(json_count "$T/p2.json" '.event == "result" and .ok')" = "$n" ] ||
+	fail "second push: not $n ok"
+for k in $(seq "$n"); do
+	d=$(name "$k")
+	wait_boot_count fleet "$d" 3
+	cmp -s "$T/newer.bin" "$T/fleet/$d/running.bin" ||
+		fail "$d does not run the newer image"
+	[ "$(device_field fleet "$d" running_md5)" = "$(md5 "$T/newer.bin")" ] ||
+		fail "$d: device.json MD5"
+done
+[ "$(grep -c 'power lost at flash operation' "$T/fleet.err")" = "$n" ] ||
+	fail "a power loss during the second push"
+echo "powerloss: ok"

@@ -11,6 +11,7 @@
 #include "espfleet/log.h"
 
 static const struct efl_cmd *const commands[] = {
+	&efl_cmd_discover,
 	&efl_cmd_push,
 	&efl_cmd_espota,
 };

@@ -77,4 +77,27 @@ void efl_out_push_summary(struct efl_out *o,
 /* A short free-form notice (human modes: stdout line; JSON: "notice"). */
 void efl_out_notice(struct efl_out *o, const char *what, const char *text);
 
+/* ---- push --dry-run: what would happen, nothing is sent ---- */
+
+/* One target: r->skipped and r->message (the reason) say what and why. */
+void efl_out_push_plan(struct efl_out *o, const struct efl_push_row *r);
+void efl_out_push_plan_summary(struct efl_out *o, uint32_t targets,
+    uint32_t update, uint32_t skipped);
+
+/* ---- discover ---- */
+
+struct efl_device;
+
+/* A discovered device (JSON: a "device" line now; human: a table row,
+ * printed by the summary). Every string is escaped here. */
+void efl_out_device(struct efl_out *o, const struct efl_device *d);
+/* Something from the network skipped or malformed, with the reason
+ * (JSON: a "skipped" line; human: a warning on stderr). */
+void efl_out_discover_skipped(struct efl_out *o, const char *subject,
+    const char *reason);
+/* The end: the table (human), then the count; complete is 0 when the
+ * timeout ended the browse. */
+void efl_out_discover_summary(struct efl_out *o, uint32_t devices,
+    double seconds, int complete);
+
 #endif

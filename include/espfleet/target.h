@@ -24,6 +24,7 @@ struct efl_target {
 	char *running_md5;  /* agent TXT key, else NULL */
 	uint32_t free_space;  /* agent TXT key; 0 = unknown */
 	int auth_upload;    /* -1 unknown, 0 no, 1 yes (TXT auth_upload) */
+	char *skip_reason;  /* set: reported as skipped, never contacted */
 };
 
 /* Split spec into host and port (default_port when absent). 0 or -1 (eb). */

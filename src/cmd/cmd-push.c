@@ -1,18 +1,25 @@
 /*
  * espfleet push: upload one image to many devices at once over espota and
  * report each outcome (see espfleet-push(1)). Parses the command line, takes
- * the password, checks the image, resolves the targets, then hands over to
- * the push engine and maps its report to the exit status.
+ * the password, checks the image, finds the targets (given, or discovered
+ * over mDNS with --all/--match/--board, skipping devices that already run
+ * the image or lack room for it), then hands over to the push engine, with
+ * verification after reboot, and maps its report to the exit status.
  */
+#include <fnmatch.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <uv.h>
 
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
+#include "espfleet/discover.h"
+#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"
@@ -22,9 +29,14 @@
 
 static const char push_usage[] =
 "usage: espfleet push [options] IMAGE TARGET...\n"
+"       espfleet push [options] IMAGE --all | --match GLOB | --board B\n"
 "Upload IMAGE to every TARGET in parallel over the espota protocol\n"
 "(ArduinoOTA) and report what happened to each.\n"
 "TARGET is ADDR[:PORT], [IPv6]:PORT or a host name (default port 8266).\n"
+"With --all, --match or --board the targets are the devices found over\n"
+"mDNS instead (as espfleet discover lists them); a device that already\n"
+"runs IMAGE (its efa_md5) or has too little free space for it (efa_free)\n"
+"is skipped, which is not a failure.\n"
 "\n"
 "  -j, --jobs N            uploads at once (default 32; the rest wait)\n"
 "  -t, --timeout SEC       bound of every wait: the answer, the\n"
@@ -40,19 +52,36 @@ static const char push_usage[] =
 "                          key right away (sketches using setPasswordHash)\n"
 "      --force             send an image that does not start with 0xE9 or\n"
 "                          a gzip header\n"
+"      --all               every device found over mDNS\n"
+"      --match GLOB        the found devices whose name matches GLOB\n"
+"                          (shell pattern; repeatable: any of them)\n"
+"      --board B           the found devices whose TXT board is B\n"
+"                          (with --match: both must hold)\n"
+"  -n, --dry-run           list which devices would be updated and why the\n"
+"                          others would be skipped; send nothing\n"
+"      --no-verify         do not wait for updated devices to come back\n"
+"      --verify-timeout SEC  how long to wait for an updated device to come\n"
+"                          back on mDNS (default 60)\n"
 "      --json              JSON Lines on stdout\n"
 "  -v, --verbose           log the protocol exchange on stderr (secrets\n"
 "                          redacted); -vv also logs every count\n"
 "  -h, --help              show this help\n"
 "\n"
 "The password comes from ESPFLEET_PASSWORD, --password-file or\n"
-"--ask-password; it is never accepted as an argument.\n"
+"--ask-password; it is never accepted as an argument. If a selected device\n"
+"advertises auth_upload=yes and there is no password, nothing is sent.\n"
+"After its OK, an updated device is verified on mDNS: \"verified\" when it\n"
+"comes back advertising the image's MD5, \"verify-failed\" when it comes\n"
+"back with another, \"not-back\" when it does not come back in time (both\n"
+"failures); a device without the agent's efa_md5 is \"rebooted\", and a\n"
+"target mDNS does not know is \"unverified\".\n"
 "Exit status: 0 every target updated, 1 at least one failed, 2 usage error,\n"
 "3 setup failure before any device was contacted, 4 no target.\n";
 
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
-	OPT_FORCE, OPT_JSON
+	OPT_FORCE, OPT_JSON, OPT_ALL, OPT_MATCH, OPT_BOARD, OPT_NO_VERIFY,
+	OPT_VERIFY_TIMEOUT
 };
 
 static const struct option longopts[] = {
@@ -68,6 +97,12 @@ static const struct option longopts[] = {
 	{ "md5-key", no_argument, NULL, OPT_MD5_KEY },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "board", required_argument, NULL, OPT_BOARD },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+	{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -83,7 +118,14 @@ struct push_args {
 	const char *image;
 	char **targets;
 	int ntargets;
+	/* selection among the devices found over mDNS */
+	int all, dry_run, no_verify;
+	const char *match[16];
+	uint32_t nmatch;
+	const char *board;
 };
+
+#define SELECTING(a) ((a)->all || (a)->nmatch > 0 || (a)->board != NULL)
 
 /* 0 to go on, or an exit status. */
 static int
@@ -101,7 +143,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 	a->default_port = 8266;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:t:r:P:I:p:vh", longopts,
+	while ((c = getopt_long(argc, argv, ":j:t:r:P:I:p:nvh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -120,6 +162,17 @@ parse_args(int argc, char **argv, struct push_args *a)
 				return cmd__usage_error("push");
 			break;
 		case OPT_PASSWORD_FILE:
+			/* getopt_long takes "--password PW" and "--password=PW"
+			 * (any prefix) for --password-file: refuse those, and
+			 * never echo their value */
+			if (strncmp(optarg == argv[optind - 1] ?
+			    argv[optind - 2] : argv[optind - 1], "--password-",
+			    11) != 0) {
+				efl_error("passwords are not taken as arguments: "
+				    "use ESPFLEET_PASSWORD, --password-file or "
+				    "--ask-password");
+				return cmd__usage_error("push");
+			}
 			a->password_file = optarg;
 			break;
 		case OPT_ASK_PASSWORD:
@@ -153,6 +206,31 @@ parse_args(int argc, char **argv, struct push_args *a)
 		case OPT_JSON:
 			a->json = 1;
 			break;
+		case OPT_ALL:
+			a->all = 1;
+			break;
+		case OPT_MATCH:
+			if (a->nmatch == ARRAY_SIZE(a->match)) {
+				efl_error("--match: at most %zu patterns",
+				    ARRAY_SIZE(a->match));
+				return cmd__usage_error("push");
+			}
+			a->match[a->nmatch++] = optarg;
+			break;
+		case OPT_BOARD:
+			a->board = optarg;
+			break;
+		case 'n':
+			a->dry_run = 1;
+			break;
+		case OPT_NO_VERIFY:
+			a->no_verify = 1;
+			break;
+		case OPT_VERIFY_TIMEOUT:
+			if (cmd__parse_seconds("--verify-timeout", optarg, 100,
+			    3600000, &a->opts.verify_timeout_ms) != 0)
+				return cmd__usage_error("push");
+			break;
 		case 'v':
 			a->verbose++;
 			break;
@@ -163,14 +241,18 @@ parse_args(int argc, char **argv, struct push_args *a)
 			efl_error("option '%s' needs a value", argv[optind - 1]);
 			return cmd__usage_error("push");
 		default:
+			/* a long option is shown without its "=value": that
+			 * may be a password (--auth=PW) */
 			if (optopt == 0 || optopt >= 256)
-				efl_error("unknown option '%s'",
+				efl_error("unknown option '%.*s'",
+				    (int)strcspn(argv[optind - 1], "="),
 				    argv[optind - 1]);
 			else
 				efl_error("unknown option '-%c'", optopt);
-			if (strncmp(argv[optind - 1], "--auth", 6) == 0 ||
-			    strncmp(argv[optind - 1], "--password", 10) == 0 ||
-			    strcmp(argv[optind - 1], "-a") == 0)
+			if (((optopt == 0 || optopt >= 256) &&
+			    (strncmp(argv[optind - 1], "--auth", 6) == 0 ||
+			    strncmp(argv[optind - 1], "--password", 10) == 0)) ||
+			    optopt == 'a')
 				efl_error("passwords are not taken as arguments: "
 				    "use ESPFLEET_PASSWORD, --password-file or "
 				    "--ask-password");
@@ -189,6 +271,11 @@ parse_args(int argc, char **argv, struct push_args *a)
 	a->image = argv[optind++];
 	a->targets = argv + optind;
 	a->ntargets = argc - optind;
+	if (SELECTING(a) && a->ntargets > 0) {
+		efl_error("--all, --match and --board select devices found "
+		    "over mDNS: give no TARGET with them");
+		return cmd__usage_error("push");
+	}
 	return 0;
 }
 
@@ -197,6 +284,8 @@ load_password(const struct push_args *a, struct efl_secret *pw)
 {
 	struct efl_errbuf eb;
 
+	if (a->password_file != NULL || a->ask_password)
+		efl_secret_drop_env();
 	if (a->password_file != NULL) {
 		if (efl_secret_from_file(pw, a->password_file, &eb) != 0) {
 			efl_error("%s", eb.msg);
@@ -215,6 +304,250 @@ load_password(const struct push_args *a, struct efl_secret *pw)
 	return 0;
 }
 
+/* ---- targets found over mDNS ---- */
+
+struct browse {
+	uv_timer_t timer;
+	int done;
+	char failure[256];
+};
+
+static void
+browse_skipped(void *arg, const char *subject, const char *reason)
+{
+	char shown[128];
+
+	(void)arg;
+	efl_printable(shown, sizeof(shown), subject, strlen(subject));
+	efl_debug("mdns: '%s': %s", shown, reason);
+}
+
+static void
+browse_complete(void *arg)
+{
+	struct browse *b = arg;
+
+	b->done = 1;
+}
+
+static void
+browse_failure(void *arg, const char *message)
+{
+	struct browse *b = arg;
+
+	snprintf(b->failure, sizeof(b->failure), "%s", message);
+	b->done = 1;
+}
+
+static void
+browse_timeout(uv_timer_t *t)
+{
+	struct browse *b = t->data;
+
+	b->done = 1;
+}
+
+/* Start browsing (_arduino._tcp in local). NULL with eb when no
+ * avahi-daemon is reachable. */
+static struct efl_discover *
+browse_start(uv_loop_t *loop, struct browse *b, struct efl_errbuf *eb)
+{
+	struct efl_discover_callbacks cb;
+
+	memset(b, 0, sizeof(*b));
+	memset(&cb, 0, sizeof(cb));
+	cb.skipped = browse_skipped;
+	cb.complete = browse_complete;
+	cb.failure = browse_failure;
+	cb.arg = b;
+	return efl_discover_start(loop, NULL, &cb, eb);
+}
+
+/* Run the loop until the browse is complete (at most the discovery
+ * timeout). 0, or -1 with eb if avahi-daemon went away. */
+static int
+browse_wait(uv_loop_t *loop, struct browse *b, struct efl_errbuf *eb)
+{
+	uv_timer_init(loop, &b->timer);
+	b->timer.data = b;
+	uv_timer_start(&b->timer, browse_timeout, EFL_DISCOVER_TIMEOUT_MS, 0);
+	while (!b->done)
+		uv_run(loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&b->timer, NULL);
+	if (b->failure[0] != '\0') {
+		efl_errbuf_set(eb, "%s", b->failure);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+selected(const struct push_args *a, const struct efl_device *d)
+{
+	uint32_t i;
+
+	if (!d->present)
+		return 0;
+	if (a->board != NULL && (d->board == NULL ||
+	    strcasecmp(d->board, a->board) != 0))
+		return 0;
+	if (a->nmatch == 0)
+		return 1;
+	for (i = 0; i < a->nmatch; i++)
+		if (fnmatch(a->match[i], d->name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/* The numeric address of a discovered device (maybe "fe80::1%eth0"). */
+static int
+numeric_addr(struct efl_target *t)
+{
+	struct addrinfo hints, *res = NULL;
+
+	if (efl_target_numeric(t))
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(t->host, NULL, &hints, &res) != 0 || res == NULL ||
+	    res->ai_addrlen > sizeof(t->addr)) {
+		if (res != NULL)
+			freeaddrinfo(res);
+		return -1;
+	}
+	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+	t->addr_len = (socklen_t)res->ai_addrlen;
+	if (res->ai_family == AF_INET6)
+		((struct sockaddr_in6 *)&t->addr)->sin6_port = htons(t->port);
+	else
+		((struct sockaddr_in *)&t->addr)->sin_port = htons(t->port);
+	snprintf(t->addr_text, sizeof(t->addr_text), "%s", t->host);
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* A target for a discovered device, with the reason it is skipped (the
+ * image already runs there, too little room) when there is one. */
+static void
+target_from_device(struct efl_target *t, const struct efl_device *d,
+    const struct efl_image *img, int command)
+{
+	memset(t, 0, sizeof(*t));
+	t->label = xstrdup(d->name);
+	t->host = xstrdup(d->addr);
+	t->port = d->port;
+	t->name = xstrdup(d->name);
+	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
+	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
+	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
+	t->auth_upload = d->auth_upload;
+	if (numeric_addr(t) != 0)
+		t->skip_reason = xasprintf("unusable address '%s'", t->host);
+	else if (command != 0)
+		;   /* a filesystem image: neither check applies */
+	else if (d->md5 != NULL && strcasecmp(d->md5, img->md5_hex) == 0)
+		t->skip_reason = xstrdup("already running this image (efa_md5 "
+		    "matches)");
+	else if (d->free_space >= 0 && (uint64_t)d->free_space < img->size)
+		t->skip_reason = xasprintf("not enough free space (efa_free "
+		    "%lld bytes, image %u bytes)", (long long)d->free_space,
+		    img->size);
+}
+
+/*
+ * The devices found over mDNS that the selection takes, as targets (*n of
+ * them, sorted by name). Two services at one address and port are one
+ * device: the second is skipped.
+ */
+static struct efl_target *
+select_targets(struct efl_discover *d, const struct push_args *a,
+    const struct efl_image *img, uint32_t *n)
+{
+	const struct efl_device *const *devs;
+	struct efl_target *t;
+	uint32_t ndevs, i, j, k = 0;
+
+	devs = efl_discover_devices(d, &ndevs);
+	t = xcalloc(ndevs ? ndevs : 1, sizeof(*t));
+	for (i = 0; i < ndevs; i++) {
+		if (!selected(a, devs[i]))
+			continue;
+		target_from_device(&t[k], devs[i], img, a->opts.command);
+		for (j = 0; j < k && t[k].skip_reason == NULL; j++)
+			if (t[j].skip_reason == NULL &&
+			    t[j].port == t[k].port &&
+			    strcmp(t[j].addr_text, t[k].addr_text) == 0) {
+				char shown[128];
+
+				efl_printable(shown, sizeof(shown), t[j].label,
+				    strlen(t[j].label));
+				t[k].skip_reason = xasprintf("same device as "
+				    "'%s' (%s port %u)", shown, t[k].addr_text,
+				    t[k].port);
+			}
+		k++;
+	}
+	*n = k;
+	return t;
+}
+
+/* A device that wants a password when none is configured: refuse before
+ * anything is sent. */
+static int
+check_auth(const struct efl_target *t, uint32_t n,
+    const struct efl_secret *pw)
+{
+	char shown[128];
+	uint32_t i;
+
+	if (pw->present)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (t[i].auth_upload == 1) {
+			efl_printable(shown, sizeof(shown), t[i].label,
+			    strlen(t[i].label));
+			efl_error("'%s' requires a password (auth_upload=yes) "
+			    "and none was given: set ESPFLEET_PASSWORD, or use "
+			    "--password-file or --ask-password", shown);
+			return EFL_EXIT_SETUP;
+		}
+	return 0;
+}
+
+static void
+plan_row(struct efl_push_row *r, const struct efl_target *t)
+{
+	const char *label = t->name != NULL ? t->name : t->label;
+
+	memset(r, 0, sizeof(*r));
+	efl_printable(r->label, sizeof(r->label), label, strlen(label));
+	efl_printable(r->target, sizeof(r->target), t->label,
+	    strlen(t->label));
+	snprintf(r->addr, sizeof(r->addr), "%s", t->addr_text);
+	r->port = t->port;
+	r->skipped = t->skip_reason != NULL;
+	if (r->skipped)
+		efl_printable(r->message, sizeof(r->message), t->skip_reason,
+		    strlen(t->skip_reason));
+	r->verified = -1;
+}
+
+/* --dry-run: what would happen to each target. */
+static void
+dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n)
+{
+	struct efl_push_row r;
+	uint32_t i, skipped = 0;
+
+	for (i = 0; i < n; i++) {
+		plan_row(&r, &t[i]);
+		skipped += r.skipped;
+		efl_out_push_plan(out, &r);
+	}
+	efl_out_push_plan_summary(out, n, n - skipped, skipped);
+}
+
 static int
 cmd_push_exec(int argc, char **argv)
 {
@@ -225,8 +558,12 @@ cmd_push_exec(int argc, char **argv)
 	struct efl_target *targets = NULL;
 	struct efl_push_report report;
 	struct efl_out *out = NULL;
+	struct efl_discover *disc = NULL;
+	struct efl_verifier *verifier = NULL;
+	struct browse browse;
 	uv_loop_t *loop = NULL;
-	int rc, i, ntargets = 0;
+	uint32_t ntargets = 0, i;
+	int rc;
 
 	efl_log_set_prefix("espfleet push");
 	rc = parse_args(argc, argv, &a);
@@ -235,8 +572,9 @@ cmd_push_exec(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	efl_log_set_verbose(a.verbose);
-	if (a.ntargets == 0) {
-		efl_error("no target: give device addresses or host names");
+	if (a.ntargets == 0 && !SELECTING(&a)) {
+		efl_error("no target: give device addresses or host names, or "
+		    "--all, --match or --board");
 		return EFL_EXIT_NO_TARGET;
 	}
 	rc = load_password(&a, &pw);
@@ -248,28 +586,65 @@ cmd_push_exec(int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return EFL_EXIT_SETUP;
 	}
-	targets = xcalloc((size_t)a.ntargets, sizeof(*targets));
-	for (i = 0; i < a.ntargets; i++) {
-		if (efl_target_parse(&targets[i], a.targets[i],
-		    (uint16_t)a.default_port, &eb) != 0) {
-			efl_error("%s", eb.msg);
-			rc = EFL_EXIT_USAGE;
-			goto out;
-		}
-		ntargets++;
-	}
 	loop = xmalloc(sizeof(*loop));
 	uv_loop_init(loop);
-	if (efl_targets_resolve(loop, targets, (uint32_t)ntargets, &eb) != 0) {
-		efl_error("%s", eb.msg);
-		rc = EFL_EXIT_SETUP;
+	if (SELECTING(&a)) {
+		/* the targets are what mDNS finds */
+		disc = browse_start(loop, &browse, &eb);
+		if (disc == NULL || browse_wait(loop, &browse, &eb) != 0) {
+			efl_error("%s", eb.msg);
+			rc = EFL_EXIT_SETUP;
+			goto out;
+		}
+		targets = select_targets(disc, &a, &img, &ntargets);
+		if (ntargets == 0) {
+			efl_error("no target: no device found over mDNS "
+			    "matches the selection");
+			rc = EFL_EXIT_NO_TARGET;
+			goto out;
+		}
+	} else {
+		targets = xcalloc((size_t)a.ntargets, sizeof(*targets));
+		for (i = 0; i < (uint32_t)a.ntargets; i++) {
+			if (efl_target_parse(&targets[i], a.targets[i],
+			    (uint16_t)a.default_port, &eb) != 0) {
+				efl_error("%s", eb.msg);
+				rc = EFL_EXIT_USAGE;
+				goto out;
+			}
+			ntargets++;
+		}
+		if (efl_targets_resolve(loop, targets, ntargets, &eb) != 0) {
+			efl_error("%s", eb.msg);
+			rc = EFL_EXIT_SETUP;
+			goto out;
+		}
+	}
+	rc = check_auth(targets, ntargets, &pw);
+	if (rc != 0)
 		goto out;
+	out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "push");
+	if (a.dry_run) {
+		dry_run(out, targets, ntargets);
+		rc = EFL_EXIT_OK;
+		goto out;
+	}
+	if (!a.no_verify && a.opts.command == 0) {
+		if (disc == NULL) {
+			/* address targets: map them to mDNS services while
+			 * the push runs */
+			disc = browse_start(loop, &browse, &eb);
+			if (disc == NULL)
+				efl_warn("%s; targets are pushed without "
+				    "verification", eb.msg);
+		}
+		verifier = efl_discover_verifier_new(loop, disc);
+		a.opts.verifier = verifier;
 	}
 	if (a.have_host_ip)
 		a.opts.host_ip = (struct sockaddr *)&a.host_ip;
-	out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "push");
-	if (efl_push_run(loop, &a.opts, &img, &pw, targets,
-	    (uint32_t)ntargets, out, &report, &eb) != 0) {
+	if (efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
+	    &report, &eb) != 0) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
 		goto out;
@@ -286,6 +661,8 @@ cmd_push_exec(int argc, char **argv)
 		rc = EFL_EXIT_OK;
 out:
 	efl_out_free(out);
+	efl_discover_verifier_free(verifier);
+	efl_discover_free(disc);
 	for (i = 0; i < ntargets; i++)
 		efl_target_free(&targets[i]);
 	free(targets);

@@ -122,5 +122,6 @@ efl_target_free(struct efl_target *t)
 	free(t->name);
 	free(t->board);
 	free(t->running_md5);
+	free(t->skip_reason);
 	memset(t, 0, sizeof(*t));
 }

@@ -4,9 +4,12 @@
  * 4 Hz tick; finished failures are printed above it; a summary table at the
  * end. Otherwise: one plain line per event, no escape sequences.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "espfleet/common.h"
+#include "espfleet/discover.h"
+#include "espfleet/log.h"
 #include "output-impl.h"
 
 #define LIVE_MAX 24
@@ -197,4 +200,157 @@ out_human__notice(struct efl_out *o, const char *what, const char *text)
 	clear_live(o);
 	fprintf(o->fp, "%s: %s\n", what, text);
 	fflush(o->fp);
+}
+
+void
+out_human__push_plan(struct efl_out *o, const struct efl_push_row *r)
+{
+	if (r->skipped)
+		fprintf(o->fp, "%s (%s:%u): skip: %s\n", r->label, r->addr,
+		    r->port, r->message);
+	else
+		fprintf(o->fp, "%s (%s:%u): update\n", r->label, r->addr,
+		    r->port);
+}
+
+void
+out_human__push_plan_summary(struct efl_out *o, uint32_t targets,
+    uint32_t update, uint32_t skipped)
+{
+	fprintf(o->fp, "dry run: %u to update, %u skipped (of %u); nothing "
+	    "was sent\n", update, skipped, targets);
+}
+
+/* ---- discover: a table printed at the end ---- */
+
+enum { COL_NAME, COL_ADDR, COL_PORT, COL_BOARD, COL_AUTH, COL_MD5,
+	COL_VERSION, COL_FREE, NCOLS };
+
+static const char *const dev_header[NCOLS] = {
+	"NAME", "ADDRESS", "PORT", "BOARD", "AUTH", "FIRMWARE MD5",
+	"VERSION", "FREE"
+};
+
+static char *
+shown(const char *s, size_t max)
+{
+	char buf[512];
+
+	out__display(buf, max + 1 < sizeof(buf) ? max + 1 : sizeof(buf),
+	    s != NULL ? s : "-");
+	return xstrdup(buf[0] != '\0' ? buf : "-");
+}
+
+void
+out_human__device(struct efl_out *o, const struct efl_device *d)
+{
+	struct out_dev_row *r;
+	char port[8], free_text[32];
+
+	o->dev_rows = xrealloc(o->dev_rows, (o->ndev_rows + 1) *
+	    sizeof(*o->dev_rows));
+	r = &o->dev_rows[o->ndev_rows++];
+	snprintf(port, sizeof(port), "%u", d->port);
+	if (d->free_space >= 0)
+		size_text(free_text, sizeof(free_text),
+		    (uint64_t)d->free_space);
+	else
+		snprintf(free_text, sizeof(free_text), "-");
+	r->col[COL_NAME] = shown(d->name, 63);
+	r->col[COL_ADDR] = shown(d->addr, 63);
+	r->col[COL_PORT] = xstrdup(port);
+	r->col[COL_BOARD] = shown(d->board, 24);
+	r->col[COL_AUTH] = xstrdup(d->auth_upload < 0 ? "-" :
+	    d->auth_upload ? "yes" : "no");
+	r->col[COL_MD5] = shown(d->md5, 32);
+	r->col[COL_VERSION] = shown(d->version, 24);
+	r->col[COL_FREE] = xstrdup(free_text);
+}
+
+void
+out_human__discover_skipped(struct efl_out *o, const char *subject,
+    const char *reason)
+{
+	char name[256];
+
+	(void)o;
+	out__display(name, sizeof(name), subject);
+	efl_warn("'%s': %s", name, reason);
+}
+
+/* Display width of escaped text: code points, not bytes. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void
+pad(FILE *fp, const char *s, size_t w, int last)
+{
+	size_t n = width(s);
+
+	fputs(s, fp);
+	if (last)
+		return;
+	for (; n < w + 2; n++)
+		fputc(' ', fp);
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	const struct out_dev_row *x = a, *y = b;
+
+	return strcmp(x->col[COL_NAME], y->col[COL_NAME]);
+}
+
+void
+out_human__discover_summary(struct efl_out *o, uint32_t devices,
+    double seconds, int complete)
+{
+	size_t w[NCOLS];
+	uint32_t i, c;
+
+	if (o->ndev_rows > 0) {
+		qsort(o->dev_rows, o->ndev_rows, sizeof(*o->dev_rows),
+		    cmp_row);
+		for (c = 0; c < NCOLS; c++)
+			w[c] = width(dev_header[c]);
+		for (i = 0; i < o->ndev_rows; i++)
+			for (c = 0; c < NCOLS; c++)
+				if (width(o->dev_rows[i].col[c]) > w[c])
+					w[c] = width(o->dev_rows[i].col[c]);
+		fputs(c_on(o, BOLD), o->fp);
+		for (c = 0; c < NCOLS; c++)
+			pad(o->fp, dev_header[c], w[c], c == NCOLS - 1);
+		fprintf(o->fp, "%s\n", c_on(o, RESET));
+		for (i = 0; i < o->ndev_rows; i++) {
+			for (c = 0; c < NCOLS; c++)
+				pad(o->fp, o->dev_rows[i].col[c], w[c],
+				    c == NCOLS - 1);
+			fputc('\n', o->fp);
+		}
+	}
+	fprintf(o->fp, "%u device%s found in %.1f s%s\n", devices,
+	    devices == 1 ? "" : "s", seconds, complete ? "" :
+	    " (timed out before the browse was complete)");
+}
+
+void
+out_human__free(struct efl_out *o)
+{
+	uint32_t i, c;
+
+	for (i = 0; i < o->ndev_rows; i++)
+		for (c = 0; c < NCOLS; c++)
+			free(o->dev_rows[i].col[c]);
+	free(o->dev_rows);
+	o->dev_rows = NULL;
+	o->ndev_rows = 0;
 }

@@ -207,7 +207,7 @@ out_json__device(struct efl_out *o, const struct efl_device *d)
 	add_text(e, "host", d->host);
 	add_text(e, "addr", d->addr);
 	cJSON_AddNumberToObject(e, "port", d->port);
-	add_text(e, "interface", d->ifname);
+	add_text(e, "interface", d->ifname[0] != '\0' ? d->ifname : NULL);
 	cJSON_AddStringToObject(e, "protocol", d->protocol == 6 ? "ipv6" :
 	    "ipv4");
 	txt = cJSON_AddObjectToObject(e, "txt");

@@ -50,6 +50,7 @@ efl_out_free(struct efl_out *o)
 	if (o == NULL)
 		return;
 	fflush(o->fp);
+	out_human__free(o);
 	free(o);
 }
 
@@ -124,4 +125,146 @@ efl_out_notice(struct efl_out *o, const char *what, const char *text)
 		out_json__notice(o, what, text);
 	else
 		out_human__notice(o, what, text);
+}
+
+void
+efl_out_push_plan(struct efl_out *o, const struct efl_push_row *r)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__push_plan(o, r);
+	else
+		out_human__push_plan(o, r);
+}
+
+void
+efl_out_push_plan_summary(struct efl_out *o, uint32_t targets,
+    uint32_t update, uint32_t skipped)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__push_plan_summary(o, targets, update, skipped);
+	else
+		out_human__push_plan_summary(o, targets, update, skipped);
+	fflush(o->fp);
+}
+
+void
+efl_out_device(struct efl_out *o, const struct efl_device *d)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__device(o, d);
+	else
+		out_human__device(o, d);
+}
+
+void
+efl_out_discover_skipped(struct efl_out *o, const char *subject,
+    const char *reason)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__discover_skipped(o, subject, reason);
+	else
+		out_human__discover_skipped(o, subject, reason);
+}
+
+void
+efl_out_discover_summary(struct efl_out *o, uint32_t devices, double seconds,
+    int complete)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__discover_summary(o, devices, seconds, complete);
+	else
+		out_human__discover_summary(o, devices, seconds, complete);
+	fflush(o->fp);
+}
+
+/* Length of the valid UTF-8 sequence at s (not a control character), or
+ * 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n, k;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 && s[0] != 0x7f ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 1;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 2;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 3;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (k = 1; k <= n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;   /* also stops at the NUL */
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n + 1;
+}
+
+void
+out__display(char *out, size_t cap, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0, n;
+
+	if (cap == 0)
+		return;
+	while (*s != '\0') {
+		n = *s == '\\' ? 0 : utf8_len(s);
+		if (n > 0) {
+			if (o + n >= cap)
+				break;
+			memcpy(out + o, s, n);
+			o += n;
+			s += n;
+		} else {
+			if (o + 4 >= cap)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*s >> 4];
+			out[o++] = hex[*s & 15];
+			s++;
+		}
+	}
+	out[o] = '\0';
+}
+
+char *
+out__json_text(const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	char *out = xmalloc(strlen(in) * 4 + 1);
+	size_t o = 0, n;
+
+	while (*s != '\0') {
+		n = utf8_len(s);
+		if (n == 0 && *s < 0x80)
+			n = 1;      /* ASCII control: cJSON escapes it */
+		if (n > 0) {
+			memcpy(out + o, s, n);
+			o += n;
+			s += n;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*s >> 4];
+			out[o++] = hex[*s & 15];
+			s++;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

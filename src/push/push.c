@@ -25,6 +25,11 @@ struct slot {
 	uint32_t index;
 	struct efl_espota *session;
 	int verifying;
+	/* the failure of an earlier attempt that got further than "no
+	 * answer" (kept to explain a retry that the device ignored) */
+	enum efl_result_code earlier_code;
+	char earlier_message[400];
+	uint32_t no_answers_since; /* attempts without answer since then */
 };
 
 struct push {
@@ -81,12 +86,31 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 
 	if (efl_rollout_finished(&p->rollout, sl->index, ok, transient, now,
 	    &delay)) {
+		if (code != EFL_R_NO_ANSWER) {
+			sl->earlier_code = code;
+			snprintf(sl->earlier_message,
+			    sizeof(sl->earlier_message), "%s", message);
+			sl->no_answers_since = 0;
+		} else {
+			sl->no_answers_since++;
+		}
 		r->phase = EFL_PHASE_RETRY_WAIT;
 		r->acked = 0;
 		efl_out_push_retry(p->out, r, code, message, delay,
 		    p->opts->retries);
 		pump(p);
 		return;
+	}
+	if (code == EFL_R_NO_ANSWER && sl->earlier_code != EFL_R_OK) {
+		/* A device still busy with an earlier attempt (e.g. waiting to
+		 * connect back) ignores invitations, like stock devices do:
+		 * the earlier failure is the one that explains what happened */
+		code = sl->earlier_code;
+		snprintf(r->message, sizeof(r->message), "%s (then no answer "
+		    "to %u retr%s)", sl->earlier_message,
+		    sl->no_answers_since + 1,
+		    sl->no_answers_since == 0 ? "y" : "ies");
+		message = r->message;
 	}
 	r->finished = 1;
 	r->finished_ms = now;
@@ -99,7 +123,8 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 	r->bytes = bytes;
 	r->verified = verified;
 	r->verify_note = note;
-	snprintf(r->message, sizeof(r->message), "%s", message);
+	if (message != r->message)
+		snprintf(r->message, sizeof(r->message), "%s", message);
 	efl_out_push_result(p->out, r);
 	pump(p);
 }
@@ -187,6 +212,14 @@ start_attempt(struct push *p, uint32_t i)
 	uint64_t now = efl_now_ms();
 
 	efl_rollout_started(&p->rollout, i);
+	if (t->skip_reason != NULL) {
+		/* decided before the push (--all: already running the image,
+		 * no room): a result, not a failure; nothing is sent */
+		r->skipped = 1;
+		r->started_ms = now;
+		finalize(sl, EFL_R_OK, t->skip_reason, 0, -1, NULL);
+		return;
+	}
 	r->attempts++;
 	r->attempt_started_ms = now;
 	r->upload_started_ms = r->upload_done_ms = 0;

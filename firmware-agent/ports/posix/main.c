@@ -22,6 +22,7 @@
 
 static struct sim_device *devices;
 static uint32_t ndevices;
+static struct sim_fleet fleet;
 static uv_signal_t sig_int, sig_term, sig_usr1;
 static int stopping;
 
@@ -80,6 +81,8 @@ stop_all(void)
 	if (stopping)
 		return;
 	stopping = 1;
+	if (fleet.mdns != NULL)
+		sim_mdns_stop(&fleet);   /* goodbyes before the sockets go */
 	for (i = 0; i < ndevices; i++)
 		sim_device_stop(&devices[i]);
 	uv_close((uv_handle_t *)&sig_int, NULL);
@@ -99,6 +102,33 @@ on_signal(uv_signal_t *s, int signum)
 		return;
 	}
 	stop_all();
+}
+
+static void
+mdns_deadline(uv_timer_t *t)
+{
+	*(int *)t->data = 1;
+}
+
+/* With --mdns, "ready" means every device's entry group is committed. */
+static int
+wait_mdns(struct sim_fleet *f)
+{
+	static uv_timer_t timer;   /* closes after this returns */
+	static int expired;
+
+	uv_timer_init(f->loop, &timer);
+	timer.data = &expired;
+	uv_timer_start(&timer, mdns_deadline, 30000, 0);
+	while (!sim_mdns_all_committed(f) && !expired && !stopping)
+		uv_run(f->loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&timer, NULL);
+	if (!sim_mdns_all_committed(f) && !stopping) {
+		fprintf(stderr, "espfleet-sim: --mdns: the devices could not be "
+		    "published within 30 s (is avahi-daemon running?)\n");
+		return -1;
+	}
+	return stopping ? -1 : 0;
 }
 
 static int
@@ -133,7 +163,6 @@ int
 main(int argc, char **argv)
 {
 	static struct sim_options opt;
-	static struct sim_fleet fleet;
 	static uint8_t io_buf[4096];
 	static uint8_t read_buf[65536];
 	char err[512];
@@ -194,6 +223,8 @@ main(int argc, char **argv)
 		}
 		ndevices = i + 1;
 	}
+	if (rc == 0 && opt.mdns && wait_mdns(&fleet) != 0)
+		rc = 1;
 	if (rc == 0) {
 		printf("ready %u devices\n", opt.devices);
 		fflush(stdout);
@@ -201,7 +232,7 @@ main(int argc, char **argv)
 		stop_all();
 	}
 	uv_run(fleet.loop, UV_RUN_DEFAULT);
-	if (opt.mdns)
+	if (fleet.mdns != NULL)
 		sim_mdns_stop(&fleet);
 	uv_run(fleet.loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(fleet.loop) != 0 && rc == 0)

@@ -210,6 +210,16 @@ static const struct efa_sink_ops sim_sink = {
 
 /* ---- hooks ---- */
 
+/* The detail the chip appends to its flash-size error: the real size. */
+static const char *
+flash_size_text(const struct sim_device *dev)
+{
+	static char text[16];
+
+	snprintf(text, sizeof(text), "%u", dev->fleet->opt->flash_size);
+	return text;
+}
+
 static int
 hook_start(void *ctx, int cmd, uint32_t size)
 {
@@ -236,8 +246,9 @@ hook_error(void *ctx, enum efa_err err)
 
 	if (err == EFA_E_POWERLOSS)
 		dev->power_lost = 1;
-	snprintf(dev->last_error, sizeof(dev->last_error), "%s: %s",
-	    efa_err_name(err), efa_err_text(dev->fleet->opt->chip, err));
+	snprintf(dev->last_error, sizeof(dev->last_error), "%s: %s%s",
+	    efa_err_name(err), efa_err_text(dev->fleet->opt->chip, err),
+	    err == EFA_E_NEW_FLASH_CONFIG ? flash_size_text(dev) : "");
 	logf_dev(dev, "error %s", dev->last_error);
 	if (!dev->power_lost)
 		write_report(dev);
@@ -437,7 +448,8 @@ net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 		    "waiting", (int)len, (const char *)buf,
 		    (long long)dev->queued_at_first_ack);
 	}
-	dev->acks_sent++;
+	if (len > 0 && buf[0] >= '0' && buf[0] <= '9')
+		dev->acks_sent++;
 	if (o->rtt_ms == 0 && dev->ack_count == 0) {
 		conn_write(dev->conn, (const char *)buf, len);
 		return;
@@ -757,7 +769,14 @@ net_random(void *ctx, uint8_t *buf, size_t len)
 static void
 boot_timer_cb(uv_timer_t *t)
 {
-	boot(t->data);
+	struct sim_device *dev = t->data;
+
+	if (dev->gone) {
+		/* fault: the device never comes back from this reboot */
+		logf_dev(dev, "fault gone: staying offline");
+		return;
+	}
+	boot(dev);
 }
 
 /* The device goes away for a reboot: sockets quiet, mDNS withdrawn. */
@@ -980,6 +999,9 @@ apply_faults(struct sim_device *dev)
 			break;
 		case SIM_FAULT_NO_CONNECT:
 			dev->no_connect = 1;
+			break;
+		case SIM_FAULT_GONE:
+			dev->gone = 1;
 			break;
 		}
 	}

@@ -50,7 +50,7 @@ struct sim_device {
 
 	/* faults */
 	uint8_t silent, no_space, boot_old, drop_done, powerloss_armed;
-	uint8_t no_connect;
+	uint8_t no_connect, gone;
 	uint32_t drop_at, powerloss_at;
 
 	/* flash and what runs from it */

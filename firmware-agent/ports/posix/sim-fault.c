@@ -21,6 +21,7 @@ static const struct {
 	{ "boot-old", SIM_FAULT_BOOT_OLD, 0 },
 	{ "powerloss-at", SIM_FAULT_POWERLOSS_AT, 1 },
 	{ "no-connect", SIM_FAULT_NO_CONNECT, 0 },
+	{ "gone", SIM_FAULT_GONE, 0 },
 };
 
 const char *

@@ -14,7 +14,9 @@ enum sim_fault_kind {
 	SIM_FAULT_DROP_AT,      /* closes the data connection after ARG bytes, once */
 	SIM_FAULT_BOOT_OLD,     /* says OK, then boots the previous image */
 	SIM_FAULT_POWERLOSS_AT, /* power fails at the ARG-th flash op, once */
-	SIM_FAULT_NO_CONNECT    /* says OK but never connects back */
+	SIM_FAULT_NO_CONNECT,   /* says OK but never connects back */
+	SIM_FAULT_GONE          /* after an update: says OK, goes offline for
+	                           the reboot and never comes back */
 };
 
 #define SIM_FAULT_MAX_RANGES 32

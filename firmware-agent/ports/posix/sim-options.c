@@ -40,7 +40,7 @@ static const char usage_text[] =
 "      --mdns               publish every device over mDNS (avahi)\n"
 "      --fault SPEC         KIND[=ARG][:DEVICES], DEVICES like 3,7-9;\n"
 "                           kinds: silent, no-space, drop-at=BYTES,\n"
-"                           boot-old, powerloss-at=N, no-connect\n"
+"                           boot-old, powerloss-at=N, no-connect, gone\n"
 "                           (repeatable)\n"
 "  -v, --verbose            log protocol events to stderr\n"
 "  -h, --help               show this help\n"

@@ -1,0 +1,273 @@
+/*
+ * espfleet discover: list the devices that advertise themselves over
+ * mDNS/DNS-SD (see espfleet-discover(1)). Browses until the browse is
+ * complete and nothing is left to resolve, or until the timeout, then
+ * reports every device through the output module. Prints nothing itself.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cmd-util.h"
+#include "espfleet/cmd.h"
+#include "espfleet/common.h"
+#include "espfleet/discover.h"
+#include "espfleet/espota.h"
+#include "espfleet/log.h"
+#include "espfleet/output.h"
+
+static const char discover_usage[] =
+"usage: espfleet discover [options]\n"
+"List the devices that advertise an OTA service over mDNS/DNS-SD, as\n"
+"avahi-daemon resolves them: name, address, port, board, whether uploads\n"
+"need a password, and for devices running the espfleet agent the MD5 and\n"
+"version of their firmware and their free space.\n"
+"\n"
+"  -t, --timeout SEC       stop browsing after SEC seconds (default 5);\n"
+"                          it stops earlier once the browse is complete\n"
+"  -s, --service TYPE      browse TYPE instead of _arduino._tcp\n"
+"                          (repeatable)\n"
+"  -d, --domain DOMAIN     also browse the unicast DNS-SD domain DOMAIN\n"
+"                          (wide-area)\n"
+"      --json              JSON Lines on stdout\n"
+"  -v, --verbose           log what avahi reports on stderr\n"
+"  -h, --help              show this help\n"
+"\n"
+"Exit status: 0 browse done (also when nothing was found), 2 usage error,\n"
+"3 no avahi-daemon reachable or the connection to it was lost.\n";
+
+enum { OPT_JSON = 256 };
+
+static const struct option longopts[] = {
+	{ "timeout", required_argument, NULL, 't' },
+	{ "service", required_argument, NULL, 's' },
+	{ "domain", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define MAX_TYPES 16
+
+struct discover_args {
+	uint32_t timeout_ms;
+	const char *types[MAX_TYPES];
+	uint32_t ntypes;
+	const char *domain;
+	int json, verbose;
+};
+
+struct run {
+	struct efl_out *out;
+	int done, timed_out;
+	char failure[256];
+};
+
+/* A service type as DNS-SD wants it: "_name._tcp" or "_name._udp". */
+static int
+valid_type(const char *t)
+{
+	const char *dot = strchr(t, '.');
+
+	return t[0] == '_' && dot != NULL && dot > t + 1 &&
+	    (strcmp(dot, "._tcp") == 0 || strcmp(dot, "._udp") == 0);
+}
+
+/* 0 to go on, or an exit status; -1 after --help. */
+static int
+parse_args(int argc, char **argv, struct discover_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->timeout_ms = EFL_DISCOVER_TIMEOUT_MS;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:s:d:vh", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 't':
+			if (cmd__parse_seconds("--timeout", optarg, 100,
+			    3600000, &a->timeout_ms) != 0)
+				return cmd__usage_error("discover");
+			break;
+		case 's':
+			if (!valid_type(optarg)) {
+				efl_error("--service: '%s' is not a service "
+				    "type like _arduino._tcp", optarg);
+				return cmd__usage_error("discover");
+			}
+			if (a->ntypes == MAX_TYPES) {
+				efl_error("--service: at most %d types",
+				    MAX_TYPES);
+				return cmd__usage_error("discover");
+			}
+			a->types[a->ntypes++] = optarg;
+			break;
+		case 'd':
+			if (optarg[0] == '\0' || strlen(optarg) > 253) {
+				efl_error("--domain: '%s' is not a domain",
+				    optarg);
+				return cmd__usage_error("discover");
+			}
+			a->domain = optarg;
+			break;
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		case 'h':
+			fputs(discover_usage, stdout);
+			return -1;
+		case ':':
+			efl_error("option '%s' needs a value",
+			    argv[optind - 1]);
+			return cmd__usage_error("discover");
+		default:
+			if (optopt == 0 || optopt >= 256)
+				efl_error("unknown option '%s'",
+				    argv[optind - 1]);
+			else
+				efl_error("unknown option '-%c'", optopt);
+			return cmd__usage_error("discover");
+		}
+	}
+	if (optind < argc) {
+		efl_error("unexpected argument '%s'", argv[optind]);
+		return cmd__usage_error("discover");
+	}
+	return 0;
+}
+
+static void
+on_device(void *arg, enum efl_discover_event ev, const struct efl_device *d)
+{
+	static const char *const names[] = { "new", "back", "changed",
+		"removed" };
+	char shown[128];
+
+	(void)arg;
+	if (efl_log_verbose()) {
+		efl_printable(shown, sizeof(shown), d->name, strlen(d->name));
+		efl_debug("'%s': %s (%s port %u)", shown, names[ev], d->addr,
+		    d->port);
+	}
+}
+
+static void
+on_skipped(void *arg, const char *subject, const char *reason)
+{
+	struct run *r = arg;
+
+	efl_out_discover_skipped(r->out, subject, reason);
+}
+
+static void
+on_complete(void *arg)
+{
+	struct run *r = arg;
+
+	r->done = 1;
+}
+
+static void
+on_failure(void *arg, const char *message)
+{
+	struct run *r = arg;
+
+	snprintf(r->failure, sizeof(r->failure), "%s", message);
+	r->done = 1;
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+	struct run *r = t->data;
+
+	r->done = 1;
+	r->timed_out = 1;
+}
+
+static int
+cmd_discover_exec(int argc, char **argv)
+{
+	struct discover_args a;
+	struct efl_discover_opts opts;
+	struct efl_discover_callbacks cb;
+	struct efl_discover *d;
+	struct efl_errbuf eb;
+	struct run r;
+	uv_loop_t loop;
+	uv_timer_t timer;
+	const struct efl_device *const *devs;
+	uint64_t started = efl_now_ms();
+	uint32_t n, i, shown = 0;
+	int rc;
+
+	efl_log_set_prefix("espfleet discover");
+	rc = parse_args(argc, argv, &a);
+	if (rc < 0)
+		return EFL_EXIT_OK;
+	if (rc != 0)
+		return rc;
+	efl_log_set_verbose(a.verbose);
+	memset(&r, 0, sizeof(r));
+	memset(&opts, 0, sizeof(opts));
+	opts.types = a.ntypes > 0 ? a.types : NULL;
+	opts.ntypes = a.ntypes;
+	opts.domain = a.domain;
+	memset(&cb, 0, sizeof(cb));
+	cb.device = on_device;
+	cb.skipped = on_skipped;
+	cb.complete = on_complete;
+	cb.failure = on_failure;
+	cb.arg = &r;
+	uv_loop_init(&loop);
+	d = efl_discover_start(&loop, &opts, &cb, &eb);
+	if (d == NULL) {
+		efl_error("%s", eb.msg);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		return EFL_EXIT_SETUP;
+	}
+	r.out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "discover");
+	uv_timer_init(&loop, &timer);
+	timer.data = &r;
+	uv_timer_start(&timer, on_timeout, a.timeout_ms, 0);
+	while (!r.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&timer, NULL);
+	if (r.failure[0] != '\0') {
+		efl_error("%s", r.failure);
+		rc = EFL_EXIT_SETUP;
+	} else {
+		if (r.timed_out)
+			efl_discover_report_unresolved(d);
+		devs = efl_discover_devices(d, &n);
+		for (i = 0; i < n; i++)
+			if (devs[i]->present) {
+				efl_out_device(r.out, devs[i]);
+				shown++;
+			}
+		efl_out_discover_summary(r.out, shown,
+		    (double)(efl_now_ms() - started) / 1000.0, !r.timed_out);
+		rc = EFL_EXIT_OK;
+	}
+	efl_discover_free(d);
+	efl_out_free(r.out);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		efl_debug("handles left open at exit");
+	return rc;
+}
+
+const struct efl_cmd efl_cmd_discover = {
+	.name = "discover",
+	.summary = "list the devices that advertise themselves over mDNS",
+	.exec = cmd_discover_exec,
+};

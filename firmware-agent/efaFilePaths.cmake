@@ -8,6 +8,7 @@ set(EFA_CORE_SOURCES
   ${EFA_CORE_DIR}/efa_boot.c
   ${EFA_CORE_DIR}/efa_err.c
   ${EFA_CORE_DIR}/efa_flashwriter.c
+  ${EFA_CORE_DIR}/efa_hash_block.c
   ${EFA_CORE_DIR}/efa_image.c
   ${EFA_CORE_DIR}/efa_md5.c
   ${EFA_CORE_DIR}/efa_port.c

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "efa/efa_hash.h"
+#include "efa_hash_block.h"
 
 /* K[i] = floor(2^32 * abs(sin(i + 1))), RFC 1321 section 3.4. */
 static const uint32_t K[64] = {
@@ -96,54 +97,21 @@ efa_md5_init(struct efa_md5 *ctx)
 	ctx->state[1] = 0xefcdab89;
 	ctx->state[2] = 0x98badcfe;
 	ctx->state[3] = 0x10325476;
-	ctx->count_lo = 0;
-	ctx->count_hi = 0;
+	efa__hash_buf_init(&ctx->buf);
 }
 
 void
 efa_md5_update(struct efa_md5 *ctx, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t used = ctx->count_lo & 63, n;
-	uint32_t lo = ctx->count_lo;
-
-	/* (len >> 16) >> 16: the high word of a 64-bit size_t, 0 if 32-bit. */
-	ctx->count_lo = lo + (uint32_t)len;
-	ctx->count_hi += (uint32_t)((len >> 16) >> 16) + (ctx->count_lo < lo);
-	if (used > 0) {
-		n = 64 - used;
-		if (len < n) {
-			memcpy(ctx->block + used, p, len);
-			return;
-		}
-		memcpy(ctx->block + used, p, n);
-		md5_block(ctx->state, ctx->block);
-		p += n;
-		len -= n;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		md5_block(ctx->state, p);
-	memcpy(ctx->block, p, len);
+	efa__hash_update(ctx->state, &ctx->buf, data, len, md5_block);
 }
 
 void
 efa_md5_final(struct efa_md5 *ctx, uint8_t out[EFA_MD5_LEN])
 {
-	size_t used = ctx->count_lo & 63;
 	unsigned i;
 
-	/* 0x80, zeros up to 56 mod 64, then the bit count little-endian. */
-	ctx->block[used++] = 0x80;
-	if (used > 56) {
-		memset(ctx->block + used, 0, 64 - used);
-		md5_block(ctx->state, ctx->block);
-		used = 0;
-	}
-	memset(ctx->block + used, 0, 56 - used);
-	store_le32(ctx->block + 56, ctx->count_lo << 3);
-	store_le32(ctx->block + 60,
-	    (ctx->count_hi << 3) | (ctx->count_lo >> 29));
-	md5_block(ctx->state, ctx->block);
+	efa__hash_pad(ctx->state, &ctx->buf, md5_block, 0);
 	for (i = 0; i < 4; i++)
 		store_le32(out + 4 * i, ctx->state[i]);
 	memset(ctx, 0, sizeof(*ctx));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "efa/efa_hash.h"
+#include "efa_hash_block.h"
 
 /* First 32 bits of the fractional parts of the cube roots of the first
  * 64 primes, FIPS 180-4 section 4.2.2. */
@@ -98,54 +99,21 @@ efa_sha256_init(struct efa_sha256 *ctx)
 	};
 
 	memcpy(ctx->state, iv, sizeof(iv));
-	ctx->count_lo = 0;
-	ctx->count_hi = 0;
+	efa__hash_buf_init(&ctx->buf);
 }
 
 void
 efa_sha256_update(struct efa_sha256 *ctx, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	size_t used = ctx->count_lo & 63, n;
-	uint32_t lo = ctx->count_lo;
-
-	/* (len >> 16) >> 16: the high word of a 64-bit size_t, 0 if 32-bit. */
-	ctx->count_lo = lo + (uint32_t)len;
-	ctx->count_hi += (uint32_t)((len >> 16) >> 16) + (ctx->count_lo < lo);
-	if (used > 0) {
-		n = 64 - used;
-		if (len < n) {
-			memcpy(ctx->block + used, p, len);
-			return;
-		}
-		memcpy(ctx->block + used, p, n);
-		sha256_block(ctx->state, ctx->block);
-		p += n;
-		len -= n;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(ctx->state, p);
-	memcpy(ctx->block, p, len);
+	efa__hash_update(ctx->state, &ctx->buf, data, len, sha256_block);
 }
 
 void
 efa_sha256_final(struct efa_sha256 *ctx, uint8_t out[EFA_SHA256_LEN])
 {
-	size_t used = ctx->count_lo & 63;
 	unsigned i;
 
-	/* 0x80, zeros up to 56 mod 64, then the bit count big-endian. */
-	ctx->block[used++] = 0x80;
-	if (used > 56) {
-		memset(ctx->block + used, 0, 64 - used);
-		sha256_block(ctx->state, ctx->block);
-		used = 0;
-	}
-	memset(ctx->block + used, 0, 56 - used);
-	store_be32(ctx->block + 56,
-	    (ctx->count_hi << 3) | (ctx->count_lo >> 29));
-	store_be32(ctx->block + 60, ctx->count_lo << 3);
-	sha256_block(ctx->state, ctx->block);
+	efa__hash_pad(ctx->state, &ctx->buf, sha256_block, 1);
 	for (i = 0; i < 8; i++)
 		store_be32(out + 4 * i, ctx->state[i]);
 	memset(ctx, 0, sizeof(*ctx));

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fakes/image-gen.h"
+
 #include "efa/efa_flash.h"
 #include "efa/efa_hash.h"
 #include "flashsim.h"
@@ -44,31 +46,6 @@ static const struct efa_sink_ops *sink = &efa_flashwriter_sink;
 /* Default: sketch area of 5 sectors; setup_small() makes it 4. */
 static struct efa_flash_layout layout;
 static uint32_t fs_start;
-
-/* Deterministic image bytes: xorshift32, first byte 0xE9 (ESP8266 magic). */
-struct gen {
-	uint32_t x, pos;
-};
-
-static void
-gen_init(struct gen *g, uint32_t seed)
-{
-	g->x = seed * 2654435761u + 1u;
-	g->pos = 0;
-}
-
-static void
-gen_fill(struct gen *g, uint8_t *out, uint32_t len)
-{
-	uint32_t i;
-
-	for (i = 0; i < len; i++) {
-		g->x ^= g->x << 13;
-		g->x ^= g->x >> 17;
-		g->x ^= g->x << 5;
-		out[i] = g->pos++ == 0 ? 0xE9 : (uint8_t)(g->x >> 24);
-	}
-}
 
 static void
 gen_image(uint8_t *out, uint32_t len, uint32_t seed, uint8_t md5[16])

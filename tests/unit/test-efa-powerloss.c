@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fakes/image-gen.h"
+
 #include "efa/efa_flash.h"
 #include "efa/efa_hash.h"
 #include "efa/efa_wire.h"
@@ -69,31 +71,6 @@ enum outcome { OLD, NEW, BAD };
 
 static const struct config *cfg;
 static uint8_t old_md5[16], new_md5[16], pending_md5[16];
-
-/* Deterministic image bytes: xorshift32, first byte 0xE9 (ESP8266 magic). */
-struct gen {
-	uint32_t x, pos;
-};
-
-static void
-gen_init(struct gen *g, uint32_t seed)
-{
-	g->x = seed * 2654435761u + 1u;
-	g->pos = 0;
-}
-
-static void
-gen_fill(struct gen *g, uint8_t *out, uint32_t len)
-{
-	uint32_t i;
-
-	for (i = 0; i < len; i++) {
-		g->x ^= g->x << 13;
-		g->x ^= g->x >> 17;
-		g->x ^= g->x << 5;
-		out[i] = g->pos++ == 0 ? 0xE9 : (uint8_t)(g->x >> 24);
-	}
-}
 
 static void
 gen_md5(uint32_t seed, uint32_t len, uint8_t out[16])

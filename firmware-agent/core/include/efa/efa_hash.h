@@ -12,10 +12,15 @@
 #define EFA_MD5_LEN 16
 #define EFA_SHA256_LEN 32
 
-struct efa_md5 {
-	uint32_t state[4];
+/* The 64-byte block framing MD5 and SHA-256 share (efa_hash_block.c). */
+struct efa_hash_buf {
 	uint32_t count_lo, count_hi; /* bytes hashed so far */
 	uint8_t block[64];
+};
+
+struct efa_md5 {
+	uint32_t state[4];
+	struct efa_hash_buf buf;
 };
 
 void efa_md5_init(struct efa_md5 *ctx);
@@ -25,8 +30,7 @@ void efa_md5(const void *data, size_t len, uint8_t out[EFA_MD5_LEN]);
 
 struct efa_sha256 {
 	uint32_t state[8];
-	uint32_t count_lo, count_hi; /* bytes hashed so far */
-	uint8_t block[64];
+	struct efa_hash_buf buf;
 };
 
 void efa_sha256_init(struct efa_sha256 *ctx);

@@ -62,8 +62,6 @@ struct discover_args {
 
 struct run {
 	struct efl_out *out;
-	int done, timed_out;
-	char failure[256];
 };
 
 /* A service type as DNS-SD wants it: "_name._tcp" or "_name._udp". */
@@ -167,32 +165,6 @@ on_skipped(void *arg, const char *subject, const char *reason)
 	efl_out_discover_skipped(r->out, subject, reason);
 }
 
-static void
-on_complete(void *arg)
-{
-	struct run *r = arg;
-
-	r->done = 1;
-}
-
-static void
-on_failure(void *arg, const char *message)
-{
-	struct run *r = arg;
-
-	snprintf(r->failure, sizeof(r->failure), "%s", message);
-	r->done = 1;
-}
-
-static void
-on_timeout(uv_timer_t *t)
-{
-	struct run *r = t->data;
-
-	r->done = 1;
-	r->timed_out = 1;
-}
-
 static int
 cmd_discover_exec(int argc, char **argv)
 {
@@ -203,11 +175,10 @@ cmd_discover_exec(int argc, char **argv)
 	struct efl_errbuf eb;
 	struct run r;
 	uv_loop_t loop;
-	uv_timer_t timer;
 	const struct efl_device *const *devs;
 	uint64_t started = efl_now_ms();
 	uint32_t n, i, shown = 0;
-	int rc;
+	int rc, complete;
 
 	efl_log_set_prefix("espfleet discover");
 	rc = parse_args(argc, argv, &a);
@@ -224,8 +195,6 @@ cmd_discover_exec(int argc, char **argv)
 	memset(&cb, 0, sizeof(cb));
 	cb.device = on_device;
 	cb.skipped = on_skipped;
-	cb.complete = on_complete;
-	cb.failure = on_failure;
 	cb.arg = &r;
 	uv_loop_init(&loop);
 	d = efl_discover_start(&loop, &opts, &cb, &eb);
@@ -236,17 +205,12 @@ cmd_discover_exec(int argc, char **argv)
 		return EFL_EXIT_SETUP;
 	}
 	r.out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "discover");
-	uv_timer_init(&loop, &timer);
-	timer.data = &r;
-	uv_timer_start(&timer, on_timeout, a.timeout_ms, 0);
-	while (!r.done)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&timer, NULL);
-	if (r.failure[0] != '\0') {
-		efl_error("%s", r.failure);
+	complete = efl_discover_wait(&loop, d, a.timeout_ms, &eb);
+	if (complete < 0) {
+		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
 	} else {
-		if (r.timed_out)
+		if (!complete)
 			efl_discover_report_unresolved(d);
 		devs = efl_discover_devices(d, &n);
 		for (i = 0; i < n; i++)
@@ -255,7 +219,7 @@ cmd_discover_exec(int argc, char **argv)
 				shown++;
 			}
 		efl_out_discover_summary(r.out, shown,
-		    (double)(efl_now_ms() - started) / 1000.0, !r.timed_out);
+		    (double)(efl_now_ms() - started) / 1000.0, complete);
 		rc = EFL_EXIT_OK;
 	}
 	efl_discover_free(d);

@@ -306,12 +306,6 @@ load_password(const struct push_args *a, struct efl_secret *pw)
 
 /* ---- targets found over mDNS ---- */
 
-struct browse {
-	uv_timer_t timer;
-	int done;
-	char failure[256];
-};
-
 static void
 browse_skipped(void *arg, const char *subject, const char *reason)
 {
@@ -322,63 +316,16 @@ browse_skipped(void *arg, const char *subject, const char *reason)
 	efl_debug("mdns: '%s': %s", shown, reason);
 }
 
-static void
-browse_complete(void *arg)
-{
-	struct browse *b = arg;
-
-	b->done = 1;
-}
-
-static void
-browse_failure(void *arg, const char *message)
-{
-	struct browse *b = arg;
-
-	snprintf(b->failure, sizeof(b->failure), "%s", message);
-	b->done = 1;
-}
-
-static void
-browse_timeout(uv_timer_t *t)
-{
-	struct browse *b = t->data;
-
-	b->done = 1;
-}
-
 /* Start browsing (_arduino._tcp in local). NULL with eb when no
  * avahi-daemon is reachable. */
 static struct efl_discover *
-browse_start(uv_loop_t *loop, struct browse *b, struct efl_errbuf *eb)
+browse_start(uv_loop_t *loop, struct efl_errbuf *eb)
 {
 	struct efl_discover_callbacks cb;
 
-	memset(b, 0, sizeof(*b));
 	memset(&cb, 0, sizeof(cb));
 	cb.skipped = browse_skipped;
-	cb.complete = browse_complete;
-	cb.failure = browse_failure;
-	cb.arg = b;
 	return efl_discover_start(loop, NULL, &cb, eb);
-}
-
-/* Run the loop until the browse is complete (at most the discovery
- * timeout). 0, or -1 with eb if avahi-daemon went away. */
-static int
-browse_wait(uv_loop_t *loop, struct browse *b, struct efl_errbuf *eb)
-{
-	uv_timer_init(loop, &b->timer);
-	b->timer.data = b;
-	uv_timer_start(&b->timer, browse_timeout, EFL_DISCOVER_TIMEOUT_MS, 0);
-	while (!b->done)
-		uv_run(loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&b->timer, NULL);
-	if (b->failure[0] != '\0') {
-		efl_errbuf_set(eb, "%s", b->failure);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -560,7 +507,6 @@ cmd_push_exec(int argc, char **argv)
 	struct efl_out *out = NULL;
 	struct efl_discover *disc = NULL;
 	struct efl_verifier *verifier = NULL;
-	struct browse browse;
 	uv_loop_t *loop = NULL;
 	uint32_t ntargets = 0, i;
 	int rc;
@@ -590,8 +536,9 @@ cmd_push_exec(int argc, char **argv)
 	uv_loop_init(loop);
 	if (SELECTING(&a)) {
 		/* the targets are what mDNS finds */
-		disc = browse_start(loop, &browse, &eb);
-		if (disc == NULL || browse_wait(loop, &browse, &eb) != 0) {
+		disc = browse_start(loop, &eb);
+		if (disc == NULL || efl_discover_wait(loop, disc,
+		    EFL_DISCOVER_TIMEOUT_MS, &eb) < 0) {
 			efl_error("%s", eb.msg);
 			rc = EFL_EXIT_SETUP;
 			goto out;
@@ -633,7 +580,7 @@ cmd_push_exec(int argc, char **argv)
 		if (disc == NULL) {
 			/* address targets: map them to mDNS services while
 			 * the push runs */
-			disc = browse_start(loop, &browse, &eb);
+			disc = browse_start(loop, &eb);
 			if (disc == NULL)
 				efl_warn("%s; targets are pushed without "
 				    "verification", eb.msg);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -99,6 +100,7 @@ struct efl_discover {
 	uint64_t started_ms;
 	struct efl_discover_callbacks cb;
 	int complete, failed, busy;
+	char failure[256];       /* why, once failed */
 };
 
 static void pump(struct efl_discover *d);
@@ -708,6 +710,7 @@ client_cb(AvahiClient *c, AvahiClientState state, void *userdata)
 	snprintf(msg, sizeof(msg), "lost the connection to avahi-daemon "
 	    "(%s)", avahi_strerror(avahi_client_errno(c)));
 	d->failed = 1;
+	snprintf(d->failure, sizeof(d->failure), "%s", msg);
 	if (d->cb.failure != NULL && d->client != NULL) {
 		d->busy++;
 		d->cb.failure(d->cb.arg, msg);
@@ -862,6 +865,38 @@ int
 efl_discover_has_failed(const struct efl_discover *d)
 {
 	return d->failed;
+}
+
+static void
+wait_timeout(uv_timer_t *t)
+{
+	*(int *)t->data = 1;
+}
+
+static void
+free_timer(uv_handle_t *h)
+{
+	free(h);
+}
+
+int
+efl_discover_wait(uv_loop_t *loop, struct efl_discover *d,
+    uint32_t timeout_ms, struct efl_errbuf *eb)
+{
+	uv_timer_t *timer = xmalloc(sizeof(*timer));
+	int timed_out = 0;
+
+	uv_timer_init(loop, timer);
+	timer->data = &timed_out;
+	uv_timer_start(timer, wait_timeout, timeout_ms, 0);
+	while (!d->complete && !d->failed && !timed_out)
+		uv_run(loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)timer, free_timer); /* never fires again */
+	if (d->failed) {
+		efl_errbuf_set(eb, "%s", d->failure);
+		return -1;
+	}
+	return d->complete ? 1 : 0;
 }
 
 static int

@@ -5,6 +5,8 @@
  * stop-and-wait), and the device's counts and result read as they arrive.
  */
 #include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,14 @@
  * so start over with a fresh invitation, at most AUTH_RESTARTS times. */
 #define AUTH_RESTART_MS 2000u
 #define AUTH_RESTARTS 3
+/* Largest send buffer asked for (the kernel caps it at wmem_max). */
+#define SNDBUF_MAX (1024u * 1024u)
+/* While the device's counts stream in, wake up only once this many bytes
+ * of them wait (a few dozen counts), not for every one: at fleet scale
+ * the reads of counts are the host's main cost. Near the end, and when a
+ * device is slow, every byte wakes us again. */
+#define COUNTS_BATCH 64
+#define COUNTS_TAIL (64u * 1024u)
 
 struct efl_espota {
 	struct efl_espota_config cfg;
@@ -61,6 +71,8 @@ struct efl_espota {
 	uint32_t last_reported;
 
 	struct efl_espota_result result;
+	uint64_t last_activity; /* loop time of the last bytes from the device */
+	int rcvlowat;          /* SO_RCVLOWAT of the connection */
 	int start_error;       /* UDP setup failed: reported from the timer */
 	char start_message[256];
 };
@@ -172,6 +184,15 @@ static void
 arm_deadline(struct efl_espota *s)
 {
 	uv_timer_start(&s->deadline, on_deadline, s->cfg.timeout_ms, 0);
+}
+
+/* A sign of life during the transfer: the silence timer counts from now.
+ * Cheap (no timer restart per read, thousands a second at fleet scale);
+ * on_deadline re-arms for what is left. */
+static void
+note_activity(struct efl_espota *s)
+{
+	s->last_activity = uv_now(s->cfg.loop);
 }
 
 /* ---- UDP handshake ---- */
@@ -444,6 +465,32 @@ conclude_from_reply(struct efl_espota *s, int eof)
 		    s->reply.acked, s->reply.total);
 }
 
+/* Wake up for the connection only when n bytes wait (or at EOF). */
+static void
+set_rcvlowat(struct efl_espota *s, int n)
+{
+	uv_os_fd_t fd;
+
+	if (s->conn == NULL || s->rcvlowat == n ||
+	    uv_fileno((uv_handle_t *)s->conn, &fd) != 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &n, sizeof(n)) == 0)
+		s->rcvlowat = n;
+}
+
+/* Bytes the device sent that we have not read yet. */
+static int
+unread_bytes(struct efl_espota *s)
+{
+	uv_os_fd_t fd;
+	int n = 0;
+
+	if (s->conn == NULL || uv_fileno((uv_handle_t *)s->conn, &fd) != 0 ||
+	    ioctl(fd, FIONREAD, &n) != 0)
+		return 0;
+	return n;
+}
+
 static void
 on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
@@ -461,7 +508,7 @@ on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		conclude_from_reply(s, 1);
 		return;
 	}
-	arm_deadline(s); /* any sign of life restarts the silence timer */
+	note_activity(s);
 	efl_reply_feed(&s->reply, buf->base, (size_t)nread, bytes_sent(s));
 	if (s->reply.acked != s->last_reported) {
 		s->last_reported = s->reply.acked;
@@ -475,6 +522,10 @@ on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	if (s->reply.acked >= s->reply.total && s->phase ==
 	    EFL_PHASE_UPLOADING)
 		set_phase(s, EFL_PHASE_FINISHING);
+	if (s->rcvlowat > 1 && (s->reply.state != EFL_REPLY_PENDING ||
+	    s->reply.text_len > 0 ||
+	    s->reply.acked + COUNTS_TAIL >= s->reply.total))
+		set_rcvlowat(s, 1); /* the result must not wait */
 	conclude_from_reply(s, 0);
 }
 
@@ -498,7 +549,7 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	struct efl_espota *s = arg;
 	uv_buf_t b;
 	char a[64];
-	int rc;
+	int rc, sndbuf;
 
 	efl_sockaddr_text(peer, a, sizeof(a));
 	if (s->done || s->conn != NULL) {
@@ -514,8 +565,18 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	stop_listening(s);
 	close_udp(s);
 	uv_tcp_nodelay(conn, 1);
+	/* Room for the image in the socket: one write hands it to the kernel,
+	 * instead of a wakeup and a small write each time the device's
+	 * window opens (thousands a second across a fleet). */
+	sndbuf = s->cfg.image->size < SNDBUF_MAX ? (int)s->cfg.image->size :
+	    (int)SNDBUF_MAX;
+	(void)uv_send_buffer_size((uv_handle_t *)conn, &sndbuf);
+	s->rcvlowat = 1;
+	if (s->reply.total > COUNTS_TAIL)
+		set_rcvlowat(s, COUNTS_BATCH);
 	set_phase(s, EFL_PHASE_UPLOADING);
 	arm_deadline(s);
+	note_activity(s);
 	rc = uv_read_start((uv_stream_t *)conn, conn_alloc, on_conn_read);
 	b = uv_buf_init((char *)(uintptr_t)s->cfg.image->data,
 	    s->cfg.image->size);
@@ -538,6 +599,24 @@ on_deadline(uv_timer_t *t)
 	if (s->start_error) {
 		finish(s, EFL_R_TRANSFER_FAILED, "%s", s->start_message);
 		return;
+	}
+	if ((s->phase == EFL_PHASE_UPLOADING ||
+	    s->phase == EFL_PHASE_FINISHING) && s->rcvlowat > 1 &&
+	    unread_bytes(s) > 0) {
+		/* a slow device: its counts waited below the batch size; read
+		 * every byte from now on */
+		set_rcvlowat(s, 1);
+		note_activity(s);
+	}
+	if ((s->phase == EFL_PHASE_UPLOADING ||
+	    s->phase == EFL_PHASE_FINISHING) && s->last_activity != 0) {
+		uint64_t quiet = uv_now(s->cfg.loop) - s->last_activity;
+
+		if (quiet < s->cfg.timeout_ms) {
+			uv_timer_start(&s->deadline, on_deadline,
+			    s->cfg.timeout_ms - quiet, 0);
+			return;
+		}
 	}
 	switch (s->phase) {
 	case EFL_PHASE_INVITING:

@@ -1,7 +1,7 @@
 /*
  * File store for the simulated flash (see flashsim-file.h): complemented
- * bytes in a sparse file, pread/pwrite in small chunks, erase by punching a
- * hole. Memory use is a few hundred bytes of stack whatever the flash size.
+ * bytes in a sparse file, pread/pwrite in 4 KiB chunks, erase by punching a
+ * hole. Memory use is a few KiB of stack whatever the flash size.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* fallocate(), FALLOC_FL_* */
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK 512u
+#define CHUNK 4096u
 
 static void
 set_err(char *err, size_t errlen, const char *path, const char *what,
@@ -33,11 +33,27 @@ set_err(char *err, size_t errlen, const char *path, const char *what,
 		snprintf(err, errlen, "flash file '%s': %s", path, what);
 }
 
+/* out = ~in, eight bytes at a time (megabytes a second go through). */
+static void
+complement(uint8_t *out, const uint8_t *in, uint32_t len)
+{
+	uint32_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, in + i, 8);
+		w = ~w;
+		memcpy(out + i, &w, 8);
+	}
+	for (; i < len; i++)
+		out[i] = (uint8_t)~in[i];
+}
+
 static int
 file_read(void *ctx, uint32_t off, uint8_t *buf, uint32_t len)
 {
 	struct flashsim_file *ff = ctx;
-	uint32_t done = 0, i;
+	uint32_t done = 0;
 
 	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
 		return -1;
@@ -51,8 +67,7 @@ file_read(void *ctx, uint32_t off, uint8_t *buf, uint32_t len)
 			return -1;
 		done += (uint32_t)n;
 	}
-	for (i = 0; i < len; i++)
-		buf[i] = (uint8_t)~buf[i];
+	complement(buf, buf, len);
 	return 0;
 }
 
@@ -78,15 +93,14 @@ file_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
 {
 	struct flashsim_file *ff = ctx;
 	uint8_t tmp[CHUNK];
-	uint32_t done, i;
+	uint32_t done;
 
 	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
 		return -1;
 	for (done = 0; done < len; done += CHUNK) {
 		uint32_t n = len - done < CHUNK ? len - done : CHUNK;
 
-		for (i = 0; i < n; i++)
-			tmp[i] = (uint8_t)~buf[done + i];
+		complement(tmp, buf + done, n);
 		if (write_all(ff->fd, tmp, n, (off_t)off + done) != 0)
 			return -1;
 	}

@@ -71,6 +71,7 @@ struct sim_device {
 	/* libuv */
 	uv_udp_t udp;
 	uv_timer_t agent_timer;    /* efa_agent_tick deadlines */
+	uint64_t agent_timer_due;  /* loop time it fires; 0 = stopped */
 	uv_timer_t io_timer;       /* resume reading (rate / window model) */
 	uv_timer_t ack_timer;      /* delayed acks (round-trip model) */
 	uv_timer_t boot_timer;     /* end of a reboot */

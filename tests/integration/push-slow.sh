@@ -8,8 +8,9 @@ start_sim slow --devices 1 --addr-base 127.41.0.1 --rate 8192
 mkimage "$T/img.bin" 73728 -s 41
 "$ESPFLEET" push --json -t 1.5 -r 0 "$T/img.bin" 127.41.0.1 >"$T/push.json" ||
 	fail "push to a slow device exited $?: $(jq -c 'select(.event == "result")' "$T/push.json")"
-jq -e 'select(.event == "result") | .ok and .attempts == 1' "$T/push.json" \
-	>/dev/null || fail "not one clean attempt"
+[ "$(json_count "$T/push.json" \
+    '.event == "result" and .ok and .attempts == 1')" = 1 ] ||
+	fail "not one clean attempt"
 wait_boot_count slow sim-0001 2
 cmp -s "$T/img.bin" "$T/slow/sim-0001/running.bin" || fail "image not running"
 echo "push-slow: ok"

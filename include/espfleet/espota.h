@@ -31,6 +31,8 @@ struct efl_reply {
 	enum efl_reply_state state;
 	uint32_t total;      /* image size */
 	uint32_t acked;      /* bytes the device reported, decoded */
+	uint32_t usual;      /* the count a read usually brings (0: not yet
+	                        known), for splitting merged counts */
 	char text[EFL_REPLY_TEXT_MAX]; /* text after the counts, NUL-ended */
 	size_t text_len;
 	int text_complete;   /* the text ended with a line end */
@@ -40,9 +42,11 @@ void efl_reply_init(struct efl_reply *r, uint32_t total);
 
 /*
  * Feed bytes as they arrive. 'sent' is how many image bytes the host has
- * handed to the connection so far: no count can exceed what was sent, which
- * resolves counts merged by TCP ("14601460") in most cases. Counts are
- * estimates for progress only; success is decided by the "OK" alone.
+ * handed to the connection so far. Counts merged by TCP ("14601460") are
+ * split the way that matches the device's usual read size most often (a
+ * device reads the same amount each time, but for a short last read), with
+ * no count above 64 KiB or what is unacked. Counts drive progress only;
+ * success is decided by the "OK" alone.
  */
 void efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
     uint64_t sent);

@@ -3,8 +3,10 @@
  * decimal byte counts, possibly merged by TCP, then "OK" or an error text;
  * and the classification of device error texts into result codes.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "espfleet/common.h"
 #include "espfleet/espota.h"
 
 void
@@ -32,62 +34,119 @@ number(const char *d, size_t n)
 /* No device takes in more than this in one read (lwIP windows are a few
  * KiB; espfleet-sim reads at most 64 KiB), so no single count is larger. */
 #define MAX_COUNT 65536u
+#define MAX_DIGITS 5    /* digits of MAX_COUNT */
+/* The smallest read believed to be a device's usual one. */
+#define MIN_USUAL 128u
 
-/* Split a run of digits into counts. One count is the common case; a run
- * made of one count repeated is taken as such (equal reads); otherwise
- * counts are taken greedily, longest first. No count exceeds MAX_COUNT or
- * what is still unacked. Ambiguous runs ("1024512") only make the progress
- * figure approximate: success is decided by the "OK" alone. */
+/* The best split of d[i..n): most counts equal to the usual one, then
+ * fewest counts. */
+struct split {
+	uint32_t matches, counts;  /* counts == UINT32_MAX: no valid split */
+	uint64_t sum;
+	uint8_t len;               /* digits of the first count */
+};
+
+/*
+ * Split the run of digits d[0..n) into counts of 1..bound with no leading
+ * zeros (dynamic programming from the end). Returns the total, or
+ * UINT64_MAX when no split exists; *matches gets the counts equal to usual.
+ */
+static uint64_t
+split_counts(const char *d, size_t n, uint64_t bound, uint32_t usual,
+    struct split *best, uint32_t *matches)
+{
+	size_t i, k;
+
+	best[n].matches = 0;
+	best[n].counts = 0;
+	best[n].sum = 0;
+	for (i = n; i-- > 0;) {
+		best[i].counts = UINT32_MAX;
+		if (d[i] == '0')
+			continue;
+		for (k = 1; k <= MAX_DIGITS && i + k <= n; k++) {
+			const struct split *rest = &best[i + k];
+			uint64_t v = number(d + i, k);
+			uint32_t m;
+
+			if (v == UINT64_MAX || v > bound ||
+			    rest->counts == UINT32_MAX)
+				continue;
+			m = rest->matches + (v == usual);
+			if (m > best[i].matches || best[i].counts == UINT32_MAX ||
+			    (m == best[i].matches &&
+			    rest->counts + 1 < best[i].counts)) {
+				best[i].matches = m;
+				best[i].counts = rest->counts + 1;
+				best[i].sum = rest->sum + v;
+				best[i].len = (uint8_t)k;
+			}
+		}
+	}
+	if (best[0].counts == UINT32_MAX)
+		return UINT64_MAX;
+	*matches = best[0].matches;
+	return best[0].sum;
+}
+
+/* The usual count (>= floor) that best explains a run whose reads are not
+ * known yet: the first count of the run, chosen so that most counts equal
+ * it, then fewest counts. 0 if none splits the run. */
+static uint32_t
+guess_usual(const char *d, size_t n, uint64_t bound, uint32_t floor,
+    struct split *best)
+{
+	uint32_t usual = 0, best_m = 0, best_c = UINT32_MAX, m;
+	size_t k;
+
+	for (k = 1; k <= MAX_DIGITS && k <= n; k++) {
+		uint64_t v = number(d, k);
+
+		if (v == UINT64_MAX || v < floor || v > bound ||
+		    split_counts(d, n, bound, (uint32_t)v, best, &m) ==
+		    UINT64_MAX)
+			continue;
+		if (usual == 0 || m > best_m ||
+		    (m == best_m && best[0].counts < best_c)) {
+			usual = (uint32_t)v;
+			best_m = m;
+			best_c = best[0].counts;
+		}
+	}
+	return usual;
+}
+
 static void
 decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 {
-	/* nothing unacked: the digits cannot be counts, add nothing */
-	uint64_t bound = sent > r->acked ? sent - r->acked : 0;
-	size_t unit, pos = 0;
-	uint64_t v;
+	struct split stack[129], *best = stack;
+	uint64_t bound = sent > r->acked ? sent - r->acked : 0, sum;
+	uint32_t matches = 0, usual = r->usual;
 
 	if (bound > MAX_COUNT)
 		bound = MAX_COUNT;
-	v = n <= 10 ? number(d, n) : UINT64_MAX;
-	if (v != UINT64_MAX && v > 0 && v <= bound) {
-		r->acked += (uint32_t)v;
-		return;
-	}
-	for (unit = 1; unit <= 10 && unit < n; unit++) {
-		size_t i;
+	if (bound == 0)
+		return; /* nothing unacked: these digits are not counts */
+	if (n + 1 > sizeof(stack) / sizeof(stack[0]))
+		best = xmalloc((n + 1) * sizeof(*best));
+	/* reads are a TCP segment or more: a tiny usual count is only
+	 * believed when nothing else explains the digits */
+	if (usual == 0)
+		usual = guess_usual(d, n, bound, MIN_USUAL, best);
+	if (usual == 0)
+		usual = guess_usual(d, n, bound, 1, best);
+	sum = split_counts(d, n, bound, usual, best, &matches);
+	if (sum != UINT64_MAX) {
+		uint64_t room = (sent < r->total ? sent : r->total) - r->acked;
 
-		if (n % unit != 0)
-			continue;
-		for (i = unit; i < n; i++)
-			if (d[i] != d[i % unit])
-				break;
-		v = number(d, unit);
-		if (i == n && v != UINT64_MAX && v > 0 && v <= bound &&
-		    r->acked + v * (n / unit) <= sent) {
-			r->acked += (uint32_t)(v * (n / unit));
-			return;
-		}
+		r->acked += (uint32_t)(sum < room ? sum : room);
+		/* a run that matches nothing shows a new read size: its
+		 * first count is what the device now takes per read */
+		if (matches == 0 || r->usual == 0)
+			r->usual = (uint32_t)number(d, best[0].len);
 	}
-	while (pos < n) {
-		size_t take = n - pos < 10 ? n - pos : 10;
-
-		bound = sent > r->acked ? sent - r->acked : 0;
-		if (bound > MAX_COUNT)
-			bound = MAX_COUNT;
-		v = UINT64_MAX;
-		for (; take > 0; take--) {
-			v = number(d + pos, take);
-			if (v != UINT64_MAX && v > 0 && v <= bound)
-				break;
-		}
-		if (take == 0) {
-			/* inconsistent with what was sent: count one digit */
-			take = 1;
-			v = 0;
-		}
-		r->acked += (uint32_t)v;
-		pos += take;
-	}
+	if (best != stack)
+		free(best);
 }
 
 void

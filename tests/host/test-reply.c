@@ -496,6 +496,30 @@ test_count_larger_than_sent(void **state)
 	assert_int_equal(r.state, EFL_REPLY_PENDING);
 }
 
+/* Batched reads (SO_RCVLOWAT) bring many counts at once, not all of the
+ * usual size: the split that matches the usual read most often wins. */
+static void
+test_batched_counts_with_a_short_read(void **state)
+{
+	struct efl_reply r;
+
+	(void)state;
+	efl_reply_init(&r, 1048576);
+	feed(&r, "4096409620964096", 1048576);
+	assert_int_equal(r.acked, 4096 * 3 + 2096);
+	feed(&r, "409640964096409640964096409640964096409640964096",
+	    1048576);
+	assert_int_equal(r.acked, 4096 * 15 + 2096);
+	/* the device's read size changes: a run that matches nothing */
+	feed(&r, "1460", 1048576);
+	assert_int_equal(r.acked, 4096 * 15 + 2096 + 1460);
+	feed(&r, "14601460146014601460", 1048576);
+	assert_int_equal(r.acked, 4096 * 15 + 2096 + 1460 * 6);
+	/* the short last read, merged */
+	feed(&r, "1460146014601460512", 1048576);
+	assert_int_equal(r.acked, 4096 * 15 + 2096 + 1460 * 10 + 512);
+}
+
 /* One count per read is the common case, even when its digits repeat. */
 static void
 test_single_counts_with_repeated_digits(void **state)
@@ -692,6 +716,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_counts_with_repeated_digits),
+		cmocka_unit_test(test_batched_counts_with_a_short_read),
 		cmocka_unit_test(test_counts_one_per_read),
 		cmocka_unit_test(test_counts_uneven),
 		cmocka_unit_test(test_counts_merged_equal),

@@ -1,12 +1,14 @@
 /*
  * espfleet-sim: a fleet of simulated ESP devices running the espfleet agent
- * core, one libuv loop for all of them. Prints "ready <N> devices" once every
- * socket is bound; runs until SIGINT/SIGTERM; SIGUSR1 presses the update
- * button of every device (see --update-window).
+ * core on libuv: one loop for all of them, or with --threads one loop per
+ * thread, each with its own slice of the fleet. Prints "ready <N> devices"
+ * once every socket is bound; runs until SIGINT/SIGTERM; SIGUSR1 presses
+ * the update button of every device (see --update-window).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,27 @@
 
 static struct sim_device *devices;
 static uint32_t ndevices;
-static struct sim_fleet fleet;
+static struct sim_fleet fleet;   /* the whole fleet, or the template */
 static uv_signal_t sig_int, sig_term, sig_usr1;
 static int stopping;
+
+/* --threads: one loop per thread, each over a slice of the devices. The
+ * slices share nothing but the read-only options; the main thread only
+ * relays signals (uv_async). */
+struct worker {
+	struct sim_fleet fleet;
+	uv_loop_t loop;
+	uv_async_t stop, arm;
+	pthread_t tid;
+	uint32_t first, count;   /* devices[first .. first+count) */
+	int state;               /* 0 starting, 1 ready, -1 failed */
+	char err[512];
+};
+
+static struct worker *workers;
+static uint32_t nworkers;
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t start_cond = PTHREAD_COND_INITIALIZER;
 
 static void
 raise_fd_limit(uint32_t n)
@@ -131,6 +151,173 @@ wait_mdns(struct sim_fleet *f)
 	return stopping ? -1 : 0;
 }
 
+static void
+worker_close_cb(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+worker_stop_cb(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	uint32_t i;
+
+	for (i = 0; i < w->count; i++)
+		sim_device_stop(&devices[w->first + i]);
+	uv_close((uv_handle_t *)&w->stop, worker_close_cb);
+	uv_close((uv_handle_t *)&w->arm, worker_close_cb);
+}
+
+static void
+worker_arm_cb(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	uint32_t i;
+
+	for (i = 0; i < w->count; i++)
+		sim_device_arm(&devices[w->first + i]);
+}
+
+static void
+worker_report(struct worker *w, int state)
+{
+	pthread_mutex_lock(&start_lock);
+	w->state = state;
+	pthread_cond_broadcast(&start_cond);
+	pthread_mutex_unlock(&start_lock);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint32_t i;
+
+	for (i = 0; i < w->count; i++) {
+		if (sim_device_start(&devices[w->first + i], &w->fleet,
+		    w->first + i + 1, w->err, sizeof(w->err)) != 0) {
+			/* stop what started; the main thread reports it */
+			uint32_t j;
+
+			for (j = 0; j <= i; j++)
+				sim_device_stop(&devices[w->first + j]);
+			uv_close((uv_handle_t *)&w->stop, worker_close_cb);
+			uv_close((uv_handle_t *)&w->arm, worker_close_cb);
+			uv_run(&w->loop, UV_RUN_DEFAULT);
+			worker_report(w, -1);
+			return NULL;
+		}
+	}
+	worker_report(w, 1);
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
+static void
+relay_signal(uv_signal_t *s, int signum)
+{
+	uint32_t i;
+
+	(void)s;
+	for (i = 0; i < nworkers; i++)
+		uv_async_send(signum == SIGUSR1 ? &workers[i].arm :
+		    &workers[i].stop);
+	if (signum != SIGUSR1 && !stopping) {
+		stopping = 1;
+		uv_close((uv_handle_t *)&sig_int, NULL);
+		uv_close((uv_handle_t *)&sig_term, NULL);
+		uv_close((uv_handle_t *)&sig_usr1, NULL);
+	}
+}
+
+/* The fleet in threads: 0 after a clean stop, 1 if a device could not be
+ * set up. */
+static int
+run_threads(const struct sim_options *o, uint32_t n)
+{
+	uint32_t i, per = (o->devices + n - 1) / n, started = 0;
+	int rc = 0, all;
+
+	workers = calloc(n, sizeof(*workers));
+	if (workers == NULL) {
+		fprintf(stderr, "espfleet-sim: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		struct worker *w = &workers[i];
+
+		w->first = i * per;
+		w->count = w->first >= o->devices ? 0 :
+		    (o->devices - w->first < per ? o->devices - w->first : per);
+		if (w->count == 0)
+			break;
+		w->fleet = fleet;
+		w->fleet.loop = &w->loop;
+		w->fleet.io_buf = malloc(4096);
+		w->fleet.io_buf_len = 4096;
+		w->fleet.read_buf = malloc(65536);
+		w->fleet.read_buf_len = 65536;
+		if (w->fleet.io_buf == NULL || w->fleet.read_buf == NULL) {
+			fprintf(stderr, "espfleet-sim: out of memory\n");
+			return 1;
+		}
+		uv_loop_init(&w->loop);
+		uv_async_init(&w->loop, &w->stop, worker_stop_cb);
+		uv_async_init(&w->loop, &w->arm, worker_arm_cb);
+		w->stop.data = w->arm.data = w;
+		nworkers++;
+	}
+	uv_signal_init(fleet.loop, &sig_int);
+	uv_signal_init(fleet.loop, &sig_term);
+	uv_signal_init(fleet.loop, &sig_usr1);
+	uv_signal_start(&sig_int, relay_signal, SIGINT);
+	uv_signal_start(&sig_term, relay_signal, SIGTERM);
+	uv_signal_start(&sig_usr1, relay_signal, SIGUSR1);
+	for (i = 0; i < nworkers; i++) {
+		if (pthread_create(&workers[i].tid, NULL, worker_main,
+		    &workers[i]) != 0) {
+			fprintf(stderr, "espfleet-sim: cannot start a thread\n");
+			workers[i].state = -1;
+			break;
+		}
+		started++;
+	}
+	/* wait until every slice is bound (or failed) */
+	pthread_mutex_lock(&start_lock);
+	do {
+		all = 1;
+		for (i = 0; i < started; i++)
+			if (workers[i].state == 0)
+				all = 0;
+		if (!all)
+			pthread_cond_wait(&start_cond, &start_lock);
+	} while (!all);
+	pthread_mutex_unlock(&start_lock);
+	for (i = 0; i < nworkers; i++)
+		if (workers[i].state != 1) {
+			if (workers[i].err[0] != '\0')
+				fprintf(stderr, "espfleet-sim: %s\n",
+				    workers[i].err);
+			rc = 1;
+		}
+	if (rc == 0) {
+		printf("ready %u devices\n", o->devices);
+		fflush(stdout);
+	} else {
+		relay_signal(&sig_int, SIGINT);
+	}
+	uv_run(fleet.loop, UV_RUN_DEFAULT);
+	for (i = 0; i < started; i++) {
+		pthread_join(workers[i].tid, NULL);
+		uv_loop_close(&workers[i].loop);
+		free(workers[i].fleet.io_buf);
+		free(workers[i].fleet.read_buf);
+	}
+	free(workers);
+	return rc;
+}
+
 static int
 make_state_dir(const struct sim_options *o, char *out, size_t cap)
 {
@@ -198,13 +385,21 @@ main(int argc, char **argv)
 	}
 	if (make_state_dir(&opt, fleet.state_dir, sizeof(fleet.state_dir)) != 0)
 		return 1;
-	if (opt.mdns && sim_mdns_start(&fleet, err, sizeof(err)) != 0) {
-		fprintf(stderr, "espfleet-sim: %s\n", err);
-		return 1;
-	}
 	devices = calloc(opt.devices, sizeof(*devices));
 	if (devices == NULL) {
 		fprintf(stderr, "espfleet-sim: out of memory\n");
+		return 1;
+	}
+	if (opt.threads > 1) {
+		rc = run_threads(&opt, opt.threads);
+		uv_loop_close(fleet.loop);
+		free(devices);
+		memset(fleet.agent_cfg.pw_key, 0,
+		    sizeof(fleet.agent_cfg.pw_key));
+		return rc;
+	}
+	if (opt.mdns && sim_mdns_start(&fleet, err, sizeof(err)) != 0) {
+		fprintf(stderr, "espfleet-sim: %s\n", err);
 		return 1;
 	}
 	uv_signal_init(fleet.loop, &sig_int);

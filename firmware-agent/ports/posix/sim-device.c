@@ -221,16 +221,6 @@ static const struct efa_sink_ops sim_sink = {
 
 /* ---- hooks ---- */
 
-/* The detail the chip appends to its flash-size error: the real size. */
-static const char *
-flash_size_text(const struct sim_device *dev)
-{
-	static char text[16];
-
-	snprintf(text, sizeof(text), "%u", dev->fleet->opt->flash_size);
-	return text;
-}
-
 static int
 hook_start(void *ctx, int cmd, uint32_t size)
 {
@@ -254,12 +244,15 @@ static void
 hook_error(void *ctx, enum efa_err err)
 {
 	struct sim_device *dev = ctx;
+	char size[16] = "";
 
 	if (err == EFA_E_POWERLOSS)
 		dev->power_lost = 1;
+	/* the chip appends the real flash size to its flash-size error */
+	if (err == EFA_E_NEW_FLASH_CONFIG)
+		snprintf(size, sizeof(size), "%u", dev->fleet->opt->flash_size);
 	snprintf(dev->last_error, sizeof(dev->last_error), "%s: %s%s",
-	    efa_err_name(err), efa_err_text(dev->fleet->opt->chip, err),
-	    err == EFA_E_NEW_FLASH_CONFIG ? flash_size_text(dev) : "");
+	    efa_err_name(err), efa_err_text(dev->fleet->opt->chip, err), size);
 	logf_dev(dev, "error %s", dev->last_error);
 	if (!dev->power_lost)
 		write_report(dev);
@@ -943,11 +936,11 @@ boot(struct sim_device *dev)
 static void
 udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	static char dgram[512];
+	struct sim_device *dev = h->data;
 
-	(void)h;
 	(void)suggested;
-	*buf = uv_buf_init(dgram, sizeof(dgram));
+	*buf = uv_buf_init(dev->fleet->dgram_buf,
+	    sizeof(dev->fleet->dgram_buf));
 }
 
 static void

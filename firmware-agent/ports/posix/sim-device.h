@@ -18,7 +18,8 @@
 
 struct sim_device;
 
-/* Fleet-wide state shared by all devices (one libuv loop, one thread). */
+/* State shared by the devices of one libuv loop (one thread): the whole
+ * fleet, or one slice of it with --threads. */
 struct sim_fleet {
 	uv_loop_t *loop;
 	const struct sim_options *opt;
@@ -28,6 +29,7 @@ struct sim_fleet {
 	uint32_t io_buf_len;
 	uint8_t *read_buf;         /* socket read buffer, shared */
 	uint32_t read_buf_len;
+	char dgram_buf[512];       /* UDP receive buffer, shared */
 	uint32_t flash_ops_pending; /* unused by devices; reserved */
 	/* Called when a device comes online (after boot) or goes offline
 	 * (reboot, power loss); used by the mDNS publisher. May be NULL. */

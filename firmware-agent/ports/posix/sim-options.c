@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim-options.h"
 
@@ -38,6 +39,9 @@ static const char usage_text[] =
 "      --board B            board id advertised over mDNS (default generic\n"
 "                           for esp8266, esp32 for esp32)\n"
 "      --mdns               publish every device over mDNS (avahi)\n"
+"      --threads N          spread the devices over N event loops (default:\n"
+"                           one per 200 devices, at most one per CPU;\n"
+"                           always 1 with --mdns)\n"
 "      --fault SPEC         KIND[=ARG][:DEVICES], DEVICES like 3,7-9;\n"
 "                           kinds: silent, no-space, drop-at=BYTES,\n"
 "                           boot-old, powerloss-at=N, no-connect, gone\n"
@@ -98,7 +102,7 @@ enum {
 	OPT_NAME_PREFIX = 256, OPT_ADDR_BASE, OPT_PASSWORD_FILE, OPT_AUTH,
 	OPT_CHIP, OPT_FLASH_SIZE, OPT_FS_SIZE, OPT_FACTORY_SIZE, OPT_RATE,
 	OPT_RTT, OPT_WINDOW, OPT_REBOOT_MS, OPT_UPDATE_WINDOW, OPT_BOARD,
-	OPT_MDNS, OPT_FAULT
+	OPT_MDNS, OPT_FAULT, OPT_THREADS
 };
 
 static const struct option longopts[] = {
@@ -120,6 +124,7 @@ static const struct option longopts[] = {
 	{ "update-window", required_argument, NULL, OPT_UPDATE_WINDOW },
 	{ "board", required_argument, NULL, OPT_BOARD },
 	{ "mdns", no_argument, NULL, OPT_MDNS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -265,6 +270,10 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 		case OPT_MDNS:
 			o->mdns = 1;
 			break;
+		case OPT_THREADS:
+			if (parse_u32_range(optarg, 1, 64, &o->threads) != 0)
+				BAD("--threads: '%s' is not 1-64", optarg);
+			break;
 		case OPT_FAULT:
 			if (o->nfaults == SIM_MAX_FAULTS)
 				BAD("--fault: at most %d faults", SIM_MAX_FAULTS);
@@ -298,6 +307,17 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	if (o->password_file != NULL && !auth_given)
 		o->auth = o->chip == EFA_CHIP_ESP32 ? EFA_AUTH_SHA256 :
 		    EFA_AUTH_MD5;
+	if (o->threads > 1 && o->mdns)
+		BAD("--threads: the mDNS publisher runs on one loop; use "
+		    "--threads 1 (or none) with --mdns");
+	if (o->threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		uint32_t t = o->devices / 200 > 0 ? o->devices / 200 : 1;
+
+		if (cpus > 0 && t > (uint32_t)cpus)
+			t = (uint32_t)cpus;
+		o->threads = o->mdns ? 1 : t;
+	}
 	if (!window_given)
 		o->window = o->chip == EFA_CHIP_ESP32 ? 5744 : 2920;
 	if (o->board == NULL)

@@ -33,6 +33,7 @@ struct sim_options {
 	const char *board;
 	int mdns;
 	int verbose;
+	uint32_t threads;        /* event loops (threads), >= 1 */
 	uint32_t nfaults;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 };

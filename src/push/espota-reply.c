@@ -39,7 +39,7 @@ number(const char *d, size_t n)
 #define MIN_USUAL 128u
 
 /* The best split of d[i..n): most counts equal to the usual one, then
- * fewest counts. */
+ * fewest counts, then the smallest total (the cautious reading). */
 struct split {
 	uint32_t matches, counts;  /* counts == UINT32_MAX: no valid split */
 	uint64_t sum;
@@ -73,9 +73,11 @@ split_counts(const char *d, size_t n, uint64_t bound, uint32_t usual,
 			    rest->counts == UINT32_MAX)
 				continue;
 			m = rest->matches + (v == usual);
-			if (m > best[i].matches || best[i].counts == UINT32_MAX ||
+			if (best[i].counts == UINT32_MAX || m > best[i].matches ||
 			    (m == best[i].matches &&
-			    rest->counts + 1 < best[i].counts)) {
+			    (rest->counts + 1 < best[i].counts ||
+			    (rest->counts + 1 == best[i].counts &&
+			    rest->sum + v < best[i].sum)))) {
 				best[i].matches = m;
 				best[i].counts = rest->counts + 1;
 				best[i].sum = rest->sum + v;
@@ -97,20 +99,24 @@ guess_usual(const char *d, size_t n, uint64_t bound, uint32_t floor,
     struct split *best)
 {
 	uint32_t usual = 0, best_m = 0, best_c = UINT32_MAX, m;
+	uint64_t best_s = UINT64_MAX, sum;
 	size_t k;
 
 	for (k = 1; k <= MAX_DIGITS && k <= n; k++) {
 		uint64_t v = number(d, k);
 
-		if (v == UINT64_MAX || v < floor || v > bound ||
-		    split_counts(d, n, bound, (uint32_t)v, best, &m) ==
-		    UINT64_MAX)
+		if (v == UINT64_MAX || v < floor || v > bound)
 			continue;
-		if (usual == 0 || m > best_m ||
-		    (m == best_m && best[0].counts < best_c)) {
+		sum = split_counts(d, n, bound, (uint32_t)v, best, &m);
+		if (sum == UINT64_MAX)
+			continue;
+		if (usual == 0 || m > best_m || (m == best_m &&
+		    (best[0].counts < best_c ||
+		    (best[0].counts == best_c && sum < best_s)))) {
 			usual = (uint32_t)v;
 			best_m = m;
 			best_c = best[0].counts;
+			best_s = sum;
 		}
 	}
 	return usual;

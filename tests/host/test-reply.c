@@ -520,6 +520,25 @@ test_batched_counts_with_a_short_read(void **state)
 	assert_int_equal(r.acked, 4096 * 15 + 2096 + 1460 * 10 + 512);
 }
 
+/* ESP32 window model: reads alternate 4096 and 1648 bytes (5744 per round
+ * trip). "409" + "61648" matches as often and as few; the cautious total
+ * wins. */
+static void
+test_batched_alternating_reads(void **state)
+{
+	struct efl_reply r;
+	char run[161];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		memcpy(run + 8 * i, "40961648", 8);
+	run[160] = '\0';
+	efl_reply_init(&r, 1048576);
+	feed(&r, run, 1048576);
+	assert_int_equal(r.acked, 5744 * 20);
+}
+
 /* One count per read is the common case, even when its digits repeat. */
 static void
 test_single_counts_with_repeated_digits(void **state)
@@ -717,6 +736,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_counts_with_repeated_digits),
 		cmocka_unit_test(test_batched_counts_with_a_short_read),
+		cmocka_unit_test(test_batched_alternating_reads),
 		cmocka_unit_test(test_counts_one_per_read),
 		cmocka_unit_test(test_counts_uneven),
 		cmocka_unit_test(test_counts_merged_equal),

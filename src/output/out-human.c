@@ -148,8 +148,11 @@ out_human__push_tick(struct efl_out *o, const struct efl_push_row *rows,
 		for (k = 0; k < BAR_WIDTH; k++)
 			bar[k] = k < fill ? '#' : '.';
 		bar[BAR_WIDTH] = '\0';
-		secs = r->attempt_started_ms ?
-		    (double)(now - r->attempt_started_ms) / 1000.0 : 0;
+		/* the transfer's own rate: from the connect-back to the last
+		 * acknowledged byte (it does not fall while the device
+		 * verifies and reboots) */
+		secs = r->upload_started_ms == 0 ? 0 : (double)((r->upload_done_ms
+		    ? r->upload_done_ms : now) - r->upload_started_ms) / 1000.0;
 		rate = secs > 0.05 ? (double)r->acked / 1024.0 / secs : 0;
 		fprintf(o->fp, "%-20.20s [%s] %3u%% %8.1f KB/s  %s%s%s\n",
 		    r->label, bar, pct, rate, c_on(o, DIM),

@@ -35,8 +35,10 @@
  * of them wait (a few dozen counts), not for every one: at fleet scale
  * the reads of counts are the host's main cost. Near the end, and when a
  * device is slow, every byte wakes us again. */
-#define COUNTS_BATCH 64
+#define COUNTS_BATCH 32
 #define COUNTS_TAIL (64u * 1024u)
+/* Smaller images are quick anyway: every count wakes us (fine progress). */
+#define COUNTS_BATCH_MIN_IMAGE (256u * 1024u)
 
 struct efl_espota {
 	struct efl_espota_config cfg;
@@ -572,7 +574,7 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	    (int)SNDBUF_MAX;
 	(void)uv_send_buffer_size((uv_handle_t *)conn, &sndbuf);
 	s->rcvlowat = 1;
-	if (s->reply.total > COUNTS_TAIL)
+	if (s->reply.total >= COUNTS_BATCH_MIN_IMAGE)
 		set_rcvlowat(s, COUNTS_BATCH);
 	set_phase(s, EFL_PHASE_UPLOADING);
 	arm_deadline(s);

@@ -13,7 +13,8 @@
 
 static const char *WIFI_SSID = "your-ssid";
 static const char *WIFI_PASS = "your-wifi-password";
-/* espfleet push --password (or the IDE's password prompt) must match */
+/* what espfleet is given (ESPFLEET_PASSWORD, --password-file) or the
+ * IDE's password prompt must match */
 static const char *OTA_PASSWORD = "change-me";
 
 static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */

@@ -11,6 +11,7 @@
 #include "efa/efa_agent.h"
 #include "efa/efa_flash.h"
 #include "efa/efa_port.h"
+#include "efa/efa_upload.h"
 
 /* The state a port keeps in static RAM; the I/O buffer is the caller's. */
 static struct efa_agent agent;
@@ -77,6 +78,13 @@ efa_size_entry(const struct efa_size_port *p, const uint8_t *pkt,
 	efa_agent_tcp_connected(&agent, 0, now);
 	r += (uint32_t)efa_agent_tcp_input(&agent, pkt, len, now);
 	efa_agent_tcp_closed(&agent, now);
+	/* HTTP-style updates (a pull, or an /update page) */
+	r += (uint32_t)efa_agent_password_ok(&agent, p->password, 8);
+	r += (uint32_t)efa_agent_upload_begin(&agent, EFA_CMD_FLASH, now,
+	    p->password, EFA_UPLOAD_PULLED, now);
+	r += (uint32_t)efa_agent_upload_write(&agent, pkt, len, now);
+	r += (uint32_t)efa_agent_upload_end(&agent, now);
+	efa_agent_upload_abort(&agent, EFA_E_STREAM);
 	efa_agent_tick(&agent, now);
 	r += efa_agent_next_timeout(&agent, now);
 	r += (uint32_t)efa_agent_state_name(efa_agent_state(&agent))[0];

@@ -1,13 +1,16 @@
 /*
  * The device side of espota (see efa_agent.h): one state machine per device,
  * driven by the port's events and clock. It parses, authenticates, checks
- * and forwards; it never touches a socket, a timer or flash itself.
+ * and forwards; it never touches a socket, a timer or flash itself. The
+ * path of image bytes (header check, sink, MD5) is shared with the
+ * HTTP-style uploads of efa_upload.c through efa_agent_int.h.
  */
 #include <string.h>
 
 #include "efa/efa_agent.h"
 #include "efa/efa_image.h"
 #include "efa/efa_util.h"
+#include "efa_agent_int.h"
 
 static int
 time_reached(uint32_t now, uint32_t t)
@@ -25,8 +28,8 @@ within(uint32_t now, uint32_t start, uint32_t ms)
 }
 
 /* Forget an update window or an auth lock-out that has run out. */
-static void
-expire_periods(struct efa_agent *a, uint32_t now)
+void
+efa_agent__expire_periods(struct efa_agent *a, uint32_t now)
 {
 	if (a->armed && !within(now, a->armed_at, a->armed_ms))
 		a->armed = 0;
@@ -39,23 +42,23 @@ expire_periods(struct efa_agent *a, uint32_t now)
 	}
 }
 
-static void
-set_deadline(struct efa_agent *a, uint32_t now, uint32_t ms)
+void
+efa_agent__set_deadline(struct efa_agent *a, uint32_t now, uint32_t ms)
 {
 	a->deadline = now + ms;
 	a->has_deadline = 1;
 }
 
-static void
-to_idle(struct efa_agent *a)
+void
+efa_agent__to_idle(struct efa_agent *a)
 {
 	a->state = EFA_IDLE;
 	a->has_deadline = 0;
 	memset(a->nonce, 0, sizeof(a->nonce));
 }
 
-static void
-report_error(struct efa_agent *a, enum efa_err err)
+void
+efa_agent__report_error(struct efa_agent *a, enum efa_err err)
 {
 	a->last_error = err;
 	if (a->hooks.on_error != NULL)
@@ -80,8 +83,8 @@ refuse(struct efa_agent *a, const struct efa_addr *to, enum efa_err err,
 	efa_err_format(text + pos, sizeof(text) - pos, a->cfg.chip, err,
 	    detail);
 	udp_reply(a, to, text);
-	report_error(a, err);
-	to_idle(a);
+	efa_agent__report_error(a, err);
+	efa_agent__to_idle(a);
 }
 
 /* Error text on the data connection, close it, drop the partial image. */
@@ -95,8 +98,8 @@ fail_transfer(struct efa_agent *a, enum efa_err err, const char *detail)
 	a->net->tcp_send(a->net_ctx, (const uint8_t *)text, len);
 	a->net->tcp_close(a->net_ctx);
 	a->sink->abort(a->sink_ctx);
-	report_error(a, err);
-	to_idle(a);
+	efa_agent__report_error(a, err);
+	efa_agent__to_idle(a);
 }
 
 void
@@ -116,7 +119,7 @@ efa_agent_init(struct efa_agent *a, const struct efa_agent_config *cfg,
 	if (hooks != NULL)
 		a->hooks = *hooks;
 	a->auth_free = EFA_AUTH_FREE_FAILURES;
-	to_idle(a);
+	efa_agent__to_idle(a);
 }
 
 /* Checks, on_start, sink begin, "OK", connect-back. */
@@ -151,18 +154,15 @@ begin_update(struct efa_agent *a, const struct efa_addr *reply_to,
 		refuse(a, reply_to, err, NULL);
 		return;
 	}
-	efa_md5_init(&a->md5);
-	a->received = 0;
-	a->hdr_len = 0;
-	a->hdr_checked = a->inv.cmd != EFA_CMD_FLASH;
+	efa_agent__begin_data(a);
 	udp_reply(a, reply_to, EFA_REPLY_OK);
 	a->state = EFA_CONNECTING;
-	set_deadline(a, now, EFA_CONNECT_TIMEOUT_MS);
+	efa_agent__set_deadline(a, now, EFA_CONNECT_TIMEOUT_MS);
 	host.port = a->inv.port;
 	if (a->net->tcp_connect(a->net_ctx, &host) != 0) {
 		a->sink->abort(a->sink_ctx);
-		report_error(a, EFA_E_CONNECT);
-		to_idle(a);
+		efa_agent__report_error(a, EFA_E_CONNECT);
+		efa_agent__to_idle(a);
 	}
 }
 
@@ -177,7 +177,7 @@ handle_invitation(struct efa_agent *a, const struct efa_addr *from,
 
 	if (efa_wire_parse_invitation(pkt, len, &inv) != EFA_WIRE_OK)
 		return;
-	expire_periods(a, now);
+	efa_agent__expire_periods(a, now);
 	if (a->cfg.require_arm && !a->armed) {
 		refuse(a, from, EFA_E_WINDOW, NULL);
 		return;
@@ -203,7 +203,7 @@ handle_invitation(struct efa_agent *a, const struct efa_addr *from,
 	    efa_append(text, sizeof(text), 0, EFA_REPLY_AUTH_PREFIX), a->nonce);
 	udp_reply(a, from, text);
 	a->state = EFA_WAIT_AUTH;
-	set_deadline(a, now, EFA_AUTH_TIMEOUT_MS);
+	efa_agent__set_deadline(a, now, EFA_AUTH_TIMEOUT_MS);
 }
 
 static void
@@ -226,8 +226,8 @@ auth_failed(struct efa_agent *a, const struct efa_addr *from, uint32_t now)
 		a->throttle_at = now;
 		a->throttle_ms = ms;
 	}
-	report_error(a, EFA_E_AUTH);
-	to_idle(a);
+	efa_agent__report_error(a, EFA_E_AUTH);
+	efa_agent__to_idle(a);
 }
 
 static void
@@ -241,7 +241,7 @@ handle_auth(struct efa_agent *a, const struct efa_addr *from,
 
 	if (efa_wire_parse_auth(pkt, len, n, &msg) != EFA_WIRE_OK) {
 		/* stock devices drop the pending auth silently */
-		to_idle(a);
+		efa_agent__to_idle(a);
 		return;
 	}
 	if (efa_auth_response(a->cfg.crypto, a->cfg.auth, a->cfg.pw_key,
@@ -276,6 +276,7 @@ efa_agent_udp_input(struct efa_agent *a, const struct efa_addr *from,
 	case EFA_RECEIVING:
 	case EFA_FINISHING:
 	case EFA_REBOOTING:
+	case EFA_UPLOADING:
 		break; /* busy: ignored, like stock devices */
 	}
 }
@@ -287,12 +288,12 @@ efa_agent_tcp_connected(struct efa_agent *a, int status, uint32_t now_ms)
 		return;
 	if (status != 0) {
 		a->sink->abort(a->sink_ctx);
-		report_error(a, EFA_E_CONNECT);
-		to_idle(a);
+		efa_agent__report_error(a, EFA_E_CONNECT);
+		efa_agent__to_idle(a);
 		return;
 	}
 	a->state = EFA_RECEIVING;
-	set_deadline(a, now_ms, EFA_DATA_TIMEOUT_MS);
+	efa_agent__set_deadline(a, now_ms, EFA_DATA_TIMEOUT_MS);
 }
 
 static void
@@ -304,7 +305,7 @@ send_ok(struct efa_agent *a, uint32_t now)
 	if (a->hooks.on_end != NULL)
 		a->hooks.on_end(a->hooks.ctx, a->inv.cmd);
 	a->state = EFA_REBOOTING;
-	set_deadline(a, now, EFA_REBOOT_DELAY_MS);
+	efa_agent__set_deadline(a, now, EFA_REBOOT_DELAY_MS);
 }
 
 static void
@@ -314,9 +315,7 @@ finish(struct efa_agent *a, uint32_t now)
 	char hex[EFA_MD5_HEX_LEN + 1];
 	enum efa_err err;
 
-	efa_md5_final(&a->md5, digest);
-	efa_hex(hex, digest, sizeof(digest));
-	if (!efa_ascii_casecmp_eq(hex, a->inv.md5, EFA_MD5_HEX_LEN)) {
+	if (!efa_agent__md5_final(a, digest, hex)) {
 		char detail[2 + 10 + EFA_MD5_HEX_LEN + 14 + EFA_MD5_HEX_LEN + 1];
 		size_t pos = 0;
 
@@ -340,44 +339,71 @@ finish(struct efa_agent *a, uint32_t now)
 	}
 	if (a->cfg.chip == EFA_CHIP_ESP8266) {
 		a->state = EFA_FINISHING;
-		set_deadline(a, now, EFA_ESP8266_OK_DELAY_MS);
+		efa_agent__set_deadline(a, now, EFA_ESP8266_OK_DELAY_MS);
 	} else {
 		send_ok(a, now);
 	}
 }
 
-/* Collect the first bytes of an application image and check them once
- * they are all there. Until then they are only held in a->hdr, so nothing
- * reaches the sink before the check (efa_image.h); bytes held from earlier
- * reads are written once it passed. 0 to go on, -1 after a failure. */
-static int
-check_header(struct efa_agent *a, const uint8_t *data, size_t n)
+void
+efa_agent__begin_data(struct efa_agent *a)
 {
-	uint32_t need = (uint32_t)a->inv.size < EFA_IMAGE_HEADER_LEN ?
-	    (uint32_t)a->inv.size : EFA_IMAGE_HEADER_LEN;
-	uint8_t held = a->hdr_len;
+	efa_md5_init(&a->md5);
+	a->received = 0;
+	a->hdr_len = 0;
+	a->hdr_checked = a->inv.cmd != EFA_CMD_FLASH;
+}
+
+enum efa_err
+efa_agent__check_header(struct efa_agent *a, uint8_t held)
+{
 	enum efa_err err;
 
-	while (a->hdr_len < need && n > 0) {
-		a->hdr[a->hdr_len++] = *data++;
-		n--;
-	}
-	if (a->hdr_len < need)
-		return 0;
 	a->hdr_checked = 1;
 	err = efa_image_check_header(a->cfg.chip, a->hdr, a->hdr_len,
 	    a->cfg.chip_flash_size);
 	if (err == EFA_E_OK && held > 0)
 		err = a->sink->write(a->sink_ctx, a->hdr, held);
-	if (err != EFA_E_OK) {
-		char detail[11];
+	return err;
+}
 
-		detail[efa_u32_dec(detail, a->cfg.chip_flash_size)] = '\0';
-		fail_transfer(a, err,
-		    err == EFA_E_NEW_FLASH_CONFIG ? detail : NULL);
-		return -1;
+/* The first bytes of an application image are only held in a->hdr until
+ * they are all there and checked, so nothing reaches the sink before the
+ * check (efa_image.h); bytes held from earlier calls are written once it
+ * passed. */
+enum efa_err
+efa_agent__store(struct efa_agent *a, const uint8_t *data, uint32_t n)
+{
+	uint32_t need = EFA_IMAGE_HEADER_LEN, i;
+	uint8_t held = a->hdr_len;
+	enum efa_err err = EFA_E_OK;
+
+	if (a->inv.size > 0 && (uint32_t)a->inv.size < need)
+		need = (uint32_t)a->inv.size;
+	if (!a->hdr_checked) {
+		for (i = 0; i < n && a->hdr_len < need; i++)
+			a->hdr[a->hdr_len++] = data[i];
+		if (a->hdr_len == need)
+			err = efa_agent__check_header(a, held);
 	}
-	return 0;
+	/* an incomplete header is held back, not written */
+	if (err == EFA_E_OK && a->hdr_checked)
+		err = a->sink->write(a->sink_ctx, data, n);
+	if (err != EFA_E_OK)
+		return err;
+	efa_md5_update(&a->md5, data, n);
+	a->received += n;
+	return EFA_E_OK;
+}
+
+int
+efa_agent__md5_final(struct efa_agent *a, uint8_t digest[EFA_MD5_LEN],
+    char hex[EFA_MD5_HEX_LEN + 1])
+{
+	efa_md5_final(&a->md5, digest);
+	efa_hex(hex, digest, EFA_MD5_LEN);
+	return a->inv.md5[0] == '\0' ||
+	    efa_ascii_casecmp_eq(hex, a->inv.md5, EFA_MD5_HEX_LEN);
 }
 
 size_t
@@ -394,17 +420,17 @@ efa_agent_tcp_input(struct efa_agent *a, const uint8_t *data, size_t len,
 	n = len < remaining ? (uint32_t)len : remaining;
 	if (n == 0)
 		return 0;
-	set_deadline(a, now_ms, EFA_DATA_TIMEOUT_MS);
-	if (!a->hdr_checked && check_header(a, data, n) != 0)
-		return n;
-	/* an incomplete header is held back, not written */
-	err = a->hdr_checked ? a->sink->write(a->sink_ctx, data, n) : EFA_E_OK;
+	efa_agent__set_deadline(a, now_ms, EFA_DATA_TIMEOUT_MS);
+	err = efa_agent__store(a, data, n);
 	if (err != EFA_E_OK) {
-		fail_transfer(a, err, NULL);
+		/* the chip appends its real flash size to that error */
+		char detail[11];
+
+		detail[efa_u32_dec(detail, a->cfg.chip_flash_size)] = '\0';
+		fail_transfer(a, err,
+		    err == EFA_E_NEW_FLASH_CONFIG ? detail : NULL);
 		return n;
 	}
-	efa_md5_update(&a->md5, data, n);
-	a->received += n;
 	a->net->tcp_send(a->net_ctx, (const uint8_t *)count,
 	    efa_u32_dec(count, n));
 	if (a->hooks.on_progress != NULL)
@@ -421,8 +447,8 @@ efa_agent_tcp_closed(struct efa_agent *a, uint32_t now_ms)
 	(void)now_ms;
 	if (a->state == EFA_CONNECTING || a->state == EFA_RECEIVING) {
 		a->sink->abort(a->sink_ctx);
-		report_error(a, EFA_E_ABORTED);
-		to_idle(a);
+		efa_agent__report_error(a, EFA_E_ABORTED);
+		efa_agent__to_idle(a);
 	}
 	/* FINISHING: the image is committed; the OK just has no reader. */
 }
@@ -430,7 +456,7 @@ efa_agent_tcp_closed(struct efa_agent *a, uint32_t now_ms)
 void
 efa_agent_tick(struct efa_agent *a, uint32_t now_ms)
 {
-	expire_periods(a, now_ms);
+	efa_agent__expire_periods(a, now_ms);
 	if (!a->has_deadline || !time_reached(now_ms, a->deadline))
 		return;
 	switch (a->state) {
@@ -438,13 +464,13 @@ efa_agent_tick(struct efa_agent *a, uint32_t now_ms)
 		a->has_deadline = 0;
 		break;
 	case EFA_WAIT_AUTH:
-		to_idle(a);
+		efa_agent__to_idle(a);
 		break;
 	case EFA_CONNECTING:
 		a->net->tcp_close(a->net_ctx);
 		a->sink->abort(a->sink_ctx);
-		report_error(a, EFA_E_CONNECT);
-		to_idle(a);
+		efa_agent__report_error(a, EFA_E_CONNECT);
+		efa_agent__to_idle(a);
 		break;
 	case EFA_RECEIVING:
 		fail_transfer(a, EFA_E_STREAM, NULL);
@@ -453,8 +479,14 @@ efa_agent_tick(struct efa_agent *a, uint32_t now_ms)
 		send_ok(a, now_ms);
 		break;
 	case EFA_REBOOTING:
-		to_idle(a);
+		efa_agent__to_idle(a);
 		a->net->reboot(a->net_ctx);
+		break;
+	case EFA_UPLOADING:
+		/* the port stopped feeding an HTTP-style upload */
+		a->sink->abort(a->sink_ctx);
+		efa_agent__report_error(a, EFA_E_STREAM);
+		efa_agent__to_idle(a);
 		break;
 	}
 }
@@ -480,7 +512,7 @@ efa_agent_arm(struct efa_agent *a, uint32_t duration_ms, uint32_t now_ms)
 void
 efa_agent_reset(struct efa_agent *a)
 {
-	to_idle(a);
+	efa_agent__to_idle(a);
 }
 
 enum efa_state
@@ -505,6 +537,8 @@ efa_agent_state_name(enum efa_state s)
 		return "finishing";
 	case EFA_REBOOTING:
 		return "rebooting";
+	case EFA_UPLOADING:
+		return "uploading";
 	}
 	return "?";
 }

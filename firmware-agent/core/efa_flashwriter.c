@@ -200,8 +200,10 @@ sink_finish(void *ctx, const uint8_t md5[16])
 
 	if (!fw->active)
 		return EFA_E_ABORTED;
-	if (fw->staged != fw->size)
-		return drop(fw, fw->staged == 0 ? EFA_E_NO_DATA : EFA_E_SIZE);
+	/* fewer bytes than begun with: an upload of unknown length (begun
+	 * with the free space) ends with what arrived */
+	if (fw->staged == 0)
+		return drop(fw, EFA_E_NO_DATA);
 	if (fw->tail_len > 0) {
 		memset(fw->tail + fw->tail_len, 0xFF, a - fw->tail_len);
 		err = prog_run(fw, fw->stage_addr + fw->staged - fw->tail_len,
@@ -210,8 +212,8 @@ sink_finish(void *ctx, const uint8_t md5[16])
 			return drop(fw, err);
 		fw->tail_len = 0;
 	}
-	err = efa_flash__md5(ops, fw->ctx, fw->stage_addr, fw->size, fw->buf,
-	    fw->buf_len, got);
+	err = efa_flash__md5(ops, fw->ctx, fw->stage_addr, fw->staged,
+	    fw->buf, fw->buf_len, got);
 	if (err != EFA_E_OK)
 		return drop(fw, err);
 	if (memcmp(got, md5, sizeof(got)) != 0)
@@ -230,7 +232,7 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	efa_flash__put32(hdr + 12, fw->stage_addr);
 	efa_flash__put32(hdr + 16,
 	    fw->cmd == EFA_CMD_FS ? fw->layout.fs_start : 0);
-	efa_flash__put32(hdr + 20, fw->size);
+	efa_flash__put32(hdr + 20, fw->staged);
 	memcpy(hdr + 24, md5, 16);
 	efa_flash__put32(hdr + EFA_BOOTREC_CRC_OFF,
 	    efa_flash__crc32(hdr, EFA_BOOTREC_CRC_OFF));

@@ -1,8 +1,11 @@
 /*
  * Header checks of application images (see efa_image.h). Numbers from
  * protocol.md 5.1 (ESP8266: esptool's flash-size codes) and the ESP-IDF image
- * header (ESP32: 0 = 1 MB ... 4 = 16 MB).
+ * header (ESP32: 0 = 1 MB ... 4 = 16 MB); the version marker, read by the
+ * simulated devices and by espfleet serve alike.
  */
+#include <string.h>
+
 #include "efa/efa_image.h"
 
 uint32_t
@@ -47,4 +50,26 @@ efa_image_check_header(enum efa_chip chip, const uint8_t *hdr, size_t len,
 	if (chip_flash_size != 0 && bin_size > chip_flash_size)
 		return EFA_E_NEW_FLASH_CONFIG;
 	return EFA_E_OK;
+}
+
+size_t
+efa_image_version(const uint8_t *img, uint32_t len, char *out, size_t cap)
+{
+	const uint32_t mlen = sizeof(EFA_IMAGE_VERSION_MARKER) - 1;
+	uint32_t scan = len < EFA_IMAGE_VERSION_SCAN ? len :
+	    EFA_IMAGE_VERSION_SCAN, i;
+	size_t n = 0;
+
+	for (i = 0; i + mlen < scan; i++) {
+		if (memcmp(img + i, EFA_IMAGE_VERSION_MARKER, mlen) != 0)
+			continue;
+		i += mlen;
+		while (i + n < scan && n + 1 < cap && img[i + n] > 0x20 &&
+		    img[i + n] < 0x7f)
+			n++;
+		memcpy(out, img + i, n);
+		break;
+	}
+	out[n] = '\0';
+	return n;
 }

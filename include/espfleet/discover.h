@@ -135,7 +135,8 @@ const struct efl_device *const *efl_discover_devices(struct efl_discover *d,
     uint32_t *n);
 
 /* The device with this instance name (first type browsed wins), or one
- * that resolved to this numeric address and port; NULL if none. */
+ * that resolved to this numeric address and port (port 0: the only one
+ * at that address, whatever its port); NULL if none. */
 const struct efl_device *efl_discover_find(struct efl_discover *d,
     const char *name);
 const struct efl_device *efl_discover_find_addr(struct efl_discover *d,
@@ -152,10 +153,14 @@ void efl_discover_watch(struct efl_discover *d, const struct efl_device *dev,
 /*
  * The verifier of verify.h on top of a discovery session (see verify.c for
  * the rules). d may be NULL (no avahi-daemon): every target is then
- * unverified. The verifier does not own d. Free it after the push.
+ * unverified. any_port: a target given by address that no service has at
+ * its port is also matched by its address alone, when only one service
+ * has that address (an HTTP push: its port is the update page's, not the
+ * advertised OTA port). The verifier does not own d. Free it after the
+ * push.
  */
 struct efl_verifier *efl_discover_verifier_new(uv_loop_t *loop,
-    struct efl_discover *d);
+    struct efl_discover *d, int any_port);
 void efl_discover_verifier_free(struct efl_verifier *v);
 
 #endif

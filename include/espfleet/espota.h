@@ -79,6 +79,11 @@ enum efl_espota_phase {
 
 const char *efl_phase_name(enum efl_espota_phase p);
 
+/* Why a device that asked for a password got none (any transport). */
+#define EFL_MSG_NO_PASSWORD "device requires a password and none was " \
+	"given (set ESPFLEET_PASSWORD, or use --password-file or " \
+	"--ask-password)"
+
 struct efl_espota_result {
 	enum efl_result_code code;
 	char message[512];     /* specific, printable; "" on success */
@@ -107,6 +112,11 @@ struct efl_espota_config {
 	const char *label;               /* for logs: target or device name */
 };
 
+/* For sessions of any transport: move *cur to p and tell cb->phase (if
+ * set); nothing when *cur already is p. */
+void efl_session_set_phase(enum efl_espota_phase *cur,
+    const struct efl_espota_callbacks *cb, enum efl_espota_phase p);
+
 /*
  * Start uploading to the device at 'addr' (port set). Returns the session,
  * or NULL with a message in eb (then no callback is ever called).
@@ -128,6 +138,11 @@ void efl_espota_cancel(struct efl_espota *s);
  */
 struct efl_listener *efl_listener_open(uv_loop_t *loop,
     const struct sockaddr *bind_addr, struct efl_errbuf *eb);
+/* The same on port (a fixed --host-port) of host_ip, or of any address of
+ * family when host_ip is NULL. */
+struct efl_listener *efl_listener_open_port(uv_loop_t *loop,
+    const struct sockaddr *host_ip, int family, uint16_t port,
+    struct efl_errbuf *eb);
 uint16_t efl_listener_port(const struct efl_listener *l);
 /* Close when the last user is gone (open counts as one user). */
 void efl_listener_release(struct efl_listener *l);

@@ -27,6 +27,7 @@ struct efl_push_row {
 	char addr[64];
 	uint16_t port;
 	enum efl_espota_phase phase;
+	uint32_t phase_events;  /* phases entered in this attempt */
 	uint32_t acked, total;
 	uint32_t attempts;
 	uint64_t started_ms, attempt_started_ms, finished_ms;
@@ -60,8 +61,10 @@ struct efl_out *efl_out_new(enum efl_out_mode mode, const char *command);
 void efl_out_free(struct efl_out *o);
 enum efl_out_mode efl_out_mode(const struct efl_out *o);
 
+/* via: the transport ("espota", "http"). */
 void efl_out_push_begin(struct efl_out *o, const char *image,
-    uint32_t size, const char *md5, int command, uint32_t ntargets);
+    uint32_t size, const char *md5, int command, uint32_t ntargets,
+    const char *via);
 void efl_out_push_phase(struct efl_out *o, const struct efl_push_row *r);
 void efl_out_push_retry(struct efl_out *o, const struct efl_push_row *r,
     enum efl_result_code code, const char *message, uint64_t delay_ms,
@@ -83,6 +86,23 @@ void efl_out_notice(struct efl_out *o, const char *what, const char *text);
 void efl_out_push_plan(struct efl_out *o, const struct efl_push_row *r);
 void efl_out_push_plan_summary(struct efl_out *o, uint32_t targets,
     uint32_t update, uint32_t skipped);
+
+/* ---- serve ---- */
+
+struct efl_image;
+struct efl_serve_event;
+struct efl_serve_summary;
+
+/* The server listens on 'listen' (text), offering img (version "" when it
+ * declares none), fs (or NULL) to percent% of the devices. */
+void efl_out_serve_begin(struct efl_out *o, const char *listen,
+    const struct efl_image *img, const char *version,
+    const struct efl_image *fs, uint32_t percent, int password);
+/* One request, when its answer is over (JSON: a "request" line). Device
+ * strings are escaped here. */
+void efl_out_serve_request(struct efl_out *o,
+    const struct efl_serve_event *e);
+void efl_out_serve_end(struct efl_out *o, const struct efl_serve_summary *s);
 
 /* ---- discover ---- */
 

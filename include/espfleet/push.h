@@ -1,8 +1,9 @@
 /*
  * The push engine: one image to many targets on one libuv loop. A bounded
- * queue (rollout.h) feeds espota sessions (espota.h); transient failures are
- * retried with backoff; each success is optionally verified after the
- * device's reboot (verify.h); every step is reported through output.h.
+ * queue (rollout.h) feeds upload sessions of one transport (session.h:
+ * espota or http); transient failures are retried with backoff; each
+ * success is optionally verified after the device's reboot (verify.h);
+ * every step is reported through output.h.
  */
 #ifndef ESPFLEET_PUSH_H
 #define ESPFLEET_PUSH_H
@@ -16,6 +17,7 @@
 struct efl_image;
 struct efl_secret;
 struct efl_target;
+struct efl_transport;
 struct efl_verifier;
 typedef struct uv_loop_s uv_loop_t;
 
@@ -25,9 +27,7 @@ struct efl_push_opts {
 	uint32_t timeout_ms;      /* bound of every wait */
 	uint32_t backoff_ms;      /* first retry delay (doubles) */
 	int command;              /* 0 application, 100 filesystem */
-	const struct sockaddr *host_ip; /* local bind address or NULL */
-	uint16_t host_port;       /* fixed connect-back port, 0 = ephemeral */
-	int md5_key_only;
+	struct efl_transport *transport; /* espota or http; borrowed */
 	struct efl_verifier *verifier; /* NULL: no verification */
 	uint32_t verify_timeout_ms;
 };
@@ -39,13 +39,12 @@ struct efl_push_report {
 };
 
 /*
- * Push img to targets[0..n) (resolved). Runs the loop until every target is
- * done. Returns 0 with *report filled, or -1 with eb set when nothing could
- * start (e.g. the --host-port listener cannot bind).
+ * Push img to targets[0..n) (resolved) over opts->transport. Runs the loop
+ * until every target is done, then fills *report.
  */
-int efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
+void efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
     const struct efl_image *img, const struct efl_secret *pw,
     struct efl_target *targets, uint32_t n, struct efl_out *out,
-    struct efl_push_report *report, struct efl_errbuf *eb);
+    struct efl_push_report *report);
 
 #endif

@@ -281,20 +281,9 @@ cmd_espota_exec(int argc, char **argv)
 		goto out;
 	}
 	if (host_port != 0) {
-		struct sockaddr_storage b;
-
-		memset(&b, 0, sizeof(b));
-		if (have_host_ip)
-			b = host_ip;
-		else
-			b.ss_family = target.addr.ss_family;
-		if (b.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&b)->sin6_port =
-			    htons((uint16_t)host_port);
-		else
-			((struct sockaddr_in *)&b)->sin_port =
-			    htons((uint16_t)host_port);
-		listener = efl_listener_open(&loop, (struct sockaddr *)&b, &eb);
+		listener = efl_listener_open_port(&loop, have_host_ip ?
+		    (struct sockaddr *)&host_ip : NULL, target.addr.ss_family,
+		    (uint16_t)host_port, &eb);
 		if (listener == NULL) {
 			efl_error("Listen Failed: %s", eb.msg);
 			goto out;

@@ -1,10 +1,12 @@
 /*
- * espfleet push: upload one image to many devices at once over espota and
- * report each outcome (see espfleet-push(1)). Parses the command line, takes
- * the password, checks the image, finds the targets (given, or discovered
- * over mDNS with --all/--match/--board, skipping devices that already run
- * the image or lack room for it), then hands over to the push engine, with
- * verification after reboot, and maps its report to the exit status.
+ * espfleet push: upload one image to many devices at once over espota or
+ * the devices' HTTP update page, and report each outcome (see
+ * espfleet-push(1)). Parses the command line, takes the password, checks
+ * the image, finds the targets (given, or discovered over mDNS with
+ * --all/--match/--board, skipping devices that already run the image or
+ * lack room for it), picks the transport, then hands over to the push
+ * engine, with verification after reboot, and maps its report to the exit
+ * status.
  */
 #include <fnmatch.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 #include <uv.h>
 
 #include "cmd-util.h"
+#include "efa/efa_http.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
@@ -25,14 +28,17 @@
 #include "espfleet/output.h"
 #include "espfleet/push.h"
 #include "espfleet/secret.h"
+#include "espfleet/session.h"
 #include "espfleet/target.h"
 
 static const char push_usage[] =
 "usage: espfleet push [options] IMAGE TARGET...\n"
 "       espfleet push [options] IMAGE --all | --match GLOB | --board B\n"
 "Upload IMAGE to every TARGET in parallel over the espota protocol\n"
-"(ArduinoOTA) and report what happened to each.\n"
-"TARGET is ADDR[:PORT], [IPv6]:PORT or a host name (default port 8266).\n"
+"(ArduinoOTA), or to their HTTP update page, and report what happened\n"
+"to each.\n"
+"TARGET is ADDR[:PORT], [IPv6]:PORT or a host name (default port 8266,\n"
+"80 with --via http).\n"
 "With --all, --match or --board the targets are the devices found over\n"
 "mDNS instead (as espfleet discover lists them); a device that already\n"
 "runs IMAGE (its efa_md5) or has too little free space for it (efa_free)\n"
@@ -47,7 +53,15 @@ static const char push_usage[] =
 "      --fs                IMAGE is a filesystem image (command 100)\n"
 "  -P, --host-port P       fixed local TCP port for the connect-back\n"
 "  -I, --host-ip ADDR      local address to use (default: any)\n"
-"  -p, --port P            device port of targets without one (default 8266)\n"
+"  -p, --port P            device port of targets without one, and of the\n"
+"                          devices found with --via http (default 8266;\n"
+"                          80 with --via http)\n"
+"      --via espota|http   how to upload: espota (default), or a POST to\n"
+"                          each device's /update page\n"
+"                          (ESP8266HTTPUpdateServer)\n"
+"      --http-user USER    user name for the page's Basic auth when a\n"
+"                          password is given (default admin)\n"
+"      --http-path PATH    path of the update page (default /update)\n"
 "      --md5-key           answer SHA-256 challenges with the MD5 password\n"
 "                          key right away (sketches using setPasswordHash)\n"
 "      --force             send an image that does not start with 0xE9 or\n"
@@ -81,7 +95,7 @@ static const char push_usage[] =
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
 	OPT_FORCE, OPT_JSON, OPT_ALL, OPT_MATCH, OPT_BOARD, OPT_NO_VERIFY,
-	OPT_VERIFY_TIMEOUT
+	OPT_VERIFY_TIMEOUT, OPT_VIA, OPT_HTTP_USER, OPT_HTTP_PATH
 };
 
 static const struct option longopts[] = {
@@ -94,6 +108,9 @@ static const struct option longopts[] = {
 	{ "host-port", required_argument, NULL, 'P' },
 	{ "host-ip", required_argument, NULL, 'I' },
 	{ "port", required_argument, NULL, 'p' },
+	{ "via", required_argument, NULL, OPT_VIA },
+	{ "http-user", required_argument, NULL, OPT_HTTP_USER },
+	{ "http-path", required_argument, NULL, OPT_HTTP_PATH },
 	{ "md5-key", no_argument, NULL, OPT_MD5_KEY },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -113,8 +130,13 @@ struct push_args {
 	const char *password_file;
 	int ask_password, force, json, verbose;
 	uint32_t default_port;
+	int port_given;
 	struct sockaddr_storage host_ip;
 	int have_host_ip;
+	uint16_t host_port;
+	int md5_key_only;
+	int via_http;
+	const char *http_user, *http_path;
 	const char *image;
 	char **targets;
 	int ntargets;
@@ -162,17 +184,8 @@ parse_args(int argc, char **argv, struct push_args *a)
 				return cmd__usage_error("push");
 			break;
 		case OPT_PASSWORD_FILE:
-			/* getopt_long takes "--password PW" and "--password=PW"
-			 * (any prefix) for --password-file: refuse those, and
-			 * never echo their value */
-			if (strncmp(optarg == argv[optind - 1] ?
-			    argv[optind - 2] : argv[optind - 1], "--password-",
-			    11) != 0) {
-				efl_error("passwords are not taken as arguments: "
-				    "use ESPFLEET_PASSWORD, --password-file or "
-				    "--ask-password");
+			if (cmd__password_file_arg(argv) != 0)
 				return cmd__usage_error("push");
-			}
 			a->password_file = optarg;
 			break;
 		case OPT_ASK_PASSWORD:
@@ -185,7 +198,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 			if (cmd__parse_uint("--host-port", optarg, 1, 65535,
 			    &v) != 0)
 				return cmd__usage_error("push");
-			a->opts.host_port = (uint16_t)v;
+			a->host_port = (uint16_t)v;
 			break;
 		case 'I':
 			if (cmd__parse_ip("--host-ip", optarg, &a->host_ip) != 0)
@@ -196,9 +209,34 @@ parse_args(int argc, char **argv, struct push_args *a)
 			if (cmd__parse_uint("--port", optarg, 1, 65535,
 			    &a->default_port) != 0)
 				return cmd__usage_error("push");
+			a->port_given = 1;
+			break;
+		case OPT_VIA:
+			if (strcmp(optarg, "http") == 0) {
+				a->via_http = 1;
+			} else if (strcmp(optarg, "espota") == 0) {
+				a->via_http = 0;
+			} else {
+				efl_error("--via: '%s' is not espota or http",
+				    optarg);
+				return cmd__usage_error("push");
+			}
+			break;
+		case OPT_HTTP_USER:
+			if (optarg[0] == '\0' || strchr(optarg, ':') != NULL) {
+				efl_error("--http-user: '%s' is not a user "
+				    "name (empty, or with ':')", optarg);
+				return cmd__usage_error("push");
+			}
+			a->http_user = optarg;
+			break;
+		case OPT_HTTP_PATH:
+			if (cmd__parse_path("--http-path", optarg) != 0)
+				return cmd__usage_error("push");
+			a->http_path = optarg;
 			break;
 		case OPT_MD5_KEY:
-			a->opts.md5_key_only = 1;
+			a->md5_key_only = 1;
 			break;
 		case OPT_FORCE:
 			a->force = 1;
@@ -237,33 +275,26 @@ parse_args(int argc, char **argv, struct push_args *a)
 		case 'h':
 			fputs(push_usage, stdout);
 			return -EFL_EXIT_OK - 1; /* help shown */
-		case ':':
-			efl_error("option '%s' needs a value", argv[optind - 1]);
-			return cmd__usage_error("push");
 		default:
-			/* a long option is shown without its "=value": that
-			 * may be a password (--auth=PW) */
-			if (optopt == 0 || optopt >= 256)
-				efl_error("unknown option '%.*s'",
-				    (int)strcspn(argv[optind - 1], "="),
-				    argv[optind - 1]);
-			else
-				efl_error("unknown option '-%c'", optopt);
-			if (((optopt == 0 || optopt >= 256) &&
-			    (strncmp(argv[optind - 1], "--auth", 6) == 0 ||
-			    strncmp(argv[optind - 1], "--password", 10) == 0)) ||
-			    optopt == 'a')
-				efl_error("passwords are not taken as arguments: "
-				    "use ESPFLEET_PASSWORD, --password-file or "
-				    "--ask-password");
-			return cmd__usage_error("push");
+			return cmd__option_error(c, argv, "push");
 		}
 	}
-	if (a->password_file != NULL && a->ask_password) {
-		efl_error("--password-file and --ask-password exclude each "
-		    "other");
+	if (a->via_http && (a->host_port != 0 || a->md5_key_only)) {
+		efl_error("%s applies to --via espota only", a->host_port != 0 ?
+		    "--host-port" : "--md5-key");
 		return cmd__usage_error("push");
 	}
+	if (!a->via_http && (a->http_user != NULL || a->http_path != NULL)) {
+		efl_error("%s applies to --via http only",
+		    a->http_user != NULL ? "--http-user" : "--http-path");
+		return cmd__usage_error("push");
+	}
+	if (a->via_http && !a->port_given)
+		a->default_port = 80;
+	if (a->http_user == NULL)
+		a->http_user = "admin";
+	if (a->http_path == NULL)
+		a->http_path = EFA_HTTP_UPDATE_PATH;
 	if (optind >= argc) {
 		efl_error("no image given");
 		return cmd__usage_error("push");
@@ -276,31 +307,6 @@ parse_args(int argc, char **argv, struct push_args *a)
 		    "over mDNS: give no TARGET with them");
 		return cmd__usage_error("push");
 	}
-	return 0;
-}
-
-static int
-load_password(const struct push_args *a, struct efl_secret *pw)
-{
-	struct efl_errbuf eb;
-
-	if (a->password_file != NULL || a->ask_password)
-		efl_secret_drop_env();
-	if (a->password_file != NULL) {
-		if (efl_secret_from_file(pw, a->password_file, &eb) != 0) {
-			efl_error("%s", eb.msg);
-			return EFL_EXIT_SETUP;
-		}
-		return 0;
-	}
-	if (a->ask_password) {
-		if (efl_secret_prompt(pw, "OTA password: ", &eb) != 0) {
-			efl_error("%s", eb.msg);
-			return EFL_EXIT_USAGE;
-		}
-		return 0;
-	}
-	efl_secret_from_env(pw);
 	return 0;
 }
 
@@ -374,16 +380,17 @@ numeric_addr(struct efl_target *t)
 	return 0;
 }
 
-/* A target for a discovered device, with the reason it is skipped (the
- * image already runs there, too little room) when there is one. */
+/* A target for a discovered device (at port, or the port it advertises
+ * when 0), with the reason it is skipped (the image already runs there,
+ * too little room) when there is one. */
 static void
 target_from_device(struct efl_target *t, const struct efl_device *d,
-    const struct efl_image *img, int command)
+    const struct efl_image *img, int command, uint16_t port)
 {
 	memset(t, 0, sizeof(*t));
 	t->label = xstrdup(d->name);
 	t->host = xstrdup(d->addr);
-	t->port = d->port;
+	t->port = port != 0 ? port : d->port;
 	t->name = xstrdup(d->name);
 	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
 	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
@@ -420,7 +427,9 @@ select_targets(struct efl_discover *d, const struct push_args *a,
 	for (i = 0; i < ndevs; i++) {
 		if (!selected(a, devs[i]))
 			continue;
-		target_from_device(&t[k], devs[i], img, a->opts.command);
+		/* the update page is not what mDNS advertises */
+		target_from_device(&t[k], devs[i], img, a->opts.command,
+		    a->via_http ? (uint16_t)a->default_port : 0);
 		for (j = 0; j < k && t[k].skip_reason == NULL; j++)
 			if (t[j].skip_reason == NULL &&
 			    t[j].port == t[k].port &&
@@ -507,6 +516,7 @@ cmd_push_exec(int argc, char **argv)
 	struct efl_out *out = NULL;
 	struct efl_discover *disc = NULL;
 	struct efl_verifier *verifier = NULL;
+	struct efl_transport *transport = NULL;
 	uv_loop_t *loop = NULL;
 	uint32_t ntargets = 0, i;
 	int rc;
@@ -523,7 +533,8 @@ cmd_push_exec(int argc, char **argv)
 		    "--all, --match or --board");
 		return EFL_EXIT_NO_TARGET;
 	}
-	rc = load_password(&a, &pw);
+	rc = cmd__load_password("push", a.password_file, a.ask_password,
+	    &pw);
 	if (rc != 0)
 		return rc;
 	if (efl_image_open(&img, a.image, a.force || a.opts.command == 100 ?
@@ -585,17 +596,30 @@ cmd_push_exec(int argc, char **argv)
 				efl_warn("%s; targets are pushed without "
 				    "verification", eb.msg);
 		}
-		verifier = efl_discover_verifier_new(loop, disc);
+		verifier = efl_discover_verifier_new(loop, disc, a.via_http);
 		a.opts.verifier = verifier;
 	}
-	if (a.have_host_ip)
-		a.opts.host_ip = (struct sockaddr *)&a.host_ip;
-	if (efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
-	    &report, &eb) != 0) {
+	if (a.via_http) {
+		struct efl_http_opts ho;
+
+		ho.user = a.http_user;
+		ho.path = a.http_path;
+		ho.host_ip = a.have_host_ip ? (struct sockaddr *)&a.host_ip :
+		    NULL;
+		transport = efl_http_transport_new(loop, &ho, &eb);
+	} else {
+		transport = efl_espota_transport_new(loop, a.have_host_ip ?
+		    (struct sockaddr *)&a.host_ip : NULL, a.host_port,
+		    a.md5_key_only, &eb);
+	}
+	if (transport == NULL) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
 		goto out;
 	}
+	a.opts.transport = transport;
+	efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
+	    &report);
 	if (report.needs_password)
 		efl_error("a device requires a password and none was given: set "
 		    "ESPFLEET_PASSWORD, or use --password-file or "
@@ -607,6 +631,8 @@ cmd_push_exec(int argc, char **argv)
 	else
 		rc = EFL_EXIT_OK;
 out:
+	if (transport != NULL)
+		transport->free(transport);
 	efl_out_free(out);
 	efl_discover_verifier_free(verifier);
 	efl_discover_free(disc);
@@ -625,6 +651,6 @@ out:
 
 const struct efl_cmd efl_cmd_push = {
 	.name = "push",
-	.summary = "upload an image to many devices at once (espota)",
+	.summary = "upload an image to many devices at once (espota or HTTP)",
 	.exec = cmd_push_exec,
 };

@@ -1,5 +1,6 @@
 /*
- * Shared option-value parsers of the subcommands (see cmd-util.h).
+ * Shared option handling of the subcommands (see cmd-util.h): value
+ * parsers, option errors that never echo a password, the password sources.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -7,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <getopt.h>
+
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
 #include "espfleet/log.h"
+#include "espfleet/secret.h"
 
 int
 cmd__parse_uint(const char *opt, const char *s, uint32_t lo, uint32_t hi,
@@ -50,6 +54,17 @@ cmd__parse_seconds(const char *opt, const char *s, uint32_t lo_ms,
 }
 
 int
+cmd__parse_path(const char *opt, const char *s)
+{
+	if (s[0] != '/' || strpbrk(s, " \t\r\n?#") != NULL) {
+		efl_error("%s: '%s' is not a path (starting with '/', no "
+		    "spaces, '?' or '#')", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+int
 cmd__parse_ip(const char *opt, const char *s, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -72,4 +87,69 @@ cmd__usage_error(const char *cmd)
 {
 	fprintf(stderr, "Try 'espfleet %s --help'.\n", cmd);
 	return EFL_EXIT_USAGE;
+}
+
+#define PASSWORD_HINT "passwords are not taken as arguments: use " \
+	"ESPFLEET_PASSWORD, --password-file or --ask-password"
+
+int
+cmd__option_error(int c, char **argv, const char *cmd)
+{
+	if (c == ':') {
+		efl_error("option '%s' needs a value", argv[optind - 1]);
+		return cmd__usage_error(cmd);
+	}
+	if (optopt == 0 || optopt >= 256)
+		efl_error("unknown option '%.*s'",
+		    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+	else
+		efl_error("unknown option '-%c'", optopt);
+	if (((optopt == 0 || optopt >= 256) &&
+	    (strncmp(argv[optind - 1], "--auth", 6) == 0 ||
+	    strncmp(argv[optind - 1], "--password", 10) == 0)) ||
+	    optopt == 'a')
+		efl_error(PASSWORD_HINT);
+	return cmd__usage_error(cmd);
+}
+
+int
+cmd__password_file_arg(char **argv)
+{
+	if (strncmp(optarg == argv[optind - 1] ? argv[optind - 2] :
+	    argv[optind - 1], "--password-", 11) != 0) {
+		efl_error(PASSWORD_HINT);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd__load_password(const char *cmd, const char *file, int ask,
+    struct efl_secret *pw)
+{
+	struct efl_errbuf eb;
+
+	if (file != NULL && ask) {
+		efl_error("--password-file and --ask-password exclude each "
+		    "other");
+		return cmd__usage_error(cmd);
+	}
+	if (file != NULL || ask)
+		efl_secret_drop_env();
+	if (file != NULL) {
+		if (efl_secret_from_file(pw, file, &eb) != 0) {
+			efl_error("%s", eb.msg);
+			return EFL_EXIT_SETUP;
+		}
+		return 0;
+	}
+	if (ask) {
+		if (efl_secret_prompt(pw, "OTA password: ", &eb) != 0) {
+			efl_error("%s", eb.msg);
+			return EFL_EXIT_USAGE;
+		}
+		return 0;
+	}
+	efl_secret_from_env(pw);
+	return 0;
 }

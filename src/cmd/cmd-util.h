@@ -16,11 +16,35 @@ int cmd__parse_uint(const char *opt, const char *s, uint32_t lo,
 int cmd__parse_seconds(const char *opt, const char *s, uint32_t lo_ms,
     uint32_t hi_ms, uint32_t *out_ms);
 
+/* An HTTP path: starts with '/', no spaces, '?' or '#'. */
+int cmd__parse_path(const char *opt, const char *s);
+
 /* A numeric IPv4/IPv6 address (port 0) into ss. */
 int cmd__parse_ip(const char *opt, const char *s,
     struct sockaddr_storage *ss);
 
 /* Print "Try 'espfleet CMD --help'." and return EFL_EXIT_USAGE. */
 int cmd__usage_error(const char *cmd);
+
+/* getopt_long returned c, ':' (no value) or '?' (unknown option): name
+ * the option without any "=value" (it may be a password, --auth=PW), say
+ * how passwords are given when it looks like one, and return
+ * cmd__usage_error(cmd). */
+int cmd__option_error(int c, char **argv, const char *cmd);
+
+/* Right after getopt_long matched --password-file: 0 if it was written
+ * out as such; -1 (after the message) if it was "--password PW" or
+ * "--password=PW", which getopt_long takes for an abbreviation of it (the
+ * value, a password, is never echoed). */
+int cmd__password_file_arg(char **argv);
+
+struct efl_secret;
+
+/* The password of command cmd from --password-file (file non-NULL),
+ * --ask-password (ask; not both) or else ESPFLEET_PASSWORD, which is
+ * removed from the environment either way. 0, or an exit status after
+ * the message. */
+int cmd__load_password(const char *cmd, const char *file, int ask,
+    struct efl_secret *pw);
 
 #endif

@@ -948,22 +948,33 @@ const struct efl_device *
 efl_discover_find_addr(struct efl_discover *d, const char *addr,
     uint16_t port)
 {
+	const struct efl_device *found = NULL;
 	uint32_t i;
 
 	for (i = 0; i < d->nservices; i++) {
 		const struct service *s = d->order[i];
 		const struct instance *in;
+		int match = 0;
 
 		if (!s->announced)
 			continue;
-		if (s->dev.port == port && strcmp(s->dev.addr, addr) == 0)
-			return &s->dev;
-		for (in = s->instances; in != NULL; in = in->next)
-			if (in->state == INST_RESOLVED && in->port == port &&
+		if ((port == 0 || s->dev.port == port) &&
+		    strcmp(s->dev.addr, addr) == 0)
+			match = 1;
+		for (in = s->instances; in != NULL && !match; in = in->next)
+			if (in->state == INST_RESOLVED &&
+			    (port == 0 || in->port == port) &&
 			    strcmp(in->addr, addr) == 0)
-				return &s->dev;
+				match = 1;
+		if (!match)
+			continue;
+		if (port != 0)
+			return &s->dev;
+		if (found != NULL)
+			return NULL;   /* any port: not one device */
+		found = &s->dev;
 	}
-	return NULL;
+	return found;
 }
 
 void

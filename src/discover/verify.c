@@ -49,6 +49,7 @@ struct mverifier {
 	int ticking;
 	struct vwatch *watches;
 	int warned_unknown, warned_failed;
+	int any_port;                  /* match by address alone, too */
 };
 
 static struct mverifier *
@@ -86,7 +87,8 @@ usable(struct mverifier *m)
 	return 1;
 }
 
-/* The device behind a target: by mDNS name, else by address and port. */
+/* The device behind a target: by mDNS name, else by address and port
+ * (or by address alone with any_port). */
 static const struct efl_device *
 map(struct mverifier *m, const struct efl_target *t)
 {
@@ -96,6 +98,8 @@ map(struct mverifier *m, const struct efl_target *t)
 		dev = efl_discover_find(m->d, t->name);
 	if (dev == NULL && t->addr_text[0] != '\0')
 		dev = efl_discover_find_addr(m->d, t->addr_text, t->port);
+	if (dev == NULL && m->any_port && t->addr_text[0] != '\0')
+		dev = efl_discover_find_addr(m->d, t->addr_text, 0);
 	return dev;
 }
 
@@ -320,10 +324,12 @@ v_cancel(struct efl_verifier *v, void *arg)
 }
 
 struct efl_verifier *
-efl_discover_verifier_new(uv_loop_t *loop, struct efl_discover *d)
+efl_discover_verifier_new(uv_loop_t *loop, struct efl_discover *d,
+    int any_port)
 {
 	struct mverifier *m = xcalloc(1, sizeof(*m));
 
+	m->any_port = any_port;
 	m->base.knows = v_knows;
 	m->base.before = v_before;
 	m->base.watch = v_watch;

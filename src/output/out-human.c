@@ -9,7 +9,9 @@
 
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
+#include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/serve.h"
 #include "output-impl.h"
 
 #define LIVE_MAX 24
@@ -60,21 +62,22 @@ size_text(char *buf, size_t cap, uint64_t bytes)
 
 void
 out_human__push_begin(struct efl_out *o, const char *image, uint32_t size,
-    const char *md5, int command, uint32_t ntargets)
+    const char *md5, int command, uint32_t ntargets, const char *via)
 {
 	char sz[32];
 
-	fprintf(o->fp, "%s%s %s%s (%s, md5 %s) to %u target%s\n",
+	fprintf(o->fp, "%s%s %s%s (%s, md5 %s) to %u target%s%s\n",
 	    c_on(o, BOLD), command == 100 ? "pushing filesystem image" :
 	    "pushing", image, c_on(o, RESET), size_text(sz, sizeof(sz), size),
-	    md5, ntargets, ntargets == 1 ? "" : "s");
+	    md5, ntargets, ntargets == 1 ? "" : "s",
+	    strcmp(via, "http") == 0 ? " over HTTP" : "");
 	fflush(o->fp);
 }
 
 void
 out_human__push_phase(struct efl_out *o, const struct efl_push_row *r)
 {
-	if (o->mode == EFL_OUT_PLAIN && r->phase == EFL_PHASE_INVITING &&
+	if (o->mode == EFL_OUT_PLAIN && r->phase_events == 1 &&
 	    r->attempts == 1)
 		fprintf(o->fp, "%s: starting (%s:%u)\n", r->label, r->addr,
 		    r->port);
@@ -343,6 +346,61 @@ out_human__discover_summary(struct efl_out *o, uint32_t devices,
 	fprintf(o->fp, "%u device%s found in %.1f s%s\n", devices,
 	    devices == 1 ? "" : "s", seconds, complete ? "" :
 	    " (timed out before the browse was complete)");
+}
+
+/* ---- serve: one line per request ---- */
+
+void
+out_human__serve_begin(struct efl_out *o, const char *listen,
+    const struct efl_image *img, const char *version,
+    const struct efl_image *fs, uint32_t percent, int password)
+{
+	char sz[32], v[80];
+
+	out__display(v, sizeof(v), version);
+	fprintf(o->fp, "%sserving %s%s (%s, md5 %s%s%s) on %s", c_on(o, BOLD),
+	    img->path, c_on(o, RESET), size_text(sz, sizeof(sz), img->size),
+	    img->md5_hex, v[0] != '\0' ? ", version " : "", v, listen);
+	if (fs != NULL)
+		fprintf(o->fp, ", filesystem %s", fs->path);
+	if (percent < 100)
+		fprintf(o->fp, ", to %u%% of the devices", percent);
+	if (password)
+		fprintf(o->fp, ", password required");
+	fputc('\n', o->fp);
+}
+
+void
+out_human__serve_request(struct efl_out *o, const struct efl_serve_event *e)
+{
+	const struct efl_serve_decision *d = e->d;
+	char mac[32], md5[48], mode[32], path[160], sz[32];
+	const char *color = d->status == 200 ? GREEN : d->status == 304 ?
+	    DIM : RED;
+
+	out__display(mac, sizeof(mac), d->dev.mac[0] ? d->dev.mac : "-");
+	out__display(md5, sizeof(md5), d->dev.md5[0] ? d->dev.md5 : "-");
+	out__display(mode, sizeof(mode), d->dev.mode[0] ? d->dev.mode : "-");
+	out__display(path, sizeof(path), e->path);
+	fprintf(o->fp, "%s %s %s %s %s (md5 %s): %s%d %s%s", e->addr, mac,
+	    d->dev.chip != NULL ? d->dev.chip : "-", mode, path, md5,
+	    c_on(o, color), d->status, d->reason, c_on(o, RESET));
+	if (d->body != EFL_SERVE_BODY_NONE && e->completed)
+		fprintf(o->fp, ", %s sent", size_text(sz, sizeof(sz),
+		    e->bytes));
+	else if (d->body != EFL_SERVE_BODY_NONE)
+		fputs(" (interrupted)", o->fp);
+	fputc('\n', o->fp);
+}
+
+void
+out_human__serve_end(struct efl_out *o, const struct efl_serve_summary *s)
+{
+	fprintf(o->fp, "%u request%s: %u update%s offered, %u not modified, "
+	    "%u refused, %u other, in %.1f s\n", s->requests,
+	    s->requests == 1 ? "" : "s", s->offered,
+	    s->offered == 1 ? "" : "s", s->not_modified, s->refused, s->other,
+	    s->seconds);
 }
 
 void

@@ -7,7 +7,9 @@
 
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
+#include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/serve.h"
 #include "output-impl.h"
 
 static cJSON *
@@ -47,7 +49,7 @@ add_target(cJSON *obj, const struct efl_push_row *r)
 
 void
 out_json__push_begin(struct efl_out *o, const char *image, uint32_t size,
-    const char *md5, int command, uint32_t ntargets)
+    const char *md5, int command, uint32_t ntargets, const char *via)
 {
 	cJSON *e = event("start");
 
@@ -58,6 +60,7 @@ out_json__push_begin(struct efl_out *o, const char *image, uint32_t size,
 	cJSON_AddStringToObject(e, "kind", command == 100 ? "filesystem" :
 	    "application");
 	cJSON_AddNumberToObject(e, "targets", ntargets);
+	cJSON_AddStringToObject(e, "via", via);
 	emit(o, e);
 }
 
@@ -241,5 +244,74 @@ out_json__discover_summary(struct efl_out *o, uint32_t devices,
 	cJSON_AddNumberToObject(e, "devices", devices);
 	cJSON_AddNumberToObject(e, "seconds", seconds);
 	cJSON_AddBoolToObject(e, "complete", complete);
+	emit(o, e);
+}
+
+void
+out_json__serve_begin(struct efl_out *o, const char *listen,
+    const struct efl_image *img, const char *version,
+    const struct efl_image *fs, uint32_t percent, int password)
+{
+	cJSON *e = event("listening");
+
+	cJSON_AddStringToObject(e, "command", o->command);
+	cJSON_AddStringToObject(e, "listen", listen);
+	cJSON_AddStringToObject(e, "image", img->path);
+	cJSON_AddNumberToObject(e, "size", img->size);
+	cJSON_AddStringToObject(e, "md5", img->md5_hex);
+	add_text(e, "version", version[0] != '\0' ? version : NULL);
+	if (fs != NULL) {
+		cJSON_AddStringToObject(e, "fs", fs->path);
+		cJSON_AddStringToObject(e, "fs_md5", fs->md5_hex);
+	} else {
+		cJSON_AddNullToObject(e, "fs");
+	}
+	cJSON_AddNumberToObject(e, "percent", percent);
+	cJSON_AddBoolToObject(e, "auth", password);
+	emit(o, e);
+}
+
+void
+out_json__serve_request(struct efl_out *o, const struct efl_serve_event *ev)
+{
+	const struct efl_serve_decision *d = ev->d;
+	cJSON *e = event("request");
+
+	cJSON_AddStringToObject(e, "addr", ev->addr);
+	add_text(e, "method", ev->method);
+	add_text(e, "path", ev->path);
+	add_text(e, "mac", d->dev.mac[0] != '\0' ? d->dev.mac : NULL);
+	add_text(e, "chip", d->dev.chip);
+	add_text(e, "md5", d->dev.md5[0] != '\0' ? d->dev.md5 : NULL);
+	add_text(e, "mode", d->dev.mode[0] != '\0' ? d->dev.mode : NULL);
+	add_text(e, "version", d->dev.version[0] != '\0' ? d->dev.version :
+	    NULL);
+	if (d->dev.free_space >= 0)
+		cJSON_AddNumberToObject(e, "free", (double)d->dev.free_space);
+	else
+		cJSON_AddNullToObject(e, "free");
+	if (d->dev.bucket >= 0)
+		cJSON_AddNumberToObject(e, "bucket", d->dev.bucket);
+	else
+		cJSON_AddNullToObject(e, "bucket");
+	cJSON_AddNumberToObject(e, "status", d->status);
+	cJSON_AddNumberToObject(e, "bytes", (double)ev->bytes);
+	cJSON_AddBoolToObject(e, "completed", ev->completed);
+	add_text(e, "reason", d->reason);
+	emit(o, e);
+}
+
+void
+out_json__serve_end(struct efl_out *o, const struct efl_serve_summary *s)
+{
+	cJSON *e = event("summary");
+
+	cJSON_AddStringToObject(e, "command", o->command);
+	cJSON_AddNumberToObject(e, "requests", s->requests);
+	cJSON_AddNumberToObject(e, "offered", s->offered);
+	cJSON_AddNumberToObject(e, "not_modified", s->not_modified);
+	cJSON_AddNumberToObject(e, "refused", s->refused);
+	cJSON_AddNumberToObject(e, "other", s->other);
+	cJSON_AddNumberToObject(e, "seconds", s->seconds);
 	emit(o, e);
 }

@@ -26,7 +26,8 @@ struct efl_out {
 
 /* human renderer (TTY and plain lines) */
 void out_human__push_begin(struct efl_out *o, const char *image,
-    uint32_t size, const char *md5, int command, uint32_t ntargets);
+    uint32_t size, const char *md5, int command, uint32_t ntargets,
+    const char *via);
 void out_human__push_phase(struct efl_out *o, const struct efl_push_row *r);
 void out_human__push_retry(struct efl_out *o, const struct efl_push_row *r,
     enum efl_result_code code, const char *message, uint64_t delay_ms,
@@ -47,11 +48,19 @@ void out_human__discover_skipped(struct efl_out *o, const char *subject,
     const char *reason);
 void out_human__discover_summary(struct efl_out *o, uint32_t devices,
     double seconds, int complete);
+void out_human__serve_begin(struct efl_out *o, const char *listen,
+    const struct efl_image *img, const char *version,
+    const struct efl_image *fs, uint32_t percent, int password);
+void out_human__serve_request(struct efl_out *o,
+    const struct efl_serve_event *e);
+void out_human__serve_end(struct efl_out *o,
+    const struct efl_serve_summary *s);
 void out_human__free(struct efl_out *o);
 
 /* JSON Lines renderer */
 void out_json__push_begin(struct efl_out *o, const char *image,
-    uint32_t size, const char *md5, int command, uint32_t ntargets);
+    uint32_t size, const char *md5, int command, uint32_t ntargets,
+    const char *via);
 void out_json__push_phase(struct efl_out *o, const struct efl_push_row *r);
 void out_json__push_retry(struct efl_out *o, const struct efl_push_row *r,
     enum efl_result_code code, const char *message, uint64_t delay_ms,
@@ -68,6 +77,13 @@ void out_json__discover_skipped(struct efl_out *o, const char *subject,
     const char *reason);
 void out_json__discover_summary(struct efl_out *o, uint32_t devices,
     double seconds, int complete);
+void out_json__serve_begin(struct efl_out *o, const char *listen,
+    const struct efl_image *img, const char *version,
+    const struct efl_image *fs, uint32_t percent, int password);
+void out_json__serve_request(struct efl_out *o,
+    const struct efl_serve_event *e);
+void out_json__serve_end(struct efl_out *o,
+    const struct efl_serve_summary *s);
 
 /* Device-supplied text for a terminal: valid UTF-8 kept except control
  * characters; control bytes, '\\' and invalid bytes as \xNN. */

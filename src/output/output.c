@@ -62,12 +62,14 @@ efl_out_mode(const struct efl_out *o)
 
 void
 efl_out_push_begin(struct efl_out *o, const char *image, uint32_t size,
-    const char *md5, int command, uint32_t ntargets)
+    const char *md5, int command, uint32_t ntargets, const char *via)
 {
 	if (o->mode == EFL_OUT_JSON)
-		out_json__push_begin(o, image, size, md5, command, ntargets);
+		out_json__push_begin(o, image, size, md5, command, ntargets,
+		    via);
 	else
-		out_human__push_begin(o, image, size, md5, command, ntargets);
+		out_human__push_begin(o, image, size, md5, command, ntargets,
+		    via);
 }
 
 void
@@ -174,6 +176,40 @@ efl_out_discover_summary(struct efl_out *o, uint32_t devices, double seconds,
 		out_json__discover_summary(o, devices, seconds, complete);
 	else
 		out_human__discover_summary(o, devices, seconds, complete);
+	fflush(o->fp);
+}
+
+void
+efl_out_serve_begin(struct efl_out *o, const char *listen,
+    const struct efl_image *img, const char *version,
+    const struct efl_image *fs, uint32_t percent, int password)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__serve_begin(o, listen, img, version, fs, percent,
+		    password);
+	else
+		out_human__serve_begin(o, listen, img, version, fs, percent,
+		    password);
+	fflush(o->fp);
+}
+
+void
+efl_out_serve_request(struct efl_out *o, const struct efl_serve_event *e)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__serve_request(o, e);
+	else
+		out_human__serve_request(o, e);
+	fflush(o->fp);
+}
+
+void
+efl_out_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
+{
+	if (o->mode == EFL_OUT_JSON)
+		out_json__serve_end(o, s);
+	else
+		out_human__serve_end(o, s);
 	fflush(o->fp);
 }
 

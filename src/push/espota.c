@@ -3,6 +3,7 @@
  * UDP socket kept for the whole handshake, the connect-back accepted through
  * an efl_listener, the image written in one go from the shared mapping (no
  * stop-and-wait), and the device's counts and result read as they arrive.
+ * Also the espota transport of the push engine (session.h).
  */
 #include <stdarg.h>
 #include <sys/ioctl.h>
@@ -20,6 +21,7 @@
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/secret.h"
+#include "espfleet/session.h"
 #include "espfleet/target.h"
 #include "listener.h"
 
@@ -92,14 +94,21 @@ efl_phase_name(enum efl_espota_phase p)
 	return (unsigned)p < ARRAY_SIZE(names) ? names[p] : "?";
 }
 
+void
+efl_session_set_phase(enum efl_espota_phase *cur,
+    const struct efl_espota_callbacks *cb, enum efl_espota_phase p)
+{
+	if (*cur == p)
+		return;
+	*cur = p;
+	if (cb->phase != NULL)
+		cb->phase(cb->arg, p);
+}
+
 static void
 set_phase(struct efl_espota *s, enum efl_espota_phase p)
 {
-	if (s->phase == p)
-		return;
-	s->phase = p;
-	if (s->cb.phase != NULL)
-		s->cb.phase(s->cb.arg, p);
+	efl_session_set_phase(&s->phase, &s->cb, p);
 }
 
 static void
@@ -282,9 +291,7 @@ answer_challenge(struct efl_espota *s, const char *nonce, size_t nlen)
 	}
 	if (pw == NULL || !pw->present) {
 		s->result.needs_password = 1;
-		finish(s, EFL_R_AUTH_FAILED, "device requires a password and "
-		    "none was given (set ESPFLEET_PASSWORD, or use "
-		    "--password-file or --ask-password)");
+		finish(s, EFL_R_AUTH_FAILED, "%s", EFL_MSG_NO_PASSWORD);
 		return;
 	}
 	if (s->scheme == EFA_AUTH_SHA256 && s->cfg.md5_key_only)
@@ -738,4 +745,72 @@ void
 efl_espota_cancel(struct efl_espota *s)
 {
 	finish(s, EFL_R_CANCELED, "canceled");
+}
+
+/* ---- the espota transport (session.h) ---- */
+
+struct espota_transport {
+	struct efl_transport t;  /* first: the handle is this struct */
+	struct efl_listener *shared;  /* --host-port, else NULL */
+	struct sockaddr_storage host_ip;
+	int have_host_ip;
+	int md5_key_only;
+};
+
+static void *
+transport_start(struct efl_transport *t, const struct efl_espota_config *cfg,
+    const struct sockaddr *addr, const struct efl_espota_callbacks *cb,
+    struct efl_errbuf *eb)
+{
+	struct espota_transport *et = (struct espota_transport *)t;
+	struct efl_espota_config c = *cfg;
+
+	c.host_ip = et->have_host_ip ? (struct sockaddr *)&et->host_ip : NULL;
+	c.listener = et->shared;
+	c.md5_key_only = et->md5_key_only;
+	return efl_espota_start(&c, addr, cb, eb);
+}
+
+static void
+transport_cancel(struct efl_transport *t, void *session)
+{
+	(void)t;
+	efl_espota_cancel(session);
+}
+
+static void
+transport_free(struct efl_transport *t)
+{
+	struct espota_transport *et = (struct espota_transport *)t;
+
+	if (et->shared != NULL)
+		efl_listener_release(et->shared);
+	free(et);
+}
+
+struct efl_transport *
+efl_espota_transport_new(uv_loop_t *loop, const struct sockaddr *host_ip,
+    uint16_t host_port, int md5_key_only, struct efl_errbuf *eb)
+{
+	struct espota_transport *et = xcalloc(1, sizeof(*et));
+
+	et->t.name = "espota";
+	et->t.start = transport_start;
+	et->t.cancel = transport_cancel;
+	et->t.free = transport_free;
+	et->md5_key_only = md5_key_only;
+	if (host_ip != NULL) {
+		memcpy(&et->host_ip, host_ip, host_ip->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		et->have_host_ip = 1;
+	}
+	if (host_port != 0) {
+		et->shared = efl_listener_open_port(loop, host_ip, AF_INET,
+		    host_port, eb);
+		if (et->shared == NULL) {
+			free(et);
+			return NULL;
+		}
+	}
+	return &et->t;
 }

@@ -189,3 +189,22 @@ listener__forget(struct efl_listener *l, void *arg)
 		}
 	}
 }
+
+struct efl_listener *
+efl_listener_open_port(uv_loop_t *loop, const struct sockaddr *host_ip,
+    int family, uint16_t port, struct efl_errbuf *eb)
+{
+	struct sockaddr_storage b;
+
+	memset(&b, 0, sizeof(b));
+	if (host_ip != NULL)
+		memcpy(&b, host_ip, host_ip->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	else
+		b.ss_family = (sa_family_t)family;
+	if (b.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&b)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&b)->sin_port = htons(port);
+	return efl_listener_open(loop, (struct sockaddr *)&b, eb);
+}

@@ -2,7 +2,8 @@
  * The push engine (see push.h): keeps up to -j sessions running from the
  * rollout queue, retries transient failures after a backoff without holding
  * a slot, verifies successes after reboot, and turns everything into output
- * events. SIGINT/SIGTERM cancel what is running and what is queued.
+ * events. SIGINT/SIGTERM cancel what is running and what is queued. It
+ * knows sessions only through the transport interface (session.h).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "espfleet/log.h"
 #include "espfleet/push.h"
 #include "espfleet/rollout.h"
+#include "espfleet/session.h"
 #include "espfleet/target.h"
 #include "espfleet/verify.h"
 
@@ -23,7 +25,7 @@ struct push;
 struct slot {
 	struct push *p;
 	uint32_t index;
-	struct efl_espota *session;
+	void *session;            /* of opts->transport, while one runs */
 	int verifying;
 	/* the failure of an earlier attempt that got further than "no
 	 * answer" (kept to explain a retry that the device ignored) */
@@ -45,7 +47,6 @@ struct push {
 	struct efl_rollout rollout;
 	struct efl_push_row *rows;
 	struct slot *slots;
-	struct efl_listener *shared;
 
 	uv_timer_t wake, tick;
 	uv_signal_t sigint, sigterm;
@@ -70,6 +71,7 @@ emit_phase(struct slot *sl, enum efl_espota_phase phase)
 		r->upload_done_ms = efl_now_ms();
 	}
 	r->phase = phase;
+	r->phase_events++;
 	efl_out_push_phase(sl->p->out, r);
 }
 
@@ -221,6 +223,7 @@ start_attempt(struct push *p, uint32_t i)
 		return;
 	}
 	r->attempts++;
+	r->phase_events = 0;
 	r->attempt_started_ms = now;
 	r->upload_started_ms = r->upload_done_ms = 0;
 	if (r->started_ms == 0)
@@ -235,12 +238,9 @@ start_attempt(struct push *p, uint32_t i)
 	cfg.command = p->opts->command;
 	cfg.password = p->pw;
 	cfg.timeout_ms = p->opts->timeout_ms;
-	cfg.host_ip = p->opts->host_ip;
-	cfg.listener = p->shared;
-	cfg.md5_key_only = p->opts->md5_key_only;
 	cfg.label = r->label;
-	sl->session = efl_espota_start(&cfg, (struct sockaddr *)&t->addr, &cb,
-	    &eb);
+	sl->session = p->opts->transport->start(p->opts->transport, &cfg,
+	    (struct sockaddr *)&t->addr, &cb, &eb);
 	if (sl->session == NULL)
 		finalize(sl, EFL_R_TRANSFER_FAILED, eb.msg, 0, -1, NULL);
 }
@@ -263,10 +263,6 @@ all_done(struct push *p)
 	uv_close((uv_handle_t *)&p->tick, close_cb);
 	uv_close((uv_handle_t *)&p->sigint, close_cb);
 	uv_close((uv_handle_t *)&p->sigterm, close_cb);
-	if (p->shared != NULL) {
-		efl_listener_release(p->shared);
-		p->shared = NULL;
-	}
 }
 
 static void
@@ -327,7 +323,8 @@ on_signal(uv_signal_t *sig, int signum)
 		struct efl_push_row *r = &p->rows[i];
 
 		if (sl->session != NULL) {
-			efl_espota_cancel(sl->session);
+			p->opts->transport->cancel(p->opts->transport,
+			    sl->session);
 		} else if (sl->verifying) {
 			p->opts->verifier->cancel(p->opts->verifier, sl);
 			sl->verifying = 0;
@@ -362,11 +359,11 @@ fill_row(struct efl_push_row *r, const struct efl_target *t,
 	r->verified = -1;
 }
 
-int
+void
 efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
     const struct efl_image *img, const struct efl_secret *pw,
     struct efl_target *targets, uint32_t n, struct efl_out *out,
-    struct efl_push_report *report, struct efl_errbuf *eb)
+    struct efl_push_report *report)
 {
 	struct push *p = xcalloc(1, sizeof(*p));
 	struct efl_push_summary *s = &report->summary;
@@ -381,30 +378,6 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	p->n = n;
 	p->out = out;
 	p->report = report;
-	if (opts->host_port != 0) {
-		struct sockaddr_storage bind_addr;
-
-		memset(&bind_addr, 0, sizeof(bind_addr));
-		if (opts->host_ip != NULL)
-			memcpy(&bind_addr, opts->host_ip,
-			    opts->host_ip->sa_family == AF_INET6 ?
-			    sizeof(struct sockaddr_in6) :
-			    sizeof(struct sockaddr_in));
-		else
-			bind_addr.ss_family = AF_INET;
-		if (bind_addr.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&bind_addr)->sin6_port =
-			    htons(opts->host_port);
-		else
-			((struct sockaddr_in *)&bind_addr)->sin_port =
-			    htons(opts->host_port);
-		p->shared = efl_listener_open(loop,
-		    (struct sockaddr *)&bind_addr, eb);
-		if (p->shared == NULL) {
-			free(p);
-			return -1;
-		}
-	}
 	p->rows = xcalloc(n ? n : 1, sizeof(*p->rows));
 	p->slots = xcalloc(n ? n : 1, sizeof(*p->slots));
 	for (i = 0; i < n; i++) {
@@ -426,7 +399,7 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 		uv_timer_start(&p->tick, on_tick, 250, 250);
 	p->started_ms = efl_now_ms();
 	efl_out_push_begin(out, img->path, img->size, img->md5_hex,
-	    opts->command, n);
+	    opts->command, n, opts->transport->name);
 	pump(p);
 	while (!p->all_done)
 		uv_run(loop, UV_RUN_ONCE);
@@ -454,5 +427,4 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	free(p->rows);
 	free(p->slots);
 	free(p);
-	return 0;
 }

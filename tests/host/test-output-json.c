@@ -18,7 +18,9 @@
 
 #include "../../src/output/output-impl.h"
 #include "espfleet/common.h"
+#include "espfleet/image.h"
 #include "espfleet/output.h"
+#include "espfleet/serve.h"
 
 /* ---- capture ---- */
 
@@ -230,7 +232,7 @@ test_json_all_events(void **state)
 	cap_open(&c, EFL_OUT_JSON);
 	assert_int_equal(efl_out_mode(c.o), EFL_OUT_JSON);
 	efl_out_push_begin(c.o, "app.bin", 307200,
-	    "8e3f1c2a9b4d5e6f708192a3b4c5d6e7", 0, 3);
+	    "8e3f1c2a9b4d5e6f708192a3b4c5d6e7", 0, 3, "espota");
 	row_init(&ok, "kitchen", "192.0.2.10");
 	ok.attempts = 1;
 	ok.phase = EFL_PHASE_INVITING;
@@ -279,6 +281,7 @@ test_json_all_events(void **state)
 	assert_string_equal(str_field(objs[0], "md5"),
 	    "8e3f1c2a9b4d5e6f708192a3b4c5d6e7");
 	assert_string_equal(str_field(objs[0], "kind"), "application");
+	assert_string_equal(str_field(objs[0], "via"), "espota");
 	assert_true(num_field(objs[0], "targets") == 3);
 	/* state */
 	assert_string_equal(str_field(objs[1], "target"), "192.0.2.10");
@@ -351,7 +354,7 @@ test_json_kinds_and_codes(void **state)
 
 	(void)state;
 	cap_open(&c, EFL_OUT_JSON);
-	efl_out_push_begin(c.o, "fs.bin", 1024, "00", 100, 1);
+	efl_out_push_begin(c.o, "fs.bin", 1024, "00", 100, 1, "http");
 	memset(&s, 0, sizeof(s));
 	for (i = 1; i < EFL_R__COUNT; i++) {
 		row_init(&r, "dev", "dev");
@@ -367,6 +370,7 @@ test_json_kinds_and_codes(void **state)
 	n = parse_lines(c.buf, c.len, objs, sizeof(objs) / sizeof(objs[0]));
 	assert_int_equal(n, EFL_R__COUNT + 1);
 	assert_string_equal(str_field(objs[0], "kind"), "filesystem");
+	assert_string_equal(str_field(objs[0], "via"), "http");
 	for (i = 1; i < EFL_R__COUNT; i++) {
 		check_result_shape(objs[i]);
 		assert_string_equal(str_field(objs[i], "error"),
@@ -493,16 +497,19 @@ test_plain_lines(void **state)
 	assert_string_equal(label, "evil\\x1b[2J\\x07name");
 
 	cap_open(&c, EFL_OUT_PLAIN);
-	efl_out_push_begin(c.o, "app.bin", 307200, "abc", 0, 2);
+	efl_out_push_begin(c.o, "app.bin", 307200, "abc", 0, 2, "espota");
 	row_init(&r, label, "192.0.2.10");
 	r.attempts = 1;
 	r.phase = EFL_PHASE_INVITING;
+	r.phase_events = 1;
 	efl_out_push_phase(c.o, &r);
 	r.phase = EFL_PHASE_UPLOADING;
+	r.phase_events = 2;
 	efl_out_push_phase(c.o, &r); /* plain: only the start is shown */
 	efl_out_push_retry(c.o, &r, EFL_R_NO_ANSWER, "no answer", 2000, 2);
 	r.attempts = 2;
 	r.phase = EFL_PHASE_INVITING;
+	r.phase_events = 1;
 	efl_out_push_phase(c.o, &r); /* not "starting" again */
 	efl_out_push_tick(c.o, &r, 1); /* terminal only */
 	row_finish(&r, 0, EFL_R_TRANSFER_FAILED, "connection lost", 4000);
@@ -709,6 +716,99 @@ test_pick_mode(void **state)
 	    isatty(STDOUT_FILENO) ? EFL_OUT_TTY : EFL_OUT_PLAIN);
 }
 
+/* espfleet serve: listening, one request (device strings escaped, nulls
+ * for what the device did not send), summary; and the plain lines. */
+static void
+test_serve_events(void **state)
+{
+	struct cap c;
+	struct efl_image img;
+	struct efl_serve_decision d;
+	struct efl_serve_event ev;
+	struct efl_serve_summary sum;
+	char path[] = "app.bin";
+	cJSON *objs[8], *o;
+	size_t n;
+
+	(void)state;
+	memset(&img, 0, sizeof(img));
+	img.path = path;
+	img.size = 300000;
+	snprintf(img.md5_hex, sizeof(img.md5_hex), "%s",
+	    "0123456789abcdef0123456789abcdef");
+	memset(&d, 0, sizeof(d));
+	d.status = 403;
+	d.dev.chip = "esp8266";
+	snprintf(d.dev.mac, sizeof(d.dev.mac), "5C:CF:7F:00:00:01");
+	snprintf(d.dev.version, sizeof(d.dev.version), "v\xff\x1b[2J");
+	d.dev.free_space = 10;
+	d.dev.bucket = 76;
+	snprintf(d.reason, sizeof(d.reason), "not enough free space");
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.addr, sizeof(ev.addr), "192.0.2.7");
+	snprintf(ev.method, sizeof(ev.method), "GET");
+	snprintf(ev.path, sizeof(ev.path), "/fw.bin");
+	ev.d = &d;
+	ev.completed = 1;
+	memset(&sum, 0, sizeof(sum));
+	sum.requests = 1;
+	sum.refused = 1;
+
+	cap_open(&c, EFL_OUT_JSON);
+	efl_out_serve_begin(c.o, "0.0.0.0:8080", &img, "", NULL, 50, 0);
+	efl_out_serve_request(c.o, &ev);
+	efl_out_serve_end(c.o, &sum);
+	cap_close(&c);
+	n = parse_lines(c.buf, c.len, objs, 8);
+	assert_int_equal(n, 3);
+	assert_string_equal(cJSON_GetObjectItem(objs[0], "event")->valuestring,
+	    "listening");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(objs[0], "version")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(objs[0], "fs")));
+	assert_int_equal(cJSON_GetObjectItem(objs[0], "percent")->valueint,
+	    50);
+	o = objs[1];
+	assert_string_equal(cJSON_GetObjectItem(o, "event")->valuestring,
+	    "request");
+	assert_string_equal(cJSON_GetObjectItem(o, "mac")->valuestring,
+	    "5C:CF:7F:00:00:01");
+	assert_string_equal(cJSON_GetObjectItem(o, "chip")->valuestring,
+	    "esp8266");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "md5")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "mode")));
+	/* invalid UTF-8 as \xNN; the escape character is JSON-escaped */
+	assert_string_equal(cJSON_GetObjectItem(o, "version")->valuestring,
+	    "v\\xff\x1b[2J");
+	assert_int_equal(cJSON_GetObjectItem(o, "free")->valueint, 10);
+	assert_int_equal(cJSON_GetObjectItem(o, "bucket")->valueint, 76);
+	assert_int_equal(cJSON_GetObjectItem(o, "status")->valueint, 403);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "completed")));
+	assert_string_equal(cJSON_GetObjectItem(objs[2], "event")->valuestring,
+	    "summary");
+	assert_int_equal(cJSON_GetObjectItem(objs[2], "refused")->valueint, 1);
+	while (n > 0)
+		cJSON_Delete(objs[--n]);
+	free(c.buf);
+
+	cap_open(&c, EFL_OUT_PLAIN);
+	efl_out_serve_request(c.o, &ev);
+	d.status = 200;
+	d.body = EFL_SERVE_BODY_IMAGE;
+	snprintf(d.reason, sizeof(d.reason), "update offered");
+	ev.bytes = 300000;
+	efl_out_serve_request(c.o, &ev);
+	efl_out_serve_end(c.o, &sum);
+	cap_close(&c);
+	assert_string_equal(c.buf,
+	    "192.0.2.7 5C:CF:7F:00:00:01 esp8266 - /fw.bin (md5 -): 403 not "
+	    "enough free space\n"
+	    "192.0.2.7 5C:CF:7F:00:00:01 esp8266 - /fw.bin (md5 -): 200 update "
+	    "offered, 293.0 KiB sent\n"
+	    "1 request: 0 updates offered, 0 not modified, 1 refused, 0 other, "
+	    "in 0.0 s\n");
+	free(c.buf);
+}
+
 int
 main(void)
 {
@@ -725,6 +825,7 @@ main(void)
 		cmocka_unit_test(test_tty_no_color),
 		cmocka_unit_test(test_color_choice),
 		cmocka_unit_test(test_pick_mode),
+		cmocka_unit_test(test_serve_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -321,6 +321,26 @@ test_options_defaults(void **state)
 	assert_int_equal(o.mdns, 0);
 	assert_int_equal(o.verbose, 0);
 	assert_int_equal(o.nfaults, 0);
+	assert_int_equal(o.http_port, 0);
+	assert_null(o.pull_url);
+	assert_int_equal(o.pull_every_ms, 60000);
+	args_free(&a);
+}
+
+/* The HTTP update paths: --http-port, --pull, --pull-every. */
+static void
+test_options_http(void **state)
+{
+	static const char *const http[] = { "--http-port", "8080", "--pull",
+	    "http://192.0.2.1:8080/fw.bin", "--pull-every", "7", NULL };
+	struct sim_options o;
+	struct args a;
+
+	(void)state;
+	opts_ok(http, &o, &a);
+	assert_int_equal(o.http_port, 8080);
+	assert_string_equal(o.pull_url, "http://192.0.2.1:8080/fw.bin");
+	assert_int_equal(o.pull_every_ms, 7000);
 	args_free(&a);
 }
 
@@ -532,6 +552,16 @@ test_options_errors(void **state)
 	    "--fault", "bogus");
 	BADN(p2, "--fault: fault 'drop-at' needs an argument: drop-at=N",
 	    "--fault", "drop-at");
+	BADN(r1, "--http-port: '65536' is not a port number (0-65535)",
+	    "--http-port", "65536");
+	BADN(r2, "--pull: 'https://x/' is not an http:// URL", "--pull",
+	    "https://x/");
+	BADN(r3, "--pull: 'http://' is not an http:// URL", "--pull",
+	    "http://");
+	BADN(r4, "--pull-every: '0' is not 1-86400 seconds", "--pull",
+	    "http://x/", "--pull-every", "0");
+	BADN(r5, "--pull-every needs --pull (the URL to pull from)",
+	    "--pull-every", "5");
 	BADN(q1, "unknown option '--bogus'", "--bogus");
 	BADN(q2, "unknown option '-x'", "-x");
 	BADN(q3, "option '--port' needs a value", "--port");
@@ -712,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_fault_small_err),
 		cmocka_unit_test(test_fault_applies),
 		cmocka_unit_test(test_options_defaults),
+		cmocka_unit_test(test_options_http),
 		cmocka_unit_test(test_options_esp32_defaults),
 		cmocka_unit_test(test_options_auth_defaults),
 		cmocka_unit_test(test_options_all),

@@ -109,3 +109,27 @@ addrs() {
 json_count() {
 	jq -s "[.[] | select($2)] | length" "$1"
 }
+
+# skip_without_avahi NAME: exit 77 (ctest: skipped) when no avahi-daemon
+# answers (the mdns-* tests)
+skip_without_avahi() {
+	local rc=0
+	"$ESPFLEET" discover --timeout 0.2 >/dev/null 2>&1 || rc=$?
+	if [ "$rc" = 3 ]; then
+		echo "$1: no avahi-daemon reachable: skipped"
+		exit 77
+	fi
+}
+
+# wait_listed PREFIX COUNT: until discover lists COUNT devices named
+# PREFIX* (avahi probes for about a second after "ready"; <= 20 s); the
+# last listing stays in $T/listed.json
+wait_listed() {
+	for _ in $(seq 40); do
+		"$ESPFLEET" discover --json >"$T/listed.json" 2>/dev/null || true
+		[ "$(json_count "$T/listed.json" "(.event == \"device\") and
+		    (.name | startswith(\"$1\"))")" = "$2" ] && return 0
+		sleep 0.5
+	done
+	fail "discover does not list $2 devices named $1*"
+}

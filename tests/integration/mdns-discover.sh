@@ -6,12 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 : "${EFL_MDNS_PUB:?set by ctest}"
-rc=0
-"$ESPFLEET" discover --timeout 0.2 >/dev/null 2>&1 || rc=$?
-if [ "$rc" = 3 ]; then
-	echo "mdns-discover: no avahi-daemon reachable: skipped"
-	exit 77
-fi
+skip_without_avahi mdns-discover
 
 P=md$$
 N=300

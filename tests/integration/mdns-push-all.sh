@@ -5,26 +5,10 @@
 # match: exit 4. Skips (77) without avahi-daemon. Covers verify.c, cmd-push.c.
 . "$(dirname "$0")/lib.sh"
 
-rc=0
-"$ESPFLEET" discover --timeout 0.2 >/dev/null 2>&1 || rc=$?
-if [ "$rc" = 3 ]; then
-	echo "mdns-push-all: no avahi-daemon reachable: skipped"
-	exit 77
-fi
+skip_without_avahi mdns-push-all
 
 P=pa$$
 N=300
-# wait_listed PREFIX COUNT: until discover lists COUNT devices named
-# PREFIX* (avahi probes for about a second after "ready"; <= 20 s)
-wait_listed() {
-	for _ in $(seq 40); do
-		"$ESPFLEET" discover --json >"$T/listed.json" 2>/dev/null || true
-		[ "$(json_count "$T/listed.json" "(.event == \"device\") and
-		    (.name | startswith(\"$1\"))")" = "$2" ] && return 0
-		sleep 0.5
-	done
-	fail "discover does not list $2 devices named $1*"
-}
 md5() { md5sum <"$1" | cut -d' ' -f1; }
 result() {   # FILE NAME: the result event of NAME
 	jq -c "select(.event == \"result\" and .name == \"$2\")" "$1"

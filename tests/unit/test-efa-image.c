@@ -367,6 +367,61 @@ test_short_images(void **state)
 	    MB(1)), EFA_E_MAGIC);
 }
 
+/* The version marker (efa_image_version): printable text after the first
+ * marker, bounded by cap, by the end of the image and by the scan window. */
+static void
+test_version(void **state)
+{
+	static uint8_t img[EFA_IMAGE_VERSION_SCAN + 64];
+	const size_t mlen = sizeof(EFA_IMAGE_VERSION_MARKER) - 1;
+	char v[16];
+
+	(void)state;
+	memset(img, 0xE9, sizeof(img));
+	assert_int_equal(efa_image_version(img, 64, v, sizeof(v)), 0);
+	assert_string_equal(v, "");
+
+	memcpy(img + 8, EFA_IMAGE_VERSION_MARKER "1.2.3", mlen + 5);
+	img[8 + mlen + 5] = '\0';
+	assert_int_equal(efa_image_version(img, 64, v, sizeof(v)), 5);
+	assert_string_equal(v, "1.2.3");
+	/* a space or a control byte ends it, as does the end of the image */
+	img[8 + mlen + 3] = ' ';
+	assert_int_equal(efa_image_version(img, 64, v, sizeof(v)), 3);
+	assert_string_equal(v, "1.2");
+	assert_int_equal(efa_image_version(img, 8 + (uint32_t)mlen + 2, v,
+	    sizeof(v)), 2);
+	assert_string_equal(v, "1.");
+	/* a marker cut by the end is none */
+	assert_int_equal(efa_image_version(img, 8 + (uint32_t)mlen - 1, v,
+	    sizeof(v)), 0);
+	/* bounded by cap (NUL included) */
+	memcpy(img + 8 + mlen, "0123456789abcdefghij", 20);
+	assert_int_equal(efa_image_version(img, 64, v, 5), 4);
+	assert_string_equal(v, "0123");
+	assert_int_equal(efa_image_version(img, 64, v, 1), 0);
+	assert_string_equal(v, "");
+	/* the first marker counts */
+	img[8 + mlen + 3] = '\0';
+	memcpy(img + 40, EFA_IMAGE_VERSION_MARKER "2", mlen + 1);
+	assert_int_equal(efa_image_version(img, 64 + (uint32_t)mlen, v,
+	    sizeof(v)), 3);
+	assert_string_equal(v, "012");
+
+	/* only the first EFA_IMAGE_VERSION_SCAN bytes are searched */
+	memset(img, 0xE9, sizeof(img));
+	memcpy(img + EFA_IMAGE_VERSION_SCAN - mlen - 3,
+	    EFA_IMAGE_VERSION_MARKER "abcdef", mlen + 6);
+	assert_int_equal(efa_image_version(img, sizeof(img), v, sizeof(v)),
+	    3);
+	assert_string_equal(v, "abc");
+	memset(img, 0xE9, sizeof(img));
+	memcpy(img + EFA_IMAGE_VERSION_SCAN, EFA_IMAGE_VERSION_MARKER "x",
+	    mlen + 1);
+	assert_int_equal(efa_image_version(img, sizeof(img), v, sizeof(v)),
+	    0);
+}
+
 int
 main(void)
 {
@@ -386,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_size_low_nibble_ignored),
 		cmocka_unit_test(test_size_check_disabled),
 		cmocka_unit_test(test_short_images),
+		cmocka_unit_test(test_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 
 #include "efa/efa_auth.h"
 #include "sim-device.h"
+#include "sim-http.h"
 #include "sim-mdns.h"
 #include "sim-options.h"
 
@@ -47,9 +48,10 @@ static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t start_cond = PTHREAD_COND_INITIALIZER;
 
 static void
-raise_fd_limit(uint32_t n)
+raise_fd_limit(uint32_t n, int http)
 {
 	struct rlimit rl;
+	rlim_t per = http ? 6 : 3;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
@@ -57,8 +59,9 @@ raise_fd_limit(uint32_t n)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* each device: UDP socket + flash file + a data connection */
-	if (rl.rlim_cur < (rlim_t)n * 3 + 64)
+	/* each device: UDP socket + flash file + a data connection; with
+	 * HTTP: its listening socket, epoll fd and a connection or two */
+	if (rl.rlim_cur < (rlim_t)n * per + 64)
 		fprintf(stderr, "espfleet-sim: warning: open-file limit %lu may "
 		    "be too low for %u devices\n", (unsigned long)rl.rlim_cur,
 		    n);
@@ -105,6 +108,7 @@ stop_all(void)
 		sim_mdns_stop(&fleet);   /* goodbyes before the sockets go */
 	for (i = 0; i < ndevices; i++)
 		sim_device_stop(&devices[i]);
+	sim_pull_fleet_stop(&fleet);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_usr1, NULL);
@@ -165,6 +169,7 @@ worker_stop_cb(uv_async_t *a)
 
 	for (i = 0; i < w->count; i++)
 		sim_device_stop(&devices[w->first + i]);
+	sim_pull_fleet_stop(&w->fleet);
 	uv_close((uv_handle_t *)&w->stop, worker_close_cb);
 	uv_close((uv_handle_t *)&w->arm, worker_close_cb);
 }
@@ -194,6 +199,14 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	uint32_t i;
 
+	if (sim_pull_fleet_start(&w->fleet) != 0) {
+		snprintf(w->err, sizeof(w->err), "cannot start libcurl");
+		uv_close((uv_handle_t *)&w->stop, worker_close_cb);
+		uv_close((uv_handle_t *)&w->arm, worker_close_cb);
+		uv_run(&w->loop, UV_RUN_DEFAULT);
+		worker_report(w, -1);
+		return NULL;
+	}
 	for (i = 0; i < w->count; i++) {
 		if (sim_device_start(&devices[w->first + i], &w->fleet,
 		    w->first + i + 1, w->err, sizeof(w->err)) != 0) {
@@ -202,6 +215,7 @@ worker_main(void *arg)
 
 			for (j = 0; j <= i; j++)
 				sim_device_stop(&devices[w->first + j]);
+			sim_pull_fleet_stop(&w->fleet);
 			uv_close((uv_handle_t *)&w->stop, worker_close_cb);
 			uv_close((uv_handle_t *)&w->arm, worker_close_cb);
 			uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -366,7 +380,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "Try 'espfleet-sim --help'.\n");
 		return 2;
 	}
-	raise_fd_limit(opt.devices);
+	raise_fd_limit(opt.devices, opt.http_port != 0 || opt.pull_url != NULL);
+	if (opt.pull_url != NULL)
+		sim_pull_global_init();   /* before any thread */
 	fleet.loop = uv_default_loop();
 	fleet.opt = &opt;
 	fleet.io_buf = io_buf;
@@ -400,6 +416,10 @@ main(int argc, char **argv)
 	}
 	if (opt.mdns && sim_mdns_start(&fleet, err, sizeof(err)) != 0) {
 		fprintf(stderr, "espfleet-sim: %s\n", err);
+		return 1;
+	}
+	if (sim_pull_fleet_start(&fleet) != 0) {
+		fprintf(stderr, "espfleet-sim: cannot start libcurl\n");
 		return 1;
 	}
 	uv_signal_init(fleet.loop, &sig_int);

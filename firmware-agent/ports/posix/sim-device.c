@@ -15,9 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "efa/efa_image.h"
 #include "efa/efa_util.h"
+#include "efa/efa_hash.h"
 #include "sim-device.h"
 #include "sim-files.h"
+#include "sim-http.h"
 
 /* One data connection (the device's connect-back to the host). Freed in
  * its close callback; the device forgets it when it starts closing. */
@@ -44,18 +47,14 @@ static void boot(struct sim_device *dev);
 static void conn_close(struct sim_conn *c, int reset);
 static void schedule_read(struct sim_device *dev);
 
-static uint32_t
-now_ms(const struct sim_device *dev)
+uint32_t
+sim_device_now(const struct sim_device *dev)
 {
 	return (uint32_t)uv_now(dev->fleet->loop);
 }
 
-static void
-logf_dev(const struct sim_device *dev, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-logf_dev(const struct sim_device *dev, const char *fmt, ...)
+void
+sim_device_log(const struct sim_device *dev, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,8 +67,8 @@ logf_dev(const struct sim_device *dev, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void
-write_report(struct sim_device *dev)
+void
+sim_device_report(struct sim_device *dev)
 {
 	const struct sim_options *o = dev->fleet->opt;
 	struct sim_device_report r;
@@ -91,6 +90,9 @@ write_report(struct sim_device *dev)
 	r.boot_count = dev->boot_count;
 	r.last_error = dev->last_error;
 	r.state = dev->online ? "online" : "rebooting";
+	r.mac = dev->mac_text;
+	r.pulls = dev->pulls;
+	r.last_pull_status = dev->last_pull_status;
 	r.transfer_first_read = dev->first_read;
 	r.transfer_queued_at_first_ack = dev->queued_at_first_ack;
 	r.transfer_acks = dev->acks_sent;
@@ -119,23 +121,23 @@ agent_timer_cb(uv_timer_t *t)
 	uint32_t ms;
 
 	dev->agent_timer_due = 0;
-	efa_agent_tick(&dev->agent, now_ms(dev));
+	efa_agent_tick(&dev->agent, sim_device_now(dev));
 	if (dev->power_lost || !dev->online)
 		return;
-	ms = efa_agent_next_timeout(&dev->agent, now_ms(dev));
+	ms = efa_agent_next_timeout(&dev->agent, sim_device_now(dev));
 	if (ms != EFA_NO_TIMEOUT) {
 		dev->agent_timer_due = uv_now(dev->fleet->loop) + ms;
 		uv_timer_start(&dev->agent_timer, agent_timer_cb, ms, 0);
 	}
 }
 
+static void power_cycle(struct sim_device *dev);
+
 /* After every input to the agent: make sure its timer fires no later than
  * its next deadline, handle power loss. The data timeout moves on with
  * every read; a timer already due sooner is left alone (it re-checks). */
-static void power_cycle(struct sim_device *dev);
-
-static void
-after_agent(struct sim_device *dev)
+void
+sim_device_after_agent(struct sim_device *dev)
 {
 	uint32_t ms;
 	uint64_t due;
@@ -144,7 +146,7 @@ after_agent(struct sim_device *dev)
 		power_cycle(dev);
 		return;
 	}
-	ms = efa_agent_next_timeout(&dev->agent, now_ms(dev));
+	ms = efa_agent_next_timeout(&dev->agent, sim_device_now(dev));
 	if (ms == EFA_NO_TIMEOUT) {
 		uv_timer_stop(&dev->agent_timer);
 		dev->agent_timer_due = 0;
@@ -226,7 +228,7 @@ hook_start(void *ctx, int cmd, uint32_t size)
 {
 	struct sim_device *dev = ctx;
 
-	logf_dev(dev, "update starts: %s image of %u bytes",
+	sim_device_log(dev, "update starts: %s image of %u bytes",
 	    cmd == EFA_CMD_FS ? "filesystem" : "application", size);
 	return 0;
 }
@@ -237,7 +239,7 @@ hook_end(void *ctx, int cmd)
 	struct sim_device *dev = ctx;
 
 	(void)cmd;
-	logf_dev(dev, "image committed, rebooting");
+	sim_device_log(dev, "image committed, rebooting");
 }
 
 static void
@@ -253,9 +255,9 @@ hook_error(void *ctx, enum efa_err err)
 		snprintf(size, sizeof(size), "%u", dev->fleet->opt->flash_size);
 	snprintf(dev->last_error, sizeof(dev->last_error), "%s: %s%s",
 	    efa_err_name(err), efa_err_text(dev->fleet->opt->chip, err), size);
-	logf_dev(dev, "error %s", dev->last_error);
+	sim_device_log(dev, "error %s", dev->last_error);
 	if (!dev->power_lost)
-		write_report(dev);
+		sim_device_report(dev);
 }
 
 /* ---- network ops for the agent ---- */
@@ -448,8 +450,8 @@ net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 		 * sent beyond what the device took in? (stop-and-wait
 		 * uploaders: nothing) */
 		dev->queued_at_first_ack = socket_backlog(dev->conn);
-		logf_dev(dev, "first count %.*s sent; %lld more bytes already "
-		    "waiting", (int)len, (const char *)buf,
+		sim_device_log(dev, "first count %.*s sent; %lld more bytes "
+		    "already waiting", (int)len, (const char *)buf,
 		    (long long)dev->queued_at_first_ack);
 	}
 	if (len > 0 && buf[0] >= '0' && buf[0] <= '9')
@@ -627,23 +629,23 @@ static void
 deliver(struct sim_device *dev, struct sim_conn *c, const uint8_t *data,
     uint32_t n)
 {
-	efa_agent_tcp_input(&dev->agent, data, n, now_ms(dev));
+	efa_agent_tcp_input(&dev->agent, data, n, sim_device_now(dev));
 	if (dev->power_lost) {
-		after_agent(dev);
+		sim_device_after_agent(dev);
 		return;
 	}
 	if (dev->drop_at > 0 && !dev->drop_done &&
 	    dev->bytes_in >= dev->drop_at && dev->conn == c) {
 		/* fault: the connection drops here, once */
 		dev->drop_done = 1;
-		logf_dev(dev, "fault drop-at: dropping the connection after "
-		    "%u bytes", dev->bytes_in);
+		sim_device_log(dev, "fault drop-at: dropping the connection "
+		    "after %u bytes", dev->bytes_in);
 		conn_close(c, 1);
-		efa_agent_tcp_closed(&dev->agent, now_ms(dev));
-		after_agent(dev);
+		efa_agent_tcp_closed(&dev->agent, sim_device_now(dev));
+		sim_device_after_agent(dev);
 		return;
 	}
-	after_agent(dev);
+	sim_device_after_agent(dev);
 	if (dev->conn != c || c->close_requested)
 		return;
 	schedule_read(dev);
@@ -661,8 +663,8 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread < 0) {
 		/* the host closed or the connection broke */
 		conn_close(c, 0);
-		efa_agent_tcp_closed(&dev->agent, now_ms(dev));
-		after_agent(dev);
+		efa_agent_tcp_closed(&dev->agent, sim_device_now(dev));
+		sim_device_after_agent(dev);
 		return;
 	}
 	if (dev->bytes_in == 0)
@@ -698,10 +700,11 @@ connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	if (status != 0) {
-		logf_dev(dev, "connect-back failed: %s", uv_strerror(status));
+		sim_device_log(dev, "connect-back failed: %s",
+		    uv_strerror(status));
 		conn_close(c, 0);
-		efa_agent_tcp_connected(&dev->agent, -1, now_ms(dev));
-		after_agent(dev);
+		efa_agent_tcp_connected(&dev->agent, -1, sim_device_now(dev));
+		sim_device_after_agent(dev);
 		return;
 	}
 	c->connected = 1;
@@ -712,8 +715,8 @@ connect_cb(uv_connect_t *req, int status)
 	dev->acks_sent = 0;
 	dev->window_used = 0;
 	dev->busy_until_ns = 0;
-	efa_agent_tcp_connected(&dev->agent, 0, now_ms(dev));
-	after_agent(dev);
+	efa_agent_tcp_connected(&dev->agent, 0, sim_device_now(dev));
+	sim_device_after_agent(dev);
 	schedule_read(dev);
 }
 
@@ -729,7 +732,7 @@ net_tcp_connect(void *ctx, const struct efa_addr *to)
 	if (dev->no_connect) {
 		/* fault: the connect-back never reaches the host (think of a
 		 * host firewall); the agent's connect timeout ends it */
-		logf_dev(dev, "fault no-connect: not connecting back");
+		sim_device_log(dev, "fault no-connect: not connecting back");
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
@@ -777,7 +780,7 @@ boot_timer_cb(uv_timer_t *t)
 
 	if (dev->gone) {
 		/* fault: the device never comes back from this reboot */
-		logf_dev(dev, "fault gone: staying offline");
+		sim_device_log(dev, "fault gone: staying offline");
 		return;
 	}
 	boot(dev);
@@ -789,6 +792,8 @@ go_offline(struct sim_device *dev)
 {
 	if (dev->conn != NULL)
 		conn_close(dev->conn, 1);
+	sim_http_offline(dev);
+	sim_pull_offline(dev);
 	dev->ack_count = 0;
 	uv_timer_stop(&dev->agent_timer);
 	uv_timer_stop(&dev->io_timer);
@@ -807,15 +812,15 @@ net_reboot(void *ctx)
 {
 	struct sim_device *dev = ctx;
 
-	logf_dev(dev, "rebooting");
+	sim_device_log(dev, "rebooting");
 	go_offline(dev);
-	write_report(dev);
+	sim_device_report(dev);
 }
 
 static void
 power_cycle(struct sim_device *dev)
 {
-	logf_dev(dev, "power lost at flash operation %u",
+	sim_device_log(dev, "power lost at flash operation %u",
 	    dev->flash.op_count);
 	efa_agent_reset(&dev->agent);
 	snprintf(dev->last_error, sizeof(dev->last_error),
@@ -853,7 +858,17 @@ publish_running_image(struct sim_device *dev)
 	}
 	/* the boot copier verified these bytes against the record's MD5 */
 	efa_hex(dev->running_md5, dev->running.md5, 16);
-	sim_image_version(img, dev->running.size, dev->version,
+	{
+		uint8_t sha[EFA_SHA256_LEN];
+		size_t i;
+
+		efa_sha256(img, dev->running.size, sha);
+		efa_hex(dev->running_sha256, sha, sizeof(sha));
+		for (i = 0; dev->running_sha256[i] != '\0'; i++)
+			if (dev->running_sha256[i] >= 'a')
+				dev->running_sha256[i] -= 'a' - 'A';
+	}
+	efa_image_version(img, dev->running.size, dev->version,
 	    sizeof(dev->version));
 	rc = dev_path(dev, "running.bin", path, sizeof(path));
 	if (rc == 0)
@@ -898,7 +913,8 @@ boot(struct sim_device *dev)
 	if (dev->boot_old &&
 	    efa_boot_discard(&dev->flash.ops, &dev->flash, &dev->layout) ==
 	    EFA_E_OK && dev->boot_count > 0)
-		logf_dev(dev, "fault boot-old: booting the previous image");
+		sim_device_log(dev, "fault boot-old: booting the previous "
+		    "image");
 	res = efa_boot_run(&dev->flash.ops, &dev->flash, &dev->layout,
 	    dev->fleet->io_buf, dev->fleet->io_buf_len, &dev->running, &err);
 	if (err == EFA_E_POWERLOSS) {
@@ -918,7 +934,8 @@ boot(struct sim_device *dev)
 			fprintf(stderr, "espfleet-sim: %s: cannot write "
 			    "running.bin: %s\n", dev->name, strerror(errno));
 	if (res == EFA_BOOT_UPDATED)
-		logf_dev(dev, "booted the new image %s", dev->running_md5);
+		sim_device_log(dev, "booted the new image %s",
+		    dev->running_md5);
 	efa_agent_init(&dev->agent, &dev->fleet->agent_cfg, &sim_net, dev,
 	    &sim_sink, dev, &hooks);
 	if (dev->powerloss_at > 0 && !dev->powerloss_armed) {
@@ -926,7 +943,15 @@ boot(struct sim_device *dev)
 		flashsim_fail_after(&dev->flash, dev->powerloss_at);
 	}
 	dev->online = 1;
-	write_report(dev);
+	{
+		char why[256];
+
+		if (sim_http_online(dev, why, sizeof(why)) != 0)
+			fprintf(stderr, "espfleet-sim: %s: %s\n", dev->name,
+			    why);
+	}
+	sim_pull_online(dev);
+	sim_device_report(dev);
 	if (dev->fleet->on_online != NULL)
 		dev->fleet->on_online(dev->fleet, dev);
 }
@@ -961,11 +986,29 @@ udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
 	memcpy(src.ip, &sin->sin_addr, 4);
 	src.port = ntohs(sin->sin_port);
 	efa_agent_udp_input(&dev->agent, &src, (const uint8_t *)buf->base,
-	    (size_t)nread, now_ms(dev));
-	after_agent(dev);
+	    (size_t)nread, sim_device_now(dev));
+	sim_device_after_agent(dev);
 }
 
 /* ---- life cycle ---- */
+
+/* A stable STA MAC: Espressif's vendor prefix for the chip and the low
+ * three bytes of the device's IPv4 address (so unique on one host). */
+static void
+sim_device_mac(struct sim_device *dev)
+{
+	static const uint8_t oui8266[3] = { 0x5C, 0xCF, 0x7F };
+	static const uint8_t oui32[3] = { 0x24, 0x0A, 0xC4 };
+
+	memcpy(dev->mac, dev->fleet->opt->chip == EFA_CHIP_ESP32 ? oui32 :
+	    oui8266, 3);
+	dev->mac[3] = (uint8_t)(dev->addr >> 16);
+	dev->mac[4] = (uint8_t)(dev->addr >> 8);
+	dev->mac[5] = (uint8_t)dev->addr;
+	snprintf(dev->mac_text, sizeof(dev->mac_text),
+	    "%02X:%02X:%02X:%02X:%02X:%02X", dev->mac[0], dev->mac[1],
+	    dev->mac[2], dev->mac[3], dev->mac[4], dev->mac[5]);
+}
 
 static void
 apply_faults(struct sim_device *dev)
@@ -1021,6 +1064,7 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 	dev->index = k;
 	dev->addr = o->addr_base + (k - 1);
 	snprintf(dev->name, sizeof(dev->name), "%s%04u", o->name_prefix, k);
+	sim_device_mac(dev);
 	in.s_addr = htonl(dev->addr);
 	inet_ntop(AF_INET, &in, dev->addr_text, sizeof(dev->addr_text));
 	if (snprintf(dev->dir, sizeof(dev->dir), "%s/%s", fleet->state_dir,
@@ -1067,8 +1111,10 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 	uv_timer_init(fleet->loop, &dev->io_timer);
 	uv_timer_init(fleet->loop, &dev->ack_timer);
 	uv_timer_init(fleet->loop, &dev->boot_timer);
+	uv_timer_init(fleet->loop, &dev->pull_timer);
 	dev->udp.data = dev->agent_timer.data = dev->io_timer.data = dev;
 	dev->ack_timer.data = dev->boot_timer.data = dev;
+	dev->pull_timer.data = dev;
 	dev->handles_open = 1;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -1082,6 +1128,10 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 		    dev->addr_text, o->port, dev->name, uv_strerror(rc));
 		return -1;
 	}
+	/* the update page is up with the device (boot does this again
+	 * after every reboot): a port in use fails the start */
+	if (sim_http_online(dev, err, errlen) != 0)
+		return -1;
 	boot(dev);
 	return 0;
 }
@@ -1091,8 +1141,9 @@ sim_device_arm(struct sim_device *dev)
 {
 	const struct sim_options *o = dev->fleet->opt;
 
-	efa_agent_arm(&dev->agent, o->update_window_s * 1000u, now_ms(dev));
-	logf_dev(dev, "update window open for %u s", o->update_window_s);
+	efa_agent_arm(&dev->agent, o->update_window_s * 1000u,
+	    sim_device_now(dev));
+	sim_device_log(dev, "update window open for %u s", o->update_window_s);
 }
 
 static void
@@ -1109,6 +1160,9 @@ sim_device_stop(struct sim_device *dev)
 	dev->handles_open = 0;
 	if (dev->conn != NULL)
 		conn_close(dev->conn, 1);
+	sim_http_offline(dev);
+	sim_pull_offline(dev);
+	uv_close((uv_handle_t *)&dev->pull_timer, handle_closed);
 	uv_close((uv_handle_t *)&dev->udp, handle_closed);
 	uv_close((uv_handle_t *)&dev->agent_timer, handle_closed);
 	uv_close((uv_handle_t *)&dev->io_timer, handle_closed);

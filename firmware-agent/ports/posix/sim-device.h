@@ -1,7 +1,8 @@
 /*
  * One simulated device of espfleet-sim: the agent core on libuv sockets and
  * timers, a file-backed flash, the flash-speed and Wi-Fi round-trip model,
- * injected faults, and the reboot/power-cycle life of a device.
+ * injected faults, and the reboot/power-cycle life of a device. Its HTTP
+ * update paths (the /update page, pulls) live in sim-http.c/sim-pull.c.
  */
 #ifndef ESPFLEET_SIM_DEVICE_H
 #define ESPFLEET_SIM_DEVICE_H
@@ -36,7 +37,10 @@ struct sim_fleet {
 	void (*on_online)(struct sim_fleet *fleet, struct sim_device *dev);
 	void (*on_offline)(struct sim_fleet *fleet, struct sim_device *dev);
 	void *mdns;                /* the publisher, if --mdns */
+	void *curl;                /* the pulls' libcurl adapter, if --pull */
 };
+
+struct sim_pull;
 
 struct sim_conn;
 
@@ -69,6 +73,17 @@ struct sim_device {
 
 	/* the agent */
 	struct efa_agent agent;
+
+	/* HTTP update paths (sim-http.c, sim-pull.c) */
+	uint8_t mac[6];            /* STA MAC: vendor prefix + address */
+	char mac_text[18];
+	char running_sha256[65];   /* upper-case hex, for ESP32 pulls */
+	void *http;                /* the /update page server while online */
+	void *http_upload;         /* the page request whose upload runs */
+	struct sim_pull *pull;     /* the pull in flight, or NULL */
+	uv_timer_t pull_timer;
+	uint32_t pulls;            /* pulls answered */
+	int last_pull_status;      /* HTTP status of the last one; 0 none */
 
 	/* libuv */
 	uv_udp_t udp;
@@ -114,5 +129,20 @@ void sim_device_stop(struct sim_device *dev);
 
 /* Press the update button: open the update window. */
 void sim_device_arm(struct sim_device *dev);
+
+/* ---- for the device's HTTP update paths ---- */
+
+/* The device's clock for the agent (loop time, wrapping). */
+uint32_t sim_device_now(const struct sim_device *dev);
+
+/* After every call into the agent: re-arm its timer, play a power loss. */
+void sim_device_after_agent(struct sim_device *dev);
+
+/* Rewrite device.json. */
+void sim_device_report(struct sim_device *dev);
+
+/* With -v: "espfleet-sim: <name>: <message>" on stderr. */
+void sim_device_log(const struct sim_device *dev, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -14,8 +14,6 @@
 #include "efa/efa_image.h"
 #include "sim-files.h"
 
-#define VERSION_MARKER "ESPFLEET-VERSION="
-
 static uint8_t
 flash_nibble(enum efa_chip chip, uint32_t flash_size)
 {
@@ -37,7 +35,7 @@ void
 sim_factory_image(uint8_t *buf, uint32_t size, const char *name,
     enum efa_chip chip, uint32_t flash_size)
 {
-	static const char marker[] = VERSION_MARKER "factory";
+	static const char marker[] = EFA_IMAGE_VERSION_MARKER "factory";
 	uint32_t h = 2166136261u, i;
 	uint32_t x;
 	const char *p;
@@ -62,28 +60,6 @@ sim_factory_image(uint8_t *buf, uint32_t size, const char *name,
 	if (size >= 8 + sizeof(marker) + nlen + 1) {
 		memcpy(buf + 8, marker, sizeof(marker)); /* with its NUL */
 		memcpy(buf + 8 + sizeof(marker), name, nlen + 1);
-	}
-}
-
-void
-sim_image_version(const uint8_t *img, uint32_t len, char *out, size_t cap)
-{
-	const size_t mlen = sizeof(VERSION_MARKER) - 1;
-	uint32_t scan = len < 65536u ? len : 65536u, i;
-
-	out[0] = '\0';
-	for (i = 0; i + mlen < scan; i++) {
-		size_t n = 0;
-
-		if (memcmp(img + i, VERSION_MARKER, mlen) != 0)
-			continue;
-		i += (uint32_t)mlen;
-		while (i + n < scan && n + 1 < cap && img[i + n] > 0x20 &&
-		    img[i + n] < 0x7f)
-			n++;
-		memcpy(out, img + i, n);
-		out[n] = '\0';
-		return;
 	}
 }
 
@@ -160,6 +136,14 @@ sim_write_device_json(const char *dir, const struct sim_device_report *r)
 	else
 		cJSON_AddNullToObject(o, "last_error");
 	cJSON_AddStringToObject(o, "state", r->state);
+	if (r->mac != NULL)
+		cJSON_AddStringToObject(o, "mac", r->mac);
+	cJSON_AddNumberToObject(o, "pulls", r->pulls);
+	if (r->last_pull_status != 0)
+		cJSON_AddNumberToObject(o, "last_pull_status",
+		    r->last_pull_status);
+	else
+		cJSON_AddNullToObject(o, "last_pull_status");
 	if (r->transfer_queued_at_first_ack >= 0) {
 		cJSON *t = cJSON_AddObjectToObject(o, "last_transfer");
 

@@ -26,6 +26,9 @@ struct sim_device_report {
 	uint32_t boot_count;
 	const char *last_error; /* "" if none */
 	const char *state;      /* "online" | "rebooting" */
+	const char *mac;        /* STA MAC "AA:BB:CC:DD:EE:FF" */
+	uint32_t pulls;         /* --pull: pulls answered */
+	int last_pull_status;   /* their last HTTP status; 0: none yet */
 	/* the last data connection: evidence of pipelining */
 	uint32_t transfer_first_read;  /* bytes of the device's first read */
 	int64_t transfer_queued_at_first_ack; /* unread bytes when the first
@@ -35,14 +38,10 @@ struct sim_device_report {
 
 /* Fill buf[0..size) with the deterministic factory image of 'name' for a
  * chip with flash_size bytes: a valid header (magic 0xE9, flash-size field
- * matching the chip) and a version marker "ESPFLEET-VERSION=factory". */
+ * matching the chip) and a version marker (EFA_IMAGE_VERSION_MARKER) of
+ * "factory"; efa_image_version() reads it. */
 void sim_factory_image(uint8_t *buf, uint32_t size, const char *name,
     enum efa_chip chip, uint32_t flash_size);
-
-/* The version an image declares with "ESPFLEET-VERSION=<v>" (printable,
- * up to cap-1 chars), or "" if none. Scans at most the first 64 KiB. */
-void sim_image_version(const uint8_t *img, uint32_t len, char *out,
-    size_t cap);
 
 /* Write buf to path atomically. 0, or -1 with errno set. */
 int sim_write_file_atomic(const char *path, const void *buf, size_t len);

@@ -42,6 +42,12 @@ static const char usage_text[] =
 "      --threads N          spread the devices over N event loops (default:\n"
 "                           one per 200 devices, at most one per CPU;\n"
 "                           always 1 with --mdns)\n"
+"      --http-port P        serve ESP8266HTTPUpdateServer's /update page on\n"
+"                           each device's address, port P (default 0: off;\n"
+"                           user admin when it has a password)\n"
+"      --pull URL           pull updates from URL as ESP8266httpUpdate or\n"
+"                           ESP32 HTTPUpdate do: at boot, then periodically\n"
+"      --pull-every SEC     the period of --pull (default 60)\n"
 "      --fault SPEC         KIND[=ARG][:DEVICES], DEVICES like 3,7-9;\n"
 "                           kinds: silent, no-space, drop-at=BYTES,\n"
 "                           boot-old, powerloss-at=N, no-connect, gone\n"
@@ -102,7 +108,8 @@ enum {
 	OPT_NAME_PREFIX = 256, OPT_ADDR_BASE, OPT_PASSWORD_FILE, OPT_AUTH,
 	OPT_CHIP, OPT_FLASH_SIZE, OPT_FS_SIZE, OPT_FACTORY_SIZE, OPT_RATE,
 	OPT_RTT, OPT_WINDOW, OPT_REBOOT_MS, OPT_UPDATE_WINDOW, OPT_BOARD,
-	OPT_MDNS, OPT_FAULT, OPT_THREADS
+	OPT_MDNS, OPT_FAULT, OPT_THREADS, OPT_HTTP_PORT, OPT_PULL,
+	OPT_PULL_EVERY
 };
 
 static const struct option longopts[] = {
@@ -125,6 +132,9 @@ static const struct option longopts[] = {
 	{ "board", required_argument, NULL, OPT_BOARD },
 	{ "mdns", no_argument, NULL, OPT_MDNS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "pull-every", required_argument, NULL, OPT_PULL_EVERY },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -151,7 +161,7 @@ enum sim_parse_result
 sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
     size_t errlen)
 {
-	int c, auth_given = 0, window_given = 0;
+	int c, auth_given = 0, window_given = 0, every_given = 0;
 	struct in_addr in;
 	uint32_t v;
 	char ferr[160], shortopt[3];
@@ -166,6 +176,7 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	o->fs_size = 1u << 20;
 	o->factory_size = 64u << 10;
 	o->reboot_ms = 300;
+	o->pull_every_ms = 60000;
 	/* 0, not 1: a full reset (glibc, musl, BSD); 1 keeps getopt's
 	 * position inside the previous call's argv (e.g. after "-hv") */
 	optind = 0;
@@ -274,6 +285,26 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 			if (parse_u32_range(optarg, 1, 64, &o->threads) != 0)
 				BAD("--threads: '%s' is not 1-64", optarg);
 			break;
+		case OPT_HTTP_PORT:
+			if (parse_u32_range(optarg, 0, 65535, &v) != 0)
+				BAD("--http-port: '%s' is not a port number "
+				    "(0-65535)", optarg);
+			o->http_port = (uint16_t)v;
+			break;
+		case OPT_PULL:
+			if (strncmp(optarg, "http://", 7) != 0 ||
+			    optarg[7] == '\0')
+				BAD("--pull: '%s' is not an http:// URL",
+				    optarg);
+			o->pull_url = optarg;
+			break;
+		case OPT_PULL_EVERY:
+			if (parse_u32_range(optarg, 1, 86400, &v) != 0)
+				BAD("--pull-every: '%s' is not 1-86400 seconds",
+				    optarg);
+			o->pull_every_ms = v * 1000u;
+			every_given = 1;
+			break;
 		case OPT_FAULT:
 			if (o->nfaults == SIM_MAX_FAULTS)
 				BAD("--fault: at most %d faults", SIM_MAX_FAULTS);
@@ -302,6 +333,8 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	}
 	if (optind < argc)
 		BAD("unexpected argument '%s'", argv[optind]);
+	if (every_given && o->pull_url == NULL)
+		BAD("--pull-every needs --pull (the URL to pull from)");
 	if (auth_given && o->password_file == NULL)
 		BAD("--auth needs --password-file (the devices' password)");
 	if (o->password_file != NULL && !auth_given)

@@ -34,6 +34,9 @@ struct sim_options {
 	int mdns;
 	int verbose;
 	uint32_t threads;        /* event loops (threads), >= 1 */
+	uint16_t http_port;      /* the /update page; 0 = none */
+	const char *pull_url;    /* pull updates from here; NULL = never */
+	uint32_t pull_every_ms;  /* and again this often */
 	uint32_t nfaults;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 };

@@ -78,7 +78,8 @@ enum efa_state {
 	EFA_CONNECTING,
 	EFA_RECEIVING,
 	EFA_FINISHING,  /* image committed, "OK" pending (ESP8266 delay) */
-	EFA_REBOOTING   /* "OK" sent, reboot pending */
+	EFA_REBOOTING,  /* "OK" sent (or an upload ended), reboot pending */
+	EFA_UPLOADING   /* an HTTP-style upload runs (efa_upload.h) */
 };
 
 struct efa_agent {
@@ -106,6 +107,7 @@ struct efa_agent {
 	char nonce[EFA_NONCE_MAX_LEN + 1];
 
 	uint32_t received;
+	uint32_t limit;         /* uploads: most bytes the sink takes */
 	uint8_t hdr[4];
 	uint8_t hdr_len;
 	uint8_t hdr_checked;

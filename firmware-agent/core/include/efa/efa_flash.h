@@ -96,8 +96,9 @@ enum efa_err efa_flashwriter_init(struct efa_flashwriter *fw,
  *         each staging sector just before its first byte.
  * write:  EFA_E_SPACE past the announced size; EFA_E_ABORTED when no update
  *         is active.
- * finish: EFA_E_NO_DATA/EFA_E_SIZE if bytes are missing, EFA_E_MD5 if the
- *         staged bytes read back do not hash to md5; then commits.
+ * finish: EFA_E_NO_DATA if nothing was written, EFA_E_MD5 if the staged
+ *         bytes read back do not hash to md5; then commits the bytes
+ *         written (fewer than begin's size too: efa_sink.h).
  * Any error from write or finish ends the update, as abort does; the
  * running image is never touched by the sink.
  */

@@ -3,6 +3,7 @@
  * writes anything it would later have to undo (protocol.md 5.1/5.2):
  * magic 0xE9 (or a gzip stream 1F 8B) and the flash-size field of the header
  * against the chip's real flash size. Filesystem images are not checked.
+ * Also the version marker an image may carry.
  */
 #ifndef EFA_IMAGE_H
 #define EFA_IMAGE_H
@@ -31,5 +32,20 @@ enum efa_err efa_image_check_header(enum efa_chip chip,
 
 /* 1 if the bytes start a gzip stream (1F 8B). */
 int efa_image_is_gzip(const uint8_t *hdr, size_t len);
+
+/* An image declares its version with this marker followed by the version
+ * text (espfleet-sim's images, efl-mkimage -V; espfleet serve answers a
+ * version query with it). */
+#define EFA_IMAGE_VERSION_MARKER "ESPFLEET-VERSION="
+#define EFA_IMAGE_VERSION_SCAN 65536u  /* bytes searched for the marker */
+
+/*
+ * The version img[0..len) declares: the printable ASCII characters (no
+ * spaces) after the first EFA_IMAGE_VERSION_MARKER within the first
+ * EFA_IMAGE_VERSION_SCAN bytes, at most cap - 1 of them, NUL-terminated in
+ * out (cap >= 1); "" when there is no marker. Returns the length.
+ */
+size_t efa_image_version(const uint8_t *img, uint32_t len, char *out,
+    size_t cap);
 
 #endif

@@ -14,12 +14,16 @@
 struct efa_sink_ops {
 	/* Largest image the device can take now for cmd (0 flash, 100 fs). */
 	uint32_t (*free_space)(void *ctx, int cmd);
-	/* Prepare to receive size bytes for cmd. EFA_E_OK or an error. */
+	/* Prepare to receive size bytes for cmd (at most: an HTTP upload of
+	 * unknown length begins with the free space, like the stock update
+	 * server). EFA_E_OK or an error. */
 	enum efa_err (*begin)(void *ctx, int cmd, uint32_t size);
 	/* Store the next len bytes of the image. */
 	enum efa_err (*write)(void *ctx, const uint8_t *buf, uint32_t len);
-	/* All bytes written and their MD5 matched the invitation: verify what
-	 * was stored against md5 and make it the image used at next boot. */
+	/* All bytes written (possibly fewer than begin's size: then the image
+	 * is the bytes written, as the Arduino Updater's end(true)) and their
+	 * MD5 checked by the agent: verify what was stored against md5 and
+	 * make it the image used at next boot. */
 	enum efa_err (*finish)(void *ctx, const uint8_t md5[16]);
 	/* Drop a partial update; the running image stays as it was. */
 	void (*abort)(void *ctx);

@@ -371,7 +371,9 @@ EspFleetAgent::sinkFinish(void *ctx, const uint8_t md5[16])
 	(void)ctx;
 	efa_hex(hex, md5, 16);
 	Update.setMD5(hex);
-	if (Update.end())
+	/* true: an HTTP upload of unknown length ends with what was written
+	 * (efa_sink.h); espota images always arrive whole */
+	if (Update.end(true))
 		return EFA_E_OK;
 	return efa_err_from_updater(EFA_ARDUINO_CHIP, Update.getError());
 }

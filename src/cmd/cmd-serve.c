@@ -1,0 +1,301 @@
+/*
+ * espfleet serve: the HTTP update server for devices that pull their
+ * firmware (ESP8266httpUpdate / ESP32 HTTPUpdate; see espfleet-serve(1)).
+ * Parses the command line, takes the password, maps the images, starts
+ * the server (serve.h) on a libuv loop and runs until SIGINT/SIGTERM, when
+ * it reports the totals and exits 0.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cmd-util.h"
+#include "efa/efa_image.h"
+#include "espfleet/cmd.h"
+#include "espfleet/common.h"
+#include "espfleet/image.h"
+#include "espfleet/log.h"
+#include "espfleet/output.h"
+#include "espfleet/secret.h"
+#include "espfleet/serve.h"
+
+static const char serve_usage[] =
+"usage: espfleet serve [options] IMAGE\n"
+"Serve IMAGE over HTTP to devices that pull their updates\n"
+"(ESP8266httpUpdate, ESP32 HTTPUpdate): a device whose x-...-sketch-md5\n"
+"differs from IMAGE's gets it (200, x-MD5), one that runs it gets 304 Not\n"
+"Modified, one without the free space for it 403. Every request is\n"
+"reported. Runs until interrupted (SIGINT/SIGTERM).\n"
+"\n"
+"  -l, --listen ADDR:PORT  where to listen (default 0.0.0.0:8080; PORT,\n"
+"                          :PORT and [IPv6]:PORT work too)\n"
+"      --path PATH         answer only this path (default: any path)\n"
+"      --fs FSIMAGE        filesystem image for x-...-mode: spiffs pulls\n"
+"      --percent P         offer IMAGE only to the devices whose STA MAC\n"
+"                          falls in the first P of 100 buckets (a stable\n"
+"                          canary cohort; the others get 304; default 100)\n"
+"      --password-file F   require HTTP Basic auth with the password on\n"
+"                          the first line of F (any user name)\n"
+"      --ask-password      prompt for that password (terminal only)\n"
+"  -t, --timeout SEC       drop a connection idle for SEC (default 30)\n"
+"      --force             serve an IMAGE that does not start with 0xE9 or\n"
+"                          a gzip header\n"
+"      --json              JSON Lines on stdout\n"
+"  -v, --verbose           more diagnostics on stderr\n"
+"  -h, --help              show this help\n"
+"\n"
+"The password may also come from ESPFLEET_PASSWORD; it is never accepted\n"
+"as an argument.\n"
+"Exit status: 0 stopped by a signal, 2 usage error, 3 setup failure\n"
+"(unreadable image, cannot listen).\n";
+
+enum {
+	OPT_PATH = 256, OPT_FS, OPT_PERCENT, OPT_PASSWORD_FILE,
+	OPT_ASK_PASSWORD, OPT_FORCE, OPT_JSON
+};
+
+static const struct option longopts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "fs", required_argument, NULL, OPT_FS },
+	{ "percent", required_argument, NULL, OPT_PERCENT },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "ask-password", no_argument, NULL, OPT_ASK_PASSWORD },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct serve_args {
+	struct sockaddr_storage listen;
+	char listen_text[80];
+	const char *path, *fs, *image, *password_file;
+	uint32_t percent, timeout_ms;
+	int ask_password, force, json, verbose;
+};
+
+/* "PORT", ":PORT", "ADDR:PORT" or "[IPv6]:PORT" into a->listen. */
+static int
+parse_listen(const char *s, struct serve_args *a)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = strrchr(s, ':');
+	size_t n;
+	uint32_t p;
+
+	if (port == NULL) {
+		port = s;
+		n = 0;
+	} else {
+		n = (size_t)(port - s);
+		port++;
+	}
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n >= sizeof(host) || cmd__parse_uint("--listen", port, 0, 65535,
+	    &p) != 0)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (cmd__parse_ip("--listen", n > 0 ? host : "0.0.0.0", &a->listen) !=
+	    0)
+		return -1;
+	if (a->listen.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&a->listen)->sin6_port =
+		    htons((uint16_t)p);
+		snprintf(a->listen_text, sizeof(a->listen_text), "[%s]:%u",
+		    host, p);
+	} else {
+		((struct sockaddr_in *)&a->listen)->sin_port =
+		    htons((uint16_t)p);
+		snprintf(a->listen_text, sizeof(a->listen_text), "%s:%u",
+		    n > 0 ? host : "0.0.0.0", p);
+	}
+	return 0;
+}
+
+/* 0 to go on, -1 after --help, or an exit status. */
+static int
+parse_args(int argc, char **argv, struct serve_args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->percent = 100;
+	a->timeout_ms = 30000;
+	(void)parse_listen("8080", a);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:t:vh", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 'l':
+			if (parse_listen(optarg, a) != 0)
+				return cmd__usage_error("serve");
+			break;
+		case OPT_PATH:
+			if (cmd__parse_path("--path", optarg) != 0)
+				return cmd__usage_error("serve");
+			a->path = optarg;
+			break;
+		case OPT_FS:
+			a->fs = optarg;
+			break;
+		case OPT_PERCENT:
+			if (cmd__parse_uint("--percent", optarg, 0, 100,
+			    &a->percent) != 0)
+				return cmd__usage_error("serve");
+			break;
+		case OPT_PASSWORD_FILE:
+			if (cmd__password_file_arg(argv) != 0)
+				return cmd__usage_error("serve");
+			a->password_file = optarg;
+			break;
+		case OPT_ASK_PASSWORD:
+			a->ask_password = 1;
+			break;
+		case 't':
+			if (cmd__parse_seconds("--timeout", optarg, 1000,
+			    3600000, &a->timeout_ms) != 0)
+				return cmd__usage_error("serve");
+			break;
+		case OPT_FORCE:
+			a->force = 1;
+			break;
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		case 'h':
+			fputs(serve_usage, stdout);
+			return -1;
+		default:
+			return cmd__option_error(c, argv, "serve");
+		}
+	}
+	if (optind >= argc) {
+		efl_error("no image given");
+		return cmd__usage_error("serve");
+	}
+	a->image = argv[optind++];
+	if (optind < argc) {
+		efl_error("unexpected argument '%s' (one image is served)",
+		    argv[optind]);
+		return cmd__usage_error("serve");
+	}
+	return 0;
+}
+
+struct serve_run {
+	struct efl_server *server;
+	struct efl_out *out;
+	uv_signal_t sigint, sigterm;
+};
+
+static void
+on_signal(uv_signal_t *sig, int signum)
+{
+	struct serve_run *r = sig->data;
+	struct efl_serve_summary sum;
+
+	(void)signum;
+	if (r->server == NULL)
+		return;
+	efl_server_stop(r->server, &sum);
+	r->server = NULL;
+	efl_out_serve_end(r->out, &sum);
+	uv_close((uv_handle_t *)&r->sigint, NULL);
+	uv_close((uv_handle_t *)&r->sigterm, NULL);
+}
+
+static int
+cmd_serve_exec(int argc, char **argv)
+{
+	static struct efl_secret pw;
+	struct serve_args a;
+	struct efl_server_opts so;
+	struct efl_image img, fs;
+	struct efl_errbuf eb;
+	struct serve_run run;
+	char version[64];
+	uv_loop_t loop;
+	int rc;
+
+	efl_log_set_prefix("espfleet serve");
+	memset(&img, 0, sizeof(img));
+	memset(&fs, 0, sizeof(fs));
+	rc = parse_args(argc, argv, &a);
+	if (rc < 0)
+		return EFL_EXIT_OK;
+	if (rc != 0)
+		return rc;
+	efl_log_set_verbose(a.verbose);
+	rc = cmd__load_password("serve", a.password_file, a.ask_password,
+	    &pw);
+	if (rc != 0)
+		return rc;
+	if (efl_image_open(&img, a.image, a.force ? EFL_IMAGE_CHECK_NONE :
+	    EFL_IMAGE_CHECK_MAGIC, &eb) != 0 || (a.fs != NULL &&
+	    efl_image_open(&fs, a.fs, EFL_IMAGE_CHECK_NONE, &eb) != 0)) {
+		efl_error("%s", eb.msg);
+		efl_image_close(&img);
+		efl_secret_wipe(&pw);
+		return EFL_EXIT_SETUP;
+	}
+	uv_loop_init(&loop);
+	memset(&run, 0, sizeof(run));
+	run.out = efl_out_new(a.json ? EFL_OUT_JSON : EFL_OUT_PLAIN, "serve");
+	memset(&so, 0, sizeof(so));
+	so.listen = (struct sockaddr *)&a.listen;
+	so.path = a.path;
+	so.image = &img;
+	so.fs = a.fs != NULL ? &fs : NULL;
+	so.percent = a.percent;
+	so.password = &pw;
+	so.timeout_s = (a.timeout_ms + 999) / 1000;
+	run.server = efl_server_start(&loop, &so, run.out, &eb);
+	if (run.server == NULL) {
+		efl_error("%s", eb.msg);
+		rc = EFL_EXIT_SETUP;
+		goto out;
+	}
+	if (pw.present)
+		efl_debug("requests must authenticate (HTTP Basic, password "
+		    "from %s)", pw.source);
+	efa_image_version(img.data, img.size, version, sizeof(version));
+	efl_out_serve_begin(run.out, a.listen_text, &img, version,
+	    so.fs, a.percent, pw.present);
+	uv_signal_init(&loop, &run.sigint);
+	uv_signal_init(&loop, &run.sigterm);
+	run.sigint.data = run.sigterm.data = &run;
+	uv_signal_start(&run.sigint, on_signal, SIGINT);
+	uv_signal_start(&run.sigterm, on_signal, SIGTERM);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	rc = EFL_EXIT_OK;
+out:
+	efl_out_free(run.out);
+	efl_image_close(&img);
+	efl_image_close(&fs);
+	efl_secret_wipe(&pw);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		efl_debug("handles left open at exit");
+	return rc;
+}
+
+const struct efl_cmd efl_cmd_serve = {
+	.name = "serve",
+	.summary = "serve an image over HTTP to devices that pull updates",
+	.exec = cmd_serve_exec,
+};

@@ -30,7 +30,9 @@ enum efl_reply_state {
 struct efl_reply {
 	enum efl_reply_state state;
 	uint32_t total;      /* image size */
-	uint32_t acked;      /* bytes the device reported, decoded */
+	uint32_t acked;      /* bytes the device reported, decoded; the
+	                        total once it said "OK" */
+	uint32_t counted;    /* what its counts alone add up to */
 	uint32_t usual;      /* the count a read usually brings (0: not yet
 	                        known), for splitting merged counts */
 	char text[EFL_REPLY_TEXT_MAX]; /* text after the counts, NUL-ended */
@@ -54,8 +56,6 @@ void efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
 /* Result code for a device's error text (UDP "ERR: ..." or TCP text). */
 enum efl_result_code efl_classify_device_text(const char *text);
 
-/* Copy text for display: control bytes escaped, trimmed, bounded. */
-void efl_printable(char *out, size_t cap, const char *in, size_t len);
 
 /* ---- sessions ---- */
 

@@ -34,6 +34,7 @@ struct efl_push_row {
 	/* the last attempt's transfer: from the connect-back to the last
 	 * acknowledged byte (0 when it did not get that far) */
 	uint64_t upload_started_ms, upload_done_ms;
+	uint64_t last_progress_ms; /* when the acked count last moved */
 	/* result */
 	int finished;
 	int ok;

@@ -47,4 +47,12 @@ void efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
     struct efl_target *targets, uint32_t n, struct efl_out *out,
     struct efl_push_report *report);
 
+/*
+ * A fresh result row for target t (printable label and target, address,
+ * port, image size total, verification unknown): one way to name a device
+ * in results, whether it is pushed or only planned (--dry-run).
+ */
+void efl_push_row_init(struct efl_push_row *r, const struct efl_target *t,
+    uint32_t total);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
+#include "espfleet/text.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
 #include "espfleet/espota.h"
@@ -122,17 +123,8 @@ parse_args(int argc, char **argv, struct discover_args *a)
 		case 'h':
 			fputs(discover_usage, stdout);
 			return -1;
-		case ':':
-			efl_error("option '%s' needs a value",
-			    argv[optind - 1]);
-			return cmd__usage_error("discover");
 		default:
-			if (optopt == 0 || optopt >= 256)
-				efl_error("unknown option '%s'",
-				    argv[optind - 1]);
-			else
-				efl_error("unknown option '-%c'", optopt);
-			return cmd__usage_error("discover");
+			return cmd__option_error(c, argv, "discover");
 		}
 	}
 	if (optind < argc) {

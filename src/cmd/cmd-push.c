@@ -20,6 +20,7 @@
 #include "cmd-util.h"
 #include "efa/efa_http.h"
 #include "espfleet/cmd.h"
+#include "espfleet/text.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
 #include "espfleet/espota.h"
@@ -474,19 +475,11 @@ check_auth(const struct efl_target *t, uint32_t n,
 static void
 plan_row(struct efl_push_row *r, const struct efl_target *t)
 {
-	const char *label = t->name != NULL ? t->name : t->label;
-
-	memset(r, 0, sizeof(*r));
-	efl_printable(r->label, sizeof(r->label), label, strlen(label));
-	efl_printable(r->target, sizeof(r->target), t->label,
-	    strlen(t->label));
-	snprintf(r->addr, sizeof(r->addr), "%s", t->addr_text);
-	r->port = t->port;
+	efl_push_row_init(r, t, 0);
 	r->skipped = t->skip_reason != NULL;
 	if (r->skipped)
 		efl_printable(r->message, sizeof(r->message), t->skip_reason,
 		    strlen(t->skip_reason));
-	r->verified = -1;
 }
 
 /* --dry-run: what would happen to each target. */

@@ -21,6 +21,7 @@
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
 #include "espfleet/log.h"
+#include "espfleet/text.h"
 #include "txt.h"
 
 /* Resolvers waiting for their first answer at once, and answered ones
@@ -465,7 +466,7 @@ resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
 
 		char shown[128];
 
-		txt__escape(shown, sizeof(shown), (const uint8_t *)s->dev.name,
+		efl_printable(shown, sizeof(shown), (const char *)s->dev.name,
 		    strlen(s->dev.name));
 		efl_debug("mdns: '%s' on %s: resolve failed: %s", shown,
 		    in->ifname, err);
@@ -993,8 +994,8 @@ efl_discover_watch(struct efl_discover *d, const struct efl_device *dev,
 			    start_resolver(d, in) != 0) {
 				char shown[128];
 
-				txt__escape(shown, sizeof(shown),
-				    (const uint8_t *)s->dev.name,
+				efl_printable(shown, sizeof(shown),
+				    (const char *)s->dev.name,
 				    strlen(s->dev.name));
 				efl_debug("mdns: cannot watch '%s': %s", shown,
 				    client_error(d));

@@ -11,34 +11,8 @@
 
 #include "efa/efa_mdns.h"
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "txt.h"
-
-void
-txt__escape(char *out, size_t cap, const uint8_t *in, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	if (cap == 0)
-		return;
-	for (i = 0; i < len; i++) {
-		uint8_t c = in[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			if (o + 1 >= cap)
-				break;
-			out[o++] = (char)c;
-		} else {
-			if (o + 4 >= cap)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
 
 static int
 printable(const uint8_t *s, size_t len)
@@ -51,58 +25,13 @@ printable(const uint8_t *s, size_t len)
 	return 1;
 }
 
-/* Valid UTF-8 without control characters (C0, DEL, C1)? */
-static int
-text_ok(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		uint32_t cp;
-		size_t n, k;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (len - i - 1 < n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp <= 0x9f))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 /* An item as shown in messages: escaped, the first 40 bytes. */
 static void
 shown_item(char *out, size_t cap, const uint8_t *s, size_t len)
 {
 	size_t n;
 
-	txt__escape(out, cap, s, len > 40 ? 40 : len);
+	efl_printable(out, cap, (const char *)s, len > 40 ? 40 : len);
 	n = strlen(out);
 	if (len > 40 && n + 4 <= cap)
 		memcpy(out + n, "...", 4);
@@ -178,13 +107,14 @@ txt__parse(const uint8_t *const *item, const size_t *len, uint32_t n,
 		key = xmalloc(klen + 1);
 		memcpy(key, s, klen);
 		key[klen] = '\0';
-		if (text_ok(eq + 1, vlen)) {
+		if (efl_text_is_clean((const char *)eq + 1, vlen)) {
 			value = xmalloc(vlen + 1);
 			memcpy(value, eq + 1, vlen);
 			value[vlen] = '\0';
 		} else {
 			value = xmalloc(vlen * 4 + 1);
-			txt__escape(value, vlen * 4 + 1, eq + 1, vlen);
+			efl_printable(value, vlen * 4 + 1,
+			    (const char *)eq + 1, vlen);
 			binary = 1;
 			report(problem, arg, "TXT item '%s' has a binary "
 			    "value: kept escaped", shown);
@@ -262,7 +192,7 @@ bad_value(const char *key, const char *value, const char *why,
 
 	if (problem == NULL)
 		return;
-	txt__escape(shown, sizeof(shown), (const uint8_t *)value,
+	efl_printable(shown, sizeof(shown), (const char *)value,
 	    strlen(value) > 32 ? 32 : strlen(value));
 	snprintf(msg, sizeof(msg), "TXT '%s=%s%s' %s: ignored", key, shown,
 	    strlen(value) > 32 ? "..." : "", why);

@@ -42,8 +42,5 @@ int txt__equal(const struct efl_txt_item *a, uint32_t na,
  */
 void txt__derive(struct efl_device *d, txt_problem_fn problem, void *arg);
 
-/* Escape bytes for display: printable ASCII kept, '\\' and everything
- * else as \xNN; at most cap-1 bytes written (cut on a whole escape). */
-void txt__escape(char *out, size_t cap, const uint8_t *in, size_t len);
 
 #endif

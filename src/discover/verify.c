@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "espfleet/discover.h"
 #include "espfleet/espota.h"
 #include "espfleet/log.h"

@@ -12,10 +12,20 @@
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/serve.h"
+#include "espfleet/text.h"
 #include "output-impl.h"
 
 #define LIVE_MAX 24
 #define BAR_WIDTH 24
+
+/* Device-supplied text for the terminal; "-" when there is none. */
+static void
+show(char *out, size_t cap, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		s = "-";
+	efl_printable(out, cap, s, strlen(s));
+}
 
 static const char *
 c_on(const struct efl_out *o, const char *code)
@@ -60,8 +70,8 @@ size_text(char *buf, size_t cap, uint64_t bytes)
 	return buf;
 }
 
-void
-out_human__push_begin(struct efl_out *o, const char *image, uint32_t size,
+static void
+human_push_begin(struct efl_out *o, const char *image, uint32_t size,
     const char *md5, int command, uint32_t ntargets, const char *via)
 {
 	char sz[32];
@@ -74,8 +84,8 @@ out_human__push_begin(struct efl_out *o, const char *image, uint32_t size,
 	fflush(o->fp);
 }
 
-void
-out_human__push_phase(struct efl_out *o, const struct efl_push_row *r)
+static void
+human_push_phase(struct efl_out *o, const struct efl_push_row *r)
 {
 	if (o->mode == EFL_OUT_PLAIN && r->phase_events == 1 &&
 	    r->attempts == 1)
@@ -83,8 +93,8 @@ out_human__push_phase(struct efl_out *o, const struct efl_push_row *r)
 		    r->port);
 }
 
-void
-out_human__push_retry(struct efl_out *o, const struct efl_push_row *r,
+static void
+human_push_retry(struct efl_out *o, const struct efl_push_row *r,
     enum efl_result_code code, const char *message, uint64_t delay_ms,
     uint32_t retries)
 {
@@ -96,8 +106,8 @@ out_human__push_retry(struct efl_out *o, const struct efl_push_row *r,
 	fflush(o->fp);
 }
 
-void
-out_human__push_result(struct efl_out *o, const struct efl_push_row *r)
+static void
+human_push_result(struct efl_out *o, const struct efl_push_row *r)
 {
 	char sz[32];
 
@@ -124,8 +134,8 @@ is_live(const struct efl_push_row *r)
 	    r->phase != EFL_PHASE_DONE;
 }
 
-void
-out_human__push_tick(struct efl_out *o, const struct efl_push_row *rows,
+static void
+human_push_tick(struct efl_out *o, const struct efl_push_row *rows,
     uint32_t n)
 {
 	uint64_t now = efl_now_ms();
@@ -171,8 +181,8 @@ out_human__push_tick(struct efl_out *o, const struct efl_push_row *rows,
 	fflush(o->fp);
 }
 
-void
-out_human__push_summary(struct efl_out *o, const struct efl_push_row *rows,
+static void
+human_push_summary(struct efl_out *o, const struct efl_push_row *rows,
     uint32_t n, const struct efl_push_summary *s)
 {
 	uint32_t i;
@@ -200,16 +210,16 @@ out_human__push_summary(struct efl_out *o, const struct efl_push_row *rows,
 	    s->skipped, s->targets, s->seconds, c_on(o, RESET));
 }
 
-void
-out_human__notice(struct efl_out *o, const char *what, const char *text)
+static void
+human_notice(struct efl_out *o, const char *what, const char *text)
 {
 	clear_live(o);
 	fprintf(o->fp, "%s: %s\n", what, text);
 	fflush(o->fp);
 }
 
-void
-out_human__push_plan(struct efl_out *o, const struct efl_push_row *r)
+static void
+human_push_plan(struct efl_out *o, const struct efl_push_row *r)
 {
 	if (r->skipped)
 		fprintf(o->fp, "%s (%s:%u): skip: %s\n", r->label, r->addr,
@@ -219,8 +229,8 @@ out_human__push_plan(struct efl_out *o, const struct efl_push_row *r)
 		    r->port);
 }
 
-void
-out_human__push_plan_summary(struct efl_out *o, uint32_t targets,
+static void
+human_push_plan_summary(struct efl_out *o, uint32_t targets,
     uint32_t update, uint32_t skipped)
 {
 	fprintf(o->fp, "dry run: %u to update, %u skipped (of %u); nothing "
@@ -242,13 +252,12 @@ shown(const char *s, size_t max)
 {
 	char buf[512];
 
-	out__display(buf, max + 1 < sizeof(buf) ? max + 1 : sizeof(buf),
-	    s != NULL ? s : "-");
+	show(buf, max + 1 < sizeof(buf) ? max + 1 : sizeof(buf), s);
 	return xstrdup(buf[0] != '\0' ? buf : "-");
 }
 
-void
-out_human__device(struct efl_out *o, const struct efl_device *d)
+static void
+human_device(struct efl_out *o, const struct efl_device *d)
 {
 	struct out_dev_row *r;
 	char port[8], free_text[32];
@@ -273,14 +282,14 @@ out_human__device(struct efl_out *o, const struct efl_device *d)
 	r->col[COL_FREE] = xstrdup(free_text);
 }
 
-void
-out_human__discover_skipped(struct efl_out *o, const char *subject,
+static void
+human_discover_skipped(struct efl_out *o, const char *subject,
     const char *reason)
 {
 	char name[256];
 
 	(void)o;
-	out__display(name, sizeof(name), subject);
+	show(name, sizeof(name), subject);
 	efl_warn("'%s': %s", name, reason);
 }
 
@@ -316,8 +325,8 @@ cmp_row(const void *a, const void *b)
 	return strcmp(x->col[COL_NAME], y->col[COL_NAME]);
 }
 
-void
-out_human__discover_summary(struct efl_out *o, uint32_t devices,
+static void
+human_discover_summary(struct efl_out *o, uint32_t devices,
     double seconds, int complete)
 {
 	size_t w[NCOLS];
@@ -350,14 +359,14 @@ out_human__discover_summary(struct efl_out *o, uint32_t devices,
 
 /* ---- serve: one line per request ---- */
 
-void
-out_human__serve_begin(struct efl_out *o, const char *listen,
+static void
+human_serve_begin(struct efl_out *o, const char *listen,
     const struct efl_image *img, const char *version,
     const struct efl_image *fs, uint32_t percent, int password)
 {
 	char sz[32], v[80];
 
-	out__display(v, sizeof(v), version);
+	show(v, sizeof(v), version);
 	fprintf(o->fp, "%sserving %s%s (%s, md5 %s%s%s) on %s", c_on(o, BOLD),
 	    img->path, c_on(o, RESET), size_text(sz, sizeof(sz), img->size),
 	    img->md5_hex, v[0] != '\0' ? ", version " : "", v, listen);
@@ -370,18 +379,18 @@ out_human__serve_begin(struct efl_out *o, const char *listen,
 	fputc('\n', o->fp);
 }
 
-void
-out_human__serve_request(struct efl_out *o, const struct efl_serve_event *e)
+static void
+human_serve_request(struct efl_out *o, const struct efl_serve_event *e)
 {
 	const struct efl_serve_decision *d = e->d;
 	char mac[32], md5[48], mode[32], path[160], sz[32];
 	const char *color = d->status == 200 ? GREEN : d->status == 304 ?
 	    DIM : RED;
 
-	out__display(mac, sizeof(mac), d->dev.mac[0] ? d->dev.mac : "-");
-	out__display(md5, sizeof(md5), d->dev.md5[0] ? d->dev.md5 : "-");
-	out__display(mode, sizeof(mode), d->dev.mode[0] ? d->dev.mode : "-");
-	out__display(path, sizeof(path), e->path);
+	show(mac, sizeof(mac), d->dev.mac);
+	show(md5, sizeof(md5), d->dev.md5);
+	show(mode, sizeof(mode), d->dev.mode);
+	show(path, sizeof(path), e->path);
 	fprintf(o->fp, "%s %s %s %s %s (md5 %s): %s%d %s%s", e->addr, mac,
 	    d->dev.chip != NULL ? d->dev.chip : "-", mode, path, md5,
 	    c_on(o, color), d->status, d->reason, c_on(o, RESET));
@@ -393,8 +402,8 @@ out_human__serve_request(struct efl_out *o, const struct efl_serve_event *e)
 	fputc('\n', o->fp);
 }
 
-void
-out_human__serve_end(struct efl_out *o, const struct efl_serve_summary *s)
+static void
+human_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 {
 	fprintf(o->fp, "%u request%s: %u update%s offered, %u not modified, "
 	    "%u refused, %u other, in %.1f s\n", s->requests,
@@ -403,8 +412,8 @@ out_human__serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 	    s->seconds);
 }
 
-void
-out_human__free(struct efl_out *o)
+static void
+human_free(struct efl_out *o)
 {
 	uint32_t i, c;
 
@@ -415,3 +424,22 @@ out_human__free(struct efl_out *o)
 	o->dev_rows = NULL;
 	o->ndev_rows = 0;
 }
+
+const struct out_renderer out_human__renderer = {
+	.push_begin = human_push_begin,
+	.push_phase = human_push_phase,
+	.push_retry = human_push_retry,
+	.push_result = human_push_result,
+	.push_tick = human_push_tick,
+	.push_summary = human_push_summary,
+	.notice = human_notice,
+	.push_plan = human_push_plan,
+	.push_plan_summary = human_push_plan_summary,
+	.device = human_device,
+	.discover_skipped = human_discover_skipped,
+	.discover_summary = human_discover_summary,
+	.serve_begin = human_serve_begin,
+	.serve_request = human_serve_request,
+	.serve_end = human_serve_end,
+	.free = human_free,
+};

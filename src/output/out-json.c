@@ -10,6 +10,7 @@
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/serve.h"
+#include "espfleet/text.h"
 #include "output-impl.h"
 
 static cJSON *
@@ -47,8 +48,8 @@ add_target(cJSON *obj, const struct efl_push_row *r)
 	cJSON_AddNumberToObject(obj, "port", r->port);
 }
 
-void
-out_json__push_begin(struct efl_out *o, const char *image, uint32_t size,
+static void
+json_push_begin(struct efl_out *o, const char *image, uint32_t size,
     const char *md5, int command, uint32_t ntargets, const char *via)
 {
 	cJSON *e = event("start");
@@ -64,8 +65,8 @@ out_json__push_begin(struct efl_out *o, const char *image, uint32_t size,
 	emit(o, e);
 }
 
-void
-out_json__push_phase(struct efl_out *o, const struct efl_push_row *r)
+static void
+json_push_phase(struct efl_out *o, const struct efl_push_row *r)
 {
 	cJSON *e = event("state");
 
@@ -75,8 +76,8 @@ out_json__push_phase(struct efl_out *o, const struct efl_push_row *r)
 	emit(o, e);
 }
 
-void
-out_json__push_retry(struct efl_out *o, const struct efl_push_row *r,
+static void
+json_push_retry(struct efl_out *o, const struct efl_push_row *r,
     enum efl_result_code code, const char *message, uint64_t delay_ms,
     uint32_t retries)
 {
@@ -91,8 +92,8 @@ out_json__push_retry(struct efl_out *o, const struct efl_push_row *r,
 	emit(o, e);
 }
 
-void
-out_json__push_result(struct efl_out *o, const struct efl_push_row *r)
+static void
+json_push_result(struct efl_out *o, const struct efl_push_row *r)
 {
 	cJSON *e = event("result");
 
@@ -125,11 +126,15 @@ out_json__push_result(struct efl_out *o, const struct efl_push_row *r)
 	emit(o, e);
 }
 
-void
-out_json__push_summary(struct efl_out *o, const struct efl_push_summary *s)
+static void
+json_push_summary(struct efl_out *o, const struct efl_push_row *rows,
+    uint32_t n, const struct efl_push_summary *s)
 {
 	cJSON *e = event("summary"), *errors;
 	uint32_t i;
+
+	(void)rows; /* every row was its own result event */
+	(void)n;
 
 	cJSON_AddNumberToObject(e, "targets", s->targets);
 	cJSON_AddNumberToObject(e, "ok", s->updated);
@@ -146,8 +151,8 @@ out_json__push_summary(struct efl_out *o, const struct efl_push_summary *s)
 	emit(o, e);
 }
 
-void
-out_json__notice(struct efl_out *o, const char *what, const char *text)
+static void
+json_notice(struct efl_out *o, const char *what, const char *text)
 {
 	cJSON *e = event("notice");
 
@@ -156,8 +161,8 @@ out_json__notice(struct efl_out *o, const char *what, const char *text)
 	emit(o, e);
 }
 
-void
-out_json__push_plan(struct efl_out *o, const struct efl_push_row *r)
+static void
+json_push_plan(struct efl_out *o, const struct efl_push_row *r)
 {
 	cJSON *e = event("plan");
 
@@ -170,8 +175,8 @@ out_json__push_plan(struct efl_out *o, const struct efl_push_row *r)
 	emit(o, e);
 }
 
-void
-out_json__push_plan_summary(struct efl_out *o, uint32_t targets,
+static void
+json_push_plan_summary(struct efl_out *o, uint32_t targets,
     uint32_t update, uint32_t skipped)
 {
 	cJSON *e = event("summary");
@@ -193,13 +198,13 @@ add_text(cJSON *obj, const char *key, const char *text)
 		cJSON_AddNullToObject(obj, key);
 		return;
 	}
-	t = out__json_text(text);
+	t = efl_json_text(text);
 	cJSON_AddStringToObject(obj, key, t);
 	free(t);
 }
 
-void
-out_json__device(struct efl_out *o, const struct efl_device *d)
+static void
+json_device(struct efl_out *o, const struct efl_device *d)
 {
 	cJSON *e = event("device"), *txt;
 	uint32_t i;
@@ -215,7 +220,7 @@ out_json__device(struct efl_out *o, const struct efl_device *d)
 	    "ipv4");
 	txt = cJSON_AddObjectToObject(e, "txt");
 	for (i = 0; i < d->ntxt; i++) {
-		char *k = out__json_text(d->txt[i].key);
+		char *k = efl_json_text(d->txt[i].key);
 
 		add_text(txt, k, d->txt[i].value);
 		free(k);
@@ -223,8 +228,8 @@ out_json__device(struct efl_out *o, const struct efl_device *d)
 	emit(o, e);
 }
 
-void
-out_json__discover_skipped(struct efl_out *o, const char *subject,
+static void
+json_discover_skipped(struct efl_out *o, const char *subject,
     const char *reason)
 {
 	cJSON *e = event("skipped");
@@ -234,8 +239,8 @@ out_json__discover_skipped(struct efl_out *o, const char *subject,
 	emit(o, e);
 }
 
-void
-out_json__discover_summary(struct efl_out *o, uint32_t devices,
+static void
+json_discover_summary(struct efl_out *o, uint32_t devices,
     double seconds, int complete)
 {
 	cJSON *e = event("summary");
@@ -247,8 +252,8 @@ out_json__discover_summary(struct efl_out *o, uint32_t devices,
 	emit(o, e);
 }
 
-void
-out_json__serve_begin(struct efl_out *o, const char *listen,
+static void
+json_serve_begin(struct efl_out *o, const char *listen,
     const struct efl_image *img, const char *version,
     const struct efl_image *fs, uint32_t percent, int password)
 {
@@ -271,8 +276,8 @@ out_json__serve_begin(struct efl_out *o, const char *listen,
 	emit(o, e);
 }
 
-void
-out_json__serve_request(struct efl_out *o, const struct efl_serve_event *ev)
+static void
+json_serve_request(struct efl_out *o, const struct efl_serve_event *ev)
 {
 	const struct efl_serve_decision *d = ev->d;
 	cJSON *e = event("request");
@@ -301,8 +306,8 @@ out_json__serve_request(struct efl_out *o, const struct efl_serve_event *ev)
 	emit(o, e);
 }
 
-void
-out_json__serve_end(struct efl_out *o, const struct efl_serve_summary *s)
+static void
+json_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 {
 	cJSON *e = event("summary");
 
@@ -315,3 +320,20 @@ out_json__serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 	cJSON_AddNumberToObject(e, "seconds", s->seconds);
 	emit(o, e);
 }
+
+const struct out_renderer out_json__renderer = {
+	.push_begin = json_push_begin,
+	.push_phase = json_push_phase,
+	.push_retry = json_push_retry,
+	.push_result = json_push_result,
+	.push_summary = json_push_summary,
+	.notice = json_notice,
+	.push_plan = json_push_plan,
+	.push_plan_summary = json_push_plan_summary,
+	.device = json_device,
+	.discover_skipped = json_discover_skipped,
+	.discover_summary = json_discover_summary,
+	.serve_begin = json_serve_begin,
+	.serve_request = json_serve_request,
+	.serve_end = json_serve_end,
+};

@@ -13,8 +13,11 @@ struct out_dev_row {
 	char *col[8];
 };
 
+struct out_renderer;
+
 struct efl_out {
 	enum efl_out_mode mode;
+	const struct out_renderer *r;
 	int color;
 	const char *command;   /* "push", "discover", ... */
 	FILE *fp;              /* stdout */
@@ -24,72 +27,46 @@ struct efl_out {
 	uint32_t ndev_rows;
 };
 
-/* human renderer (TTY and plain lines) */
-void out_human__push_begin(struct efl_out *o, const char *image,
-    uint32_t size, const char *md5, int command, uint32_t ntargets,
-    const char *via);
-void out_human__push_phase(struct efl_out *o, const struct efl_push_row *r);
-void out_human__push_retry(struct efl_out *o, const struct efl_push_row *r,
-    enum efl_result_code code, const char *message, uint64_t delay_ms,
-    uint32_t retries);
-void out_human__push_result(struct efl_out *o, const struct efl_push_row *r);
-void out_human__push_tick(struct efl_out *o, const struct efl_push_row *rows,
-    uint32_t n);
-void out_human__push_summary(struct efl_out *o,
-    const struct efl_push_row *rows, uint32_t n,
-    const struct efl_push_summary *s);
-void out_human__notice(struct efl_out *o, const char *what,
-    const char *text);
-void out_human__push_plan(struct efl_out *o, const struct efl_push_row *r);
-void out_human__push_plan_summary(struct efl_out *o, uint32_t targets,
-    uint32_t update, uint32_t skipped);
-void out_human__device(struct efl_out *o, const struct efl_device *d);
-void out_human__discover_skipped(struct efl_out *o, const char *subject,
-    const char *reason);
-void out_human__discover_summary(struct efl_out *o, uint32_t devices,
-    double seconds, int complete);
-void out_human__serve_begin(struct efl_out *o, const char *listen,
-    const struct efl_image *img, const char *version,
-    const struct efl_image *fs, uint32_t percent, int password);
-void out_human__serve_request(struct efl_out *o,
-    const struct efl_serve_event *e);
-void out_human__serve_end(struct efl_out *o,
-    const struct efl_serve_summary *s);
-void out_human__free(struct efl_out *o);
+/*
+ * A renderer: one function per event (see output.h for their meaning);
+ * NULL where the renderer has nothing to do (the live area of a terminal
+ * does not exist in JSON). The dispatcher picks one table per run.
+ */
+struct out_renderer {
+	void (*push_begin)(struct efl_out *o, const char *image,
+	    uint32_t size, const char *md5, int command, uint32_t ntargets,
+	    const char *via);
+	void (*push_phase)(struct efl_out *o, const struct efl_push_row *r);
+	void (*push_retry)(struct efl_out *o, const struct efl_push_row *r,
+	    enum efl_result_code code, const char *message,
+	    uint64_t delay_ms, uint32_t retries);
+	void (*push_result)(struct efl_out *o, const struct efl_push_row *r);
+	void (*push_tick)(struct efl_out *o, const struct efl_push_row *rows,
+	    uint32_t n);
+	void (*push_summary)(struct efl_out *o,
+	    const struct efl_push_row *rows, uint32_t n,
+	    const struct efl_push_summary *s);
+	void (*notice)(struct efl_out *o, const char *what, const char *text);
+	void (*push_plan)(struct efl_out *o, const struct efl_push_row *r);
+	void (*push_plan_summary)(struct efl_out *o, uint32_t targets,
+	    uint32_t update, uint32_t skipped);
+	void (*device)(struct efl_out *o, const struct efl_device *d);
+	void (*discover_skipped)(struct efl_out *o, const char *subject,
+	    const char *reason);
+	void (*discover_summary)(struct efl_out *o, uint32_t devices,
+	    double seconds, int complete);
+	void (*serve_begin)(struct efl_out *o, const char *listen,
+	    const struct efl_image *img, const char *version,
+	    const struct efl_image *fs, uint32_t percent, int password);
+	void (*serve_request)(struct efl_out *o,
+	    const struct efl_serve_event *e);
+	void (*serve_end)(struct efl_out *o,
+	    const struct efl_serve_summary *s);
+	void (*free)(struct efl_out *o);
+};
 
-/* JSON Lines renderer */
-void out_json__push_begin(struct efl_out *o, const char *image,
-    uint32_t size, const char *md5, int command, uint32_t ntargets,
-    const char *via);
-void out_json__push_phase(struct efl_out *o, const struct efl_push_row *r);
-void out_json__push_retry(struct efl_out *o, const struct efl_push_row *r,
-    enum efl_result_code code, const char *message, uint64_t delay_ms,
-    uint32_t retries);
-void out_json__push_result(struct efl_out *o, const struct efl_push_row *r);
-void out_json__push_summary(struct efl_out *o,
-    const struct efl_push_summary *s);
-void out_json__notice(struct efl_out *o, const char *what, const char *text);
-void out_json__push_plan(struct efl_out *o, const struct efl_push_row *r);
-void out_json__push_plan_summary(struct efl_out *o, uint32_t targets,
-    uint32_t update, uint32_t skipped);
-void out_json__device(struct efl_out *o, const struct efl_device *d);
-void out_json__discover_skipped(struct efl_out *o, const char *subject,
-    const char *reason);
-void out_json__discover_summary(struct efl_out *o, uint32_t devices,
-    double seconds, int complete);
-void out_json__serve_begin(struct efl_out *o, const char *listen,
-    const struct efl_image *img, const char *version,
-    const struct efl_image *fs, uint32_t percent, int password);
-void out_json__serve_request(struct efl_out *o,
-    const struct efl_serve_event *e);
-void out_json__serve_end(struct efl_out *o,
-    const struct efl_serve_summary *s);
-
-/* Device-supplied text for a terminal: valid UTF-8 kept except control
- * characters; control bytes, '\\' and invalid bytes as \xNN. */
-void out__display(char *out, size_t cap, const char *in);
-/* Device-supplied text for JSON: valid UTF-8 kept (cJSON escapes control
- * characters), invalid bytes as \xNN. Returns a new string. */
-char *out__json_text(const char *in);
+/* human renderer (TTY and plain lines), JSON Lines renderer */
+extern const struct out_renderer out_human__renderer;
+extern const struct out_renderer out_json__renderer;
 
 #endif

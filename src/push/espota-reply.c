@@ -146,6 +146,7 @@ decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 		uint64_t room = (sent < r->total ? sent : r->total) - r->acked;
 
 		r->acked += (uint32_t)(sum < room ? sum : room);
+		r->counted = r->acked;
 		/* a run that matches nothing shows a new read size: its
 		 * first count is what the device now takes per read */
 		if (matches == 0 || r->usual == 0)
@@ -218,34 +219,4 @@ efl_classify_device_text(const char *text)
 		if (strstr(text, image_texts[i]) != NULL)
 			return EFL_R_IMAGE_INVALID;
 	return EFL_R_DEVICE_ERROR;
-}
-
-void
-efl_printable(char *out, size_t cap, const char *in, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	if (cap == 0)
-		return;
-	while (len > 0 && (in[len - 1] == '\r' || in[len - 1] == '\n' ||
-	    in[len - 1] == ' ' || in[len - 1] == '\0'))
-		len--;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		int plain = c >= 0x20 && c < 0x7f && c != '\\';
-
-		/* whole characters only, and room for the NUL */
-		if (o + (plain ? 1 : 4) >= cap)
-			break;
-		if (plain) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
 }

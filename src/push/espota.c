@@ -17,6 +17,7 @@
 #include "efa/efa_auth.h"
 #include "efa/efa_wire.h"
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
@@ -519,13 +520,15 @@ on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 	note_activity(s);
 	efl_reply_feed(&s->reply, buf->base, (size_t)nread, bytes_sent(s));
-	if (s->reply.acked != s->last_reported) {
-		s->last_reported = s->reply.acked;
+	/* progress is what the counts say: the final "OK" is a verdict, not
+	 * a count (the push engine times the transfer by the last count) */
+	if (s->reply.counted != s->last_reported) {
+		s->last_reported = s->reply.counted;
 		if (efl_log_verbose() > 1)
-			efl_debug("%s: < acked %u/%u", s->label, s->reply.acked,
-			    s->reply.total);
+			efl_debug("%s: < acked %u/%u", s->label,
+			    s->reply.counted, s->reply.total);
 		if (s->cb.progress != NULL)
-			s->cb.progress(s->cb.arg, s->reply.acked,
+			s->cb.progress(s->cb.arg, s->reply.counted,
 			    s->reply.total);
 	}
 	if (s->reply.acked >= s->reply.total && s->phase ==

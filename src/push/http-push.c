@@ -16,6 +16,7 @@
 #include "curl-uv.h"
 #include "efa/efa_http.h"
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
@@ -116,9 +117,11 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 	}
 	r->finished = 1;
 	r->finished_ms = now;
-	if (r->upload_started_ms != 0 && r->upload_done_ms == 0 && bytes > 0 &&
-	    bytes == r->total)
-		r->upload_done_ms = now; /* the OK came with the last count */
+	if (r->upload_started_ms != 0 && r->upload_done_ms == 0 && ok)
+		/* the device's last count: its counts may have merged so that
+		 * their sum was never seen to reach the total before the OK */
+		r->upload_done_ms = r->last_progress_ms >= r->upload_started_ms ?
+		    r->last_progress_ms : now;
 	r->phase = EFL_PHASE_DONE;
 	r->ok = ok;
 	r->code = code;
@@ -175,6 +178,7 @@ session_progress(void *arg, uint32_t acked, uint32_t total)
 
 	r->acked = acked;
 	r->total = total;
+	r->last_progress_ms = efl_now_ms();
 }
 
 static void
@@ -343,8 +347,8 @@ on_signal(uv_signal_t *sig, int signum)
 	pump(p);
 }
 
-static void
-fill_row(struct efl_push_row *r, const struct efl_target *t,
+void
+efl_push_row_init(struct efl_push_row *r, const struct efl_target *t,
     uint32_t total)
 {
 	const char *label = t->name != NULL ? t->name : t->label;
@@ -381,7 +385,7 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	p->rows = xcalloc(n ? n : 1, sizeof(*p->rows));
 	p->slots = xcalloc(n ? n : 1, sizeof(*p->slots));
 	for (i = 0; i < n; i++) {
-		fill_row(&p->rows[i], &targets[i], img->size);
+		efl_push_row_init(&p->rows[i], &targets[i], img->size);
 		p->slots[i].p = p;
 		p->slots[i].index = i;
 	}

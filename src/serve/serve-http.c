@@ -15,6 +15,7 @@
 #include "efa/efa_image.h"
 #include "efa/efa_util.h"
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"

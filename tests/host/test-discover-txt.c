@@ -126,20 +126,6 @@ test_binary_values(void **state)
 }
 
 static void
-test_escape_bounds(void **state)
-{
-	char out[8];
-
-	(void)state;
-	txt__escape(out, sizeof(out), (const uint8_t *)"ab\001cd", 5);
-	assert_string_equal(out, "ab\\x01c");
-	txt__escape(out, 5, (const uint8_t *)"a\001", 2);
-	assert_string_equal(out, "a");   /* never half an escape */
-	txt__escape(out, sizeof(out), (const uint8_t *)"\\", 1);
-	assert_string_equal(out, "\\x5c");
-}
-
-static void
 derive(const char *const *items, uint32_t n, struct efl_device *d,
     struct problems *p)
 {
@@ -234,7 +220,6 @@ main(void)
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_skipped_items),
 		cmocka_unit_test(test_binary_values),
-		cmocka_unit_test(test_escape_bounds),
 		cmocka_unit_test(test_derive_agent),
 		cmocka_unit_test(test_derive_malformed),
 		cmocka_unit_test(test_equal_copy),

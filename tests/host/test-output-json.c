@@ -18,6 +18,7 @@
 
 #include "../../src/output/output-impl.h"
 #include "espfleet/common.h"
+#include "espfleet/text.h"
 #include "espfleet/image.h"
 #include "espfleet/output.h"
 #include "espfleet/serve.h"

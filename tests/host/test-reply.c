@@ -2,7 +2,7 @@
  * Unit tests of the espota reply parser (src/push/espota-reply.c): byte
  * counts as the devices send them (one per read, merged, split), the final
  * "OK" or error text of both cores (protocol.md 4.3, 4.4), the
- * classification of device texts, and efl_printable's escaping and bounds.
+ * classification of device texts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "espfleet/espota.h"
+#include "espfleet/text.h"
 
 static void
 feed(struct efl_reply *r, const char *s, uint64_t sent)
@@ -613,123 +614,6 @@ test_classify(void **state)
 	}
 }
 
-/* ---- efl_printable ---- */
-
-static void
-test_printable_escapes(void **state)
-{
-	char out[128];
-
-	(void)state;
-	efl_printable(out, sizeof(out), "abc", 3);
-	assert_string_equal(out, "abc");
-	efl_printable(out, sizeof(out), "a\tb\\c\x7f\x80\x1b[2J", 11);
-	assert_string_equal(out, "a\\x09b\\x5cc\\x7f\\x80\\x1b[2J");
-	/* an embedded NUL is shown, not a string end */
-	efl_printable(out, sizeof(out), "a\0b", 3);
-	assert_string_equal(out, "a\\x00b");
-	/* leading blanks stay, an inner CR/LF is escaped */
-	efl_printable(out, sizeof(out), "  x\r\ny", 6);
-	assert_string_equal(out, "  x\\x0d\\x0ay");
-	efl_printable(out, sizeof(out), "", 0);
-	assert_string_equal(out, "");
-}
-
-static void
-test_printable_trims(void **state)
-{
-	char out[64];
-
-	(void)state;
-	efl_printable(out, sizeof(out), "MD5 Check Failed\r\n", 18);
-	assert_string_equal(out, "MD5 Check Failed");
-	efl_printable(out, sizeof(out), "text  \0\0", 8);
-	assert_string_equal(out, "text");
-	efl_printable(out, sizeof(out), "\r\n \0\n", 5);
-	assert_string_equal(out, "");
-	/* only trailing bytes are trimmed */
-	efl_printable(out, sizeof(out), "\nx\n", 3);
-	assert_string_equal(out, "\\x0ax");
-}
-
-/* Small caps with long input: within bounds, NUL-ended, whole escapes. */
-static void
-test_printable_bounds(void **state)
-{
-	static const char *const inputs[] = {
-		"abcdefghijklmnopqrstuvwxyz0123456789",
-		"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0e\x0f",
-		"a\x01" "b\x02" "c\\d\x7f" "efghijklmnopq\xff\xfe",
-	};
-	size_t k, cap;
-
-	(void)state;
-	for (k = 0; k < sizeof(inputs) / sizeof(inputs[0]); k++) {
-		char full[256];
-
-		efl_printable(full, sizeof(full), inputs[k],
-		    strlen(inputs[k]));
-		for (cap = 1; cap <= 8; cap++) {
-			char buf[32];
-			size_t i, n;
-
-			memset(buf, 0x5a, sizeof(buf));
-			efl_printable(buf, cap, inputs[k], strlen(inputs[k]));
-			for (i = cap; i < sizeof(buf); i++)
-				if ((unsigned char)buf[i] != 0x5a)
-					fail_msg("input %zu cap %zu: byte %zu "
-					    "written", k, cap, i);
-			n = strnlen(buf, cap);
-			assert_true(n < cap);
-			/* a prefix of the unbounded result, no cut escape */
-			assert_memory_equal(buf, full, n);
-			assert_true(full[n] != 'x' || n == 0 ||
-			    full[n - 1] != '\\');
-			for (i = 0; i < n; i++)
-				if (buf[i] == '\\')
-					assert_true(i + 3 < n);
-		}
-	}
-}
-
-/* The room is used: as many whole characters as fit before the NUL. */
-static void
-test_printable_uses_room(void **state)
-{
-	char buf[8];
-
-	(void)state;
-	efl_printable(buf, 2, "abcdef", 6);
-	assert_string_equal(buf, "a");
-	efl_printable(buf, 4, "abcdef", 6);
-	assert_string_equal(buf, "abc");
-	efl_printable(buf, 7, "abcdef", 6);
-	assert_string_equal(buf, "abcdef");
-	/* an escape needs 4 bytes plus the NUL */
-	efl_printable(buf, 5, "\x01\x02", 2);
-	assert_string_equal(buf, "\\x01");
-	efl_printable(buf, 4, "\x01", 1);
-	assert_string_equal(buf, "");
-	efl_printable(buf, 6, "a\x01", 2);
-	assert_string_equal(buf, "a\\x01");
-	/* an escape that does not fit ends the text there */
-	efl_printable(buf, 6, "ab\x01" "c", 4);
-	assert_string_equal(buf, "ab");
-	efl_printable(buf, 1, "abc", 3);
-	assert_string_equal(buf, "");
-}
-
-/* cap 0: nothing written at all. */
-static void
-test_printable_cap_zero(void **state)
-{
-	char buf[4] = { 'q', 'q', 'q', 'q' };
-
-	(void)state;
-	efl_printable(buf, 0, "abc", 3);
-	assert_int_equal(buf[0], 'q');
-}
-
 int
 main(void)
 {
@@ -757,11 +641,6 @@ main(void)
 		cmocka_unit_test(test_count_larger_than_sent),
 		cmocka_unit_test(test_counts_never_decide),
 		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_printable_escapes),
-		cmocka_unit_test(test_printable_trims),
-		cmocka_unit_test(test_printable_bounds),
-		cmocka_unit_test(test_printable_uses_room),
-		cmocka_unit_test(test_printable_cap_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,28 @@
+/*
+ * Text that came from devices or the network, made safe to show: for a
+ * terminal (control bytes, escapes and bidi controls neutralised) and for
+ * JSON (valid UTF-8 only). One place for both, used by every module.
+ */
+#ifndef ESPFLEET_TEXT_H
+#define ESPFLEET_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Copy in[0..len) to out (cap bytes, always NUL-terminated) for a
+ * terminal: printable ASCII and valid UTF-8 are kept; control bytes, DEL,
+ * C1 controls, bidi controls, '\\' and invalid UTF-8 become \xNN (per
+ * byte). Trailing CR, LF, spaces and NULs are dropped. Stops at the last
+ * whole character that fits.
+ */
+void efl_printable(char *out, size_t cap, const char *in, size_t len);
+
+/* 1 if efl_printable would show in[0..len) unchanged (valid UTF-8 with
+ * no control or bidi characters and no '\\'), 0 otherwise. */
+int efl_text_is_clean(const char *in, size_t len);
+
+/* A new string for JSON: valid UTF-8 kept (the JSON writer escapes control
+ * characters), invalid bytes as \xNN. Owned by the caller. */
+char *efl_json_text(const char *in);
+
+#endif

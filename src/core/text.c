@@ -60,6 +60,18 @@ put_hex(char *out, size_t o, unsigned char c)
 	return o;
 }
 
+/* Put the character at s[*i]: its n bytes as they are, or (n == 0) its
+ * first byte as \xNN. Advances *i; returns the new output length. */
+static size_t
+put_shown(char *out, size_t o, const unsigned char *s, size_t *i, size_t n)
+{
+	if (n == 0)
+		return put_hex(out, o, s[(*i)++]);
+	memcpy(out + o, s + *i, n);
+	*i += n;
+	return o + n;
+}
+
 void
 efl_printable(char *out, size_t cap, const char *in, size_t len)
 {
@@ -77,13 +89,7 @@ efl_printable(char *out, size_t cap, const char *in, size_t len)
 		/* whole characters only, and room for the NUL */
 		if (o + (n > 0 ? n : 4) >= cap)
 			break;
-		if (n > 0) {
-			memcpy(out + o, s + i, n);
-			o += n;
-			i += n;
-		} else {
-			o = put_hex(out, o, s[i++]);
-		}
+		o = put_shown(out, o, s, &i, n);
 	}
 	out[o] = '\0';
 }
@@ -115,13 +121,7 @@ efl_json_text(const char *in)
 
 		if (n == 0 && s[i] < 0x80)
 			n = 1;      /* ASCII control: the JSON writer escapes it */
-		if (n > 0) {
-			memcpy(out + o, s + i, n);
-			o += n;
-			i += n;
-		} else {
-			o = put_hex(out, o, s[i++]);
-		}
+		o = put_shown(out, o, s, &i, n);
 	}
 	out[o] = '\0';
 	return out;

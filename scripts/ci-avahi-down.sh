@@ -5,7 +5,8 @@
 set -uo pipefail
 STATE=${ESPFLEET_CI_DIR:-/run/espfleet-ci}
 # zombies count as gone
-alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $s && $s != Z* ]]; }
+# shellcheck source=lib-avahi.sh
+. "$(dirname "$0")/lib-avahi.sh"
 stop_pidfile() {   # stop_pidfile <pidfile>
 	local pid
 	pid=$(cat "$1" 2>/dev/null) || return 0

@@ -18,7 +18,8 @@ for tool in dbus-daemon dbus-send avahi-daemon; do
 	}
 done
 
-alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $s && $s != Z* ]]; }
+# shellcheck source=lib-avahi.sh
+. "$(dirname "$0")/lib-avahi.sh"
 dbus_ok() {
 	timeout 5 dbus-send --system --print-reply --dest=org.freedesktop.DBus / \
 		org.freedesktop.DBus.GetId >/dev/null 2>&1
@@ -47,23 +48,7 @@ for _ in $(seq 50); do dbus_ok && break; sleep 0.1; done
 dbus_ok || { echo "ci-avahi-up: system D-Bus not reachable" >&2; exit 1; }
 
 # --- avahi-daemon, loopback only (never touches real NICs or unicast DNS) ---
-cat > "$STATE/avahi-daemon.conf" <<'CONF'
-[server]
-host-name=espfleet-ci
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=lo
-ratelimit-interval-usec=1000000
-ratelimit-burst=1000
-[wide-area]
-enable-wide-area=no
-[publish]
-publish-hinfo=no
-publish-workstation=no
-publish-aaaa-on-ipv4=no
-[reflector]
-[rlimits]
-CONF
+write_avahi_conf "$STATE/avahi-daemon.conf" espfleet-ci lo
 # (not `avahi-daemon -c`: it reports a killed daemon that is still a zombie
 # as running)
 if [ "$(avahi_state)" != 2 ] && ! avahi_pid_alive; then

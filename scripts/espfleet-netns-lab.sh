@@ -21,7 +21,8 @@ if [ -z "${LAB_PREFIX:-}" ] && [ -s "$STATE/prefix" ]; then
 else
 	P=${LAB_PREFIX:-efl$$}
 fi
-alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $s && $s != Z* ]]; }
+# shellcheck source=lib-avahi.sh
+. "$(dirname "$0")/lib-avahi.sh"
 bus() { echo "unix:path=$STATE/$1/system_bus_socket"; }
 nsexec() { local ns=$1; shift; DBUS_SYSTEM_BUS_ADDRESS=$(bus "$ns") ip netns exec "$ns" "$@"; }
 start_bus_and_avahi() {   # ns, with_avahi
@@ -49,21 +50,7 @@ start_bus_and_avahi() {   # ns, with_avahi
 CONF
 	ip netns exec "$ns" dbus-daemon --config-file="$d/dbus.conf" --fork
 	[ "$2" = 1 ] || return 0
-	cat >"$d/avahi.conf" <<CONF
-[server]
-host-name=$ns
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=eth0
-ratelimit-interval-usec=1000000
-ratelimit-burst=1000
-[wide-area]
-enable-wide-area=no
-[publish]
-publish-hinfo=no
-publish-workstation=no
-publish-aaaa-on-ipv4=no
-CONF
+	write_avahi_conf "$d/avahi.conf" "$ns" eth0
 	# avahi-daemon refuses to start while /run/avahi-daemon/pid names a live
 	# daemon, so each instance gets a private tmpfs there (a private mount
 	# namespace via unshare -m). All the execs keep one PID: $! is the daemon.

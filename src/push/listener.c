@@ -104,7 +104,8 @@ efl_listener_open(uv_loop_t *loop, const struct sockaddr *bind_addr,
 	l->tcp.data = l;
 	rc = uv_tcp_bind(&l->tcp, bind_addr, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
+		/* a whole fleet may connect back at once to a shared --host-port */
+		rc = uv_listen((uv_stream_t *)&l->tcp, SOMAXCONN, on_connection);
 	if (rc == 0)
 		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&name,
 		    &len);

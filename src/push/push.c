@@ -58,6 +58,19 @@ struct push {
 
 static void pump(struct push *p);
 
+/*
+ * When the transfer ended: at the device's last byte count. The final OK
+ * (or a count merged with it) may come much later: an ESP8266 waits a
+ * second before it, and merged counts may never be seen to add up to the
+ * total before the OK settles it.
+ */
+static uint64_t
+upload_end_ms(const struct efl_push_row *r, uint64_t now)
+{
+	return r->last_progress_ms >= r->upload_started_ms &&
+	    r->last_progress_ms != 0 ? r->last_progress_ms : now;
+}
+
 static void
 emit_phase(struct slot *sl, enum efl_espota_phase phase)
 {
@@ -69,7 +82,7 @@ emit_phase(struct slot *sl, enum efl_espota_phase phase)
 		r->upload_started_ms = efl_now_ms();
 		r->upload_done_ms = 0;
 	} else if (phase == EFL_PHASE_FINISHING && r->upload_done_ms == 0) {
-		r->upload_done_ms = efl_now_ms();
+		r->upload_done_ms = upload_end_ms(r, efl_now_ms());
 	}
 	r->phase = phase;
 	r->phase_events++;
@@ -118,10 +131,7 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 	r->finished = 1;
 	r->finished_ms = now;
 	if (r->upload_started_ms != 0 && r->upload_done_ms == 0 && ok)
-		/* the device's last count: its counts may have merged so that
-		 * their sum was never seen to reach the total before the OK */
-		r->upload_done_ms = r->last_progress_ms >= r->upload_started_ms ?
-		    r->last_progress_ms : now;
+		r->upload_done_ms = upload_end_ms(r, now);
 	r->phase = EFL_PHASE_DONE;
 	r->ok = ok;
 	r->code = code;

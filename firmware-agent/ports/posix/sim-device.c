@@ -538,6 +538,11 @@ read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 /* Timer lateness below this is made up for (the next read is scheduled
  * from when the previous one should have happened, not from now). */
 #define CATCH_UP_NS (20 * NS_PER_MS)
+/* The same for the flash: a real device's flash keeps writing while the
+ * simulator's thread is busy with other devices (a fleet's reboots, say),
+ * so a late read is made up for up to this much; beyond it the device is
+ * taken to have stalled. */
+#define FLASH_CATCH_UP_NS (250 * NS_PER_MS)
 
 /* Earliest time the device takes in more bytes (flash busy, window full). */
 static uint64_t
@@ -613,7 +618,7 @@ account_read(struct sim_device *dev, uint32_t n)
 	if (o->rate > 0) {
 		uint64_t base = dev->busy_until_ns;
 
-		if (base + CATCH_UP_NS < now)
+		if (base + FLASH_CATCH_UP_NS < now)
 			base = now;
 		dev->busy_until_ns = base + (uint64_t)n * NS_PER_S / o->rate;
 	}
@@ -858,7 +863,9 @@ publish_running_image(struct sim_device *dev)
 	}
 	/* the boot copier verified these bytes against the record's MD5 */
 	efa_hex(dev->running_md5, dev->running.md5, 16);
-	{
+	if (dev->fleet->opt->pull_url != NULL) {
+		/* only pulling ESP32s send it (a whole fleet's reboots would
+		 * otherwise spend a quarter of the simulator's time here) */
 		uint8_t sha[EFA_SHA256_LEN];
 		size_t i;
 

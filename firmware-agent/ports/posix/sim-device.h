@@ -77,7 +77,7 @@ struct sim_device {
 	/* HTTP update paths (sim-http.c, sim-pull.c) */
 	uint8_t mac[6];            /* STA MAC: vendor prefix + address */
 	char mac_text[18];
-	char running_sha256[65];   /* upper-case hex, for ESP32 pulls */
+	char running_sha256[65];   /* upper-case hex; kept with --pull */
 	void *http;                /* the /update page server while online */
 	void *http_upload;         /* the page request whose upload runs */
 	struct sim_pull *pull;     /* the pull in flight, or NULL */

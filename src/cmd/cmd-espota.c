@@ -43,42 +43,99 @@ static const char espota_usage[] =
 "  -d, --debug             log the protocol exchange (secrets redacted)\n"
 "  -r, --progress          show a progress bar\n"
 "  -h, --help              show this help\n"
-"Exit status: 0 success, 1 failure (2 for an unknown option).\n";
+"Exit status: 0 success, 1 failure (2 for an unknown option or a\n"
+"missing option value).\n";
 
-/* Take the password out of argv (in place) before anything else runs:
- * "-a PW", "-aPW", "--auth PW", "--auth=PW". Removes those arguments from
- * the vector handed to getopt and zeroes the password bytes. */
-static void
+/* espota.py's short options that take a value (the rest are flags). */
+static const char value_opts[] = "iIpPfta";
+
+/* 1 if arg (up to any '=') is "--auth" or an abbreviation of it, as
+ * espota.py's option parser takes them ("--au", "--aut"; no other long
+ * option starts with "--a"). */
+static int
+is_auth_long(const char *arg)
+{
+	size_t n = strcspn(arg, "=");
+
+	return n >= 3 && n <= 6 && strncmp(arg, "--auth", n) == 0;
+}
+
+/*
+ * Take the password out of argv (in place) before anything else runs, in
+ * every form espota.py's option parser accepts: "-a PW", "-aPW", "--auth
+ * PW", "--auth=PW", abbreviations ("--aut=PW") and -a at the end of a group
+ * of flags ("-ra PW", "-rdaPW"). The password bytes are zeroed and the
+ * arguments that carried them leave the vector handed to getopt (a group
+ * keeps its flags: "-rdaPW" becomes "-rd"). Returns 0, or -1 when -a or
+ * --auth has no value (message printed).
+ */
+static int
 take_password(int *argc, char **argv, struct efl_secret *pw)
 {
-	int i, out = 0;
+	int i, out = 0, missing = 0;
 
 	for (i = 0; i < *argc; i++) {
 		char *arg = argv[i], *val = NULL;
-		int consumed_next = 0;
+		int consumed_next = 0, keep = 0;
 
-		if (strcmp(arg, "-a") == 0 || strcmp(arg, "--auth") == 0) {
-			if (i + 1 < *argc) {
-				val = argv[i + 1];
-				consumed_next = 1;
-			}
-		} else if (strncmp(arg, "--auth=", 7) == 0) {
-			val = arg + 7;
-		} else if (strncmp(arg, "-a", 2) == 0 && arg[2] != '\0' &&
-		    arg[1] != '-') {
-			val = arg + 2;
-		}
-		if (val == NULL) {
+		if (i == 0 || strcmp(arg, "--") == 0 || arg[0] != '-' ||
+		    arg[1] == '\0') {
 			argv[out++] = arg;
 			continue;
 		}
-		if (*val != '\0')
-			efl_secret_set(pw, val, "--auth");
-		explicit_bzero(val, strlen(val));
+		if (arg[1] == '-') {
+			if (!is_auth_long(arg)) {
+				argv[out++] = arg;
+				continue;
+			}
+			if (strchr(arg, '=') != NULL)
+				val = strchr(arg, '=') + 1;
+		} else {
+			/* a group of short options: flags, then maybe one
+			 * that takes a value (the rest of the word, or the
+			 * next word) */
+			size_t k = 1;
+
+			while (arg[k] != '\0' &&
+			    strchr(value_opts, arg[k]) == NULL)
+				k++;
+			if (arg[k] != 'a') {
+				argv[out++] = arg;
+				/* a value in the next word is not ours */
+				if (arg[k] != '\0' && arg[k + 1] == '\0' &&
+				    i + 1 < *argc)
+					argv[out++] = argv[++i];
+				continue;
+			}
+			keep = k > 1;
+			if (arg[k + 1] != '\0')
+				val = arg + k + 1;
+			arg[k] = '\0';    /* "-rdaPW" -> "-rd" */
+		}
+		if (val == NULL) {
+			if (i + 1 < *argc) {
+				val = argv[i + 1];
+				consumed_next = 1;
+			} else {
+				missing = 1;
+			}
+		}
+		if (val != NULL) {
+			if (*val != '\0')
+				efl_secret_set(pw, val, "--auth");
+			explicit_bzero(val, strlen(val));
+		}
+		if (keep)
+			argv[out++] = arg;
 		i += consumed_next;
 	}
 	argv[out] = NULL;
 	*argc = out;
+	if (missing) {
+		efl_error("option '-a/--auth' needs a value");
+		return -1;
+	}
+	return 0;
 }
 
 static const struct option longopts[] = {
@@ -192,8 +249,9 @@ cmd_espota_exec(int argc, char **argv)
 	uv_loop_t loop;
 	struct stat st;
 
-	take_password(&argc, argv, &pw);
 	efl_log_set_prefix("espfleet espota");
+	if (take_password(&argc, argv, &pw) != 0)
+		return 2;
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;
@@ -245,14 +303,19 @@ cmd_espota_exec(int argc, char **argv)
 			efl_error("option '%s' needs a value", argv[optind - 1]);
 			return 2;
 		default:
-			efl_error("unknown option '%s'", argv[optind - 1]);
+			if (optopt > 0 && optopt < 256)
+				efl_error("unknown option '-%c'", optopt);
+			else    /* never the "=value": a mistyped password? */
+				efl_error("unknown option '%.*s'",
+				    (int)strcspn(argv[optind - 1], "="),
+				    argv[optind - 1]);
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		efl_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		/* espota.py ignores them too */
+		efl_warn("ignoring %d extra argument%s", argc - optind,
+		    argc - optind == 1 ? "" : "s");
 	if (ip == NULL || file == NULL) {
 		efl_error("not enough arguments: -i ADDR and -f FILE are "
 		    "needed");

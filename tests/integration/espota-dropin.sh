@@ -1,5 +1,6 @@
-# espfleet espota, the drop-in for espota.py: its command line, exit codes
-# (0 ok, 1 failed, 2 unknown option), -r progress bar, -s filesystem images,
+# espfleet espota, the drop-in for espota.py: its command line (password
+# forms, option groups, abbreviations), exit codes (0 ok, 1 failed, 2 usage
+# error), -r progress bar, -s filesystem images,
 # FILE.signed preferred to FILE, ESPFLEET_PASSWORD instead of -a, -P fixed
 # host port.
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +58,23 @@ grep -q "unknown option" "$T/e.err" || fail "unknown short option message"
 espota 1 -i 127.34.0.3 -f "$T/nonexistent.bin"
 grep -q "cannot read image" "$T/e.err" || fail "missing file message"
 [ "$(device_field fleet sim-0003 boot_count)" = 1 ] || fail "sim-0003 rebooted"
+# a mistyped password option is named, its value never shown
+espota 2 -i 127.34.0.3 -f "$T/app.bin" --password=typo-secret
+grep -q "unknown option '--password'" "$T/e.err" || fail "--password= message"
+! grep -q typo-secret "$T/e.err" || fail "the value of an unknown option shown"
+espota 2 -i 127.34.0.3 -f "$T/app.bin" -a
+grep -q "needs a value" "$T/e.err" || fail "-a without a value: $(cat "$T/e.err")"
+# extra arguments are ignored, as espota.py does
+espota 1 -i 127.34.0.3 -f "$T/nonexistent.bin" extra
+grep -q "ignoring 1 extra argument" "$T/e.err" || fail "extra argument"
+
+# the password in other forms espota.py's parser takes: -a at the end of a
+# group of flags, the value in the same word ("-rdaPW")
+espota 0 -i 127.34.0.3 -p 8266 -rda"$PW" -f "$T/app.bin"
+grep -q 'Uploading: \[=\{60\}\] 100% Done' "$T/e.err" || fail "-rdaPW: no -r bar"
+grep -q '> invitation' "$T/e.err" || fail "-rdaPW: no -d log"
+wait_boot_count fleet sim-0003 2
+cmp -s "$T/app.bin" "$T/fleet/sim-0003/running.bin" || fail "sim-0003 image"
 
 # -s: a filesystem image (command 100; its first byte is no 0xE9), the
 # application stays
@@ -71,6 +89,10 @@ wait_boot_count fleet sim-0004 2
 # the same image without -s is an application image: refused by the device
 espota 1 -i 127.34.0.4 -p 8266 -a "$PW" -f "$T/fs.bin"
 grep -q 'Magic byte is not 0xE9' "$T/e.err" || fail "fs image as application"
+# an abbreviated long option, as espota.py's parser takes it
+espota 0 -i 127.34.0.4 -p 8266 --aut="$PW" -f "$T/app.bin"
+wait_boot_count fleet sim-0004 3
+cmp -s "$T/app.bin" "$T/fleet/sim-0004/running.bin" || fail "--aut=PW image"
 
 # FILE.signed next to FILE is what gets sent
 mkimage "$T/signed.bin" 90000 -s 72

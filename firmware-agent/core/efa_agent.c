@@ -136,6 +136,11 @@ begin_update(struct efa_agent *a, const struct efa_addr *reply_to,
 		return;
 	}
 	size = (uint32_t)a->inv.size;
+	if (a->inv.cmd == EFA_CMD_FLASH && size < EFA_IMAGE_MIN_LEN) {
+		/* a stock device would flash it and boot into nothing */
+		refuse(a, reply_to, EFA_E_SIZE, EFA_IMAGE_TOO_SHORT_TEXT);
+		return;
+	}
 	if (!efa_is_hex(a->inv.md5, EFA_MD5_HEX_LEN)) {
 		refuse(a, reply_to, EFA_E_MD5, ": the invitation's MD5 is not hex");
 		return;

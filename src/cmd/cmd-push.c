@@ -66,7 +66,7 @@ static const char push_usage[] =
 "      --md5-key           answer SHA-256 challenges with the MD5 password\n"
 "                          key right away (sketches using setPasswordHash)\n"
 "      --force             send an image that does not start with 0xE9 or\n"
-"                          a gzip header\n"
+"                          a gzip header, or is shorter than a header\n"
 "      --all               every device found over mDNS\n"
 "      --match GLOB        the found devices whose name matches GLOB\n"
 "                          (shell pattern; repeatable: any of them)\n"

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "efa/efa_image.h"
 #include "efa/efa_util.h"
 #include "espfleet/common.h"
 #include "espfleet/image.h"
@@ -75,14 +76,26 @@ efl_image_open(struct efl_image *img, const char *path,
 	img->data = map;
 	img->size = (uint32_t)st.st_size;
 	img->path = xstrdup(path);
-	img->is_gzip = img->size >= 2 && img->data[0] == 0x1f &&
-	    img->data[1] == 0x8b;
-	if (check == EFL_IMAGE_CHECK_MAGIC && img->data[0] != 0xe9 &&
+	img->is_gzip = efa_image_is_gzip(img->data, img->size);
+	if (check == EFL_IMAGE_CHECK_MAGIC &&
+	    img->data[0] != EFA_IMAGE_MAGIC &&
 	    !img->is_gzip) {
 		efl_errbuf_set(eb, "image '%s' is not an ESP firmware image: it "
 		    "starts with byte 0x%02x, not 0xE9 (or a gzip stream); use "
 		    "--force to send it anyway, or --fs for a filesystem image",
 		    path, img->data[0]);
+		efl_image_close(img);
+		return -1;
+	}
+	if (check == EFL_IMAGE_CHECK_MAGIC &&
+	    img->size < (img->is_gzip ? EFA_IMAGE_GZIP_MIN_LEN : EFA_IMAGE_MIN_LEN)) {
+		/* a device would flash it and boot into nothing */
+		efl_errbuf_set(eb, "image '%s' is too short to be an ESP "
+		    "firmware image: %u bytes, less than %s (%u bytes); use "
+		    "--force to send it anyway", path, img->size,
+		    img->is_gzip ? "the smallest gzip stream" :
+		    "the image header", img->is_gzip ? EFA_IMAGE_GZIP_MIN_LEN :
+		    EFA_IMAGE_MIN_LEN);
 		efl_image_close(img);
 		return -1;
 	}

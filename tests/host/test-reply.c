@@ -591,6 +591,8 @@ test_classify(void **state)
 		{ "Wrong Magic Byte", EFL_R_IMAGE_INVALID },
 		{ "new Flash config wrong, real size: 1", EFL_R_IMAGE_INVALID },
 		{ "Bad Size Given", EFL_R_NO_SPACE },
+		{ "ERROR[5]: Bad Size Given: shorter than an image header",
+		    EFL_R_IMAGE_INVALID },
 		{ "MD5 Check Failed", EFL_R_IMAGE_INVALID },
 		{ ESP8266_MD5_ERR, EFL_R_IMAGE_INVALID },
 		{ "update window closed, arm the device first",

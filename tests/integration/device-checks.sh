@@ -1,9 +1,9 @@
 # The device refuses bad images and keeps its old one: wrong magic byte,
-# more than its free space, a flash-size code larger than its chip, and (on
+# shorter than a header, more than its free space, a flash-size code larger than its chip, and (on
 # ESP32) a gzip image; each with its result code, the chip's own message
 # and last_error in device.json. espfleet itself refuses, before contacting
-# any device: an image without 0xE9 (unless --force), an empty or missing
-# image, no target, a bad option, a host name that does not resolve.
+# any device: an image without 0xE9 (unless --force), one shorter than an
+# image header, an empty or missing image, no target, a bad option, a host name that does not resolve.
 . "$(dirname "$0")/lib.sh"
 
 start_sim e8 --devices 6 --addr-base 127.35.0.1
@@ -46,6 +46,13 @@ refused e8 1 "$T/nomagic.bin" image-invalid "Magic byte is not 0xE9" \
     "MAGIC: Magic byte is not 0xE9" --force
 refused e32 1 "$T/nomagic.bin" image-invalid "Wrong Magic Byte" \
     "MAGIC: Wrong Magic Byte" --force
+
+# shorter than an image header, sent with --force: the device refuses it at
+# the invitation
+printf '\351\003\002\040' >"$T/tiny.bin"
+refused e8 4 "$T/tiny.bin" image-invalid \
+    "Bad Size Given: shorter than an image header" \
+    "SIZE: Bad Size Given" --force
 
 # one sector more than the free space; exactly the free space is fine
 free=$(device_field e8 sim-0002 free_space)
@@ -102,6 +109,12 @@ host_refuses 3 "starts with byte 0x00, not 0xE9 (or a gzip stream); use --force"
 host_refuses 3 "image '$T/empty.bin' is empty" "$T/empty.bin" 127.35.0.6
 host_refuses 3 "image '$T/empty.bin' is empty" --force "$T/empty.bin" 127.35.0.6
 host_refuses 3 "cannot read image '$T/missing.bin'" "$T/missing.bin" 127.35.0.6
+# shorter than an image header (a device would boot into nothing)
+printf '\351' >"$T/one.bin"
+host_refuses 3 "is too short to be an ESP firmware image: 1 bytes, less than the image header (8 bytes)" \
+    "$T/one.bin" 127.35.0.6
+printf '\037\213\010\000' >"$T/gz4.bin"
+host_refuses 3 "less than the smallest gzip stream (18 bytes)" "$T/gz4.bin" 127.35.0.6
 host_refuses 4 "no target" "$T/f4.bin"
 host_refuses 2 "no image given"
 host_refuses 2 "unknown option '--frobnicate'" --frobnicate "$T/f4.bin" 127.35.0.6

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "efa/efa_agent.h"
+#include "efa/efa_image.h"
 #include "efa/efa_auth.h"
 #include "efa/efa_hash.h"
 #include "efa/efa_util.h"
@@ -1429,31 +1430,35 @@ static void
 test_tiny_images(void **state)
 {
 	(void)state;
-	/* shorter than a header: checked on what there is */
+	/* shorter than an image header: refused at the invitation (a stock
+	 * device would flash it and boot into nothing) */
 	setup(EFA_CHIP_ESP32, EFA_AUTH_NONE, NULL);
-	make_image(1);
-	start_noauth();
-	feed(0, 1, 1);
-	want_tcp("1OK");
-	setup(EFA_CHIP_ESP32, EFA_AUTH_NONE, NULL);
-	make_image(3);
-	start_noauth();
-	feed(0, 3, 1);
-	want_tcp("111OK");
-	assert_int_equal(fp.written, 3);
-	assert_memory_equal(fp.data, image, 3);
+	invite_full(&host, EFA_CMD_FLASH, 1, image_md5);
+	want_udp(0, &host, "ERR: Bad Size Given: shorter than an image "
+	    "header\r\n");
+	assert_int_equal(fp.begin_count, 0);
+	want_idle();
 	setup(EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
-	make_image(2);
-	image[0] = 0x42;
-	{
-		uint8_t digest[EFA_MD5_LEN];
-
-		efa_md5(image, 2, digest);
-		efa_hex(image_md5, digest, sizeof(digest));
-	}
+	invite_full(&host, EFA_CMD_FLASH, EFA_IMAGE_MIN_LEN - 1, image_md5);
+	want_udp(0, &host, "ERR: ERROR[5]: Bad Size Given: shorter than an "
+	    "image header\n");
+	assert_int_equal(fp.begin_count, 0);
+	/* the shortest accepted: just the header */
+	setup(EFA_CHIP_ESP32, EFA_AUTH_NONE, NULL);
+	make_image(EFA_IMAGE_MIN_LEN);
 	start_noauth();
-	feed(0, 2, 2);
-	want_tcp("ERROR[10]: Magic byte is not 0xE9\n");
+	feed(0, EFA_IMAGE_MIN_LEN, EFA_IMAGE_MIN_LEN);
+	want_tcp("8OK");
+	assert_int_equal(fp.written, EFA_IMAGE_MIN_LEN);
+	/* a filesystem image has no header: any size from 1 */
+	setup(EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
+	make_image(3);
+	invite_full(&host, EFA_CMD_FS, 3, image_md5);
+	want_udp(0, &host, "OK");
+	efa_agent_tcp_connected(&agent, 0, now);
+	feed(0, 3, 1);
+	tick_at(now + EFA_ESP8266_OK_DELAY_MS);
+	want_tcp("111OK");
 }
 
 /* ================================================================ md5 */

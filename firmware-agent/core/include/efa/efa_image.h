@@ -15,6 +15,16 @@
 
 #define EFA_IMAGE_MAGIC 0xE9u
 #define EFA_IMAGE_HEADER_LEN 4u
+/* The shortest images worth flashing: an application image's header is 8
+ * bytes (the 4 checked here, then the entry point), a gzip stream at least
+ * 18 (10-byte header, 8-byte trailer). Anything shorter would boot into
+ * nothing: the agent refuses application images under EFA_IMAGE_MIN_LEN,
+ * espfleet checks both before sending. */
+#define EFA_IMAGE_MIN_LEN 8u
+#define EFA_IMAGE_GZIP_MIN_LEN 18u
+/* What the agent appends to "Bad Size Given" for such an image (which the
+ * host then reports as an invalid image, not as a lack of space). */
+#define EFA_IMAGE_TOO_SHORT_TEXT ": shorter than an image header"
 
 /* Flash size in bytes encoded by the high nibble of header byte 3, for the
  * given chip; 0 for an unknown code. */

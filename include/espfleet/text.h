@@ -7,6 +7,7 @@
 #define ESPFLEET_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Copy in[0..len) to out (cap bytes, always NUL-terminated) for a
@@ -24,5 +25,10 @@ int efl_text_is_clean(const char *in, size_t len);
 /* A new string for JSON: valid UTF-8 kept (the JSON writer escapes control
  * characters), invalid bytes as \xNN. Owned by the caller. */
 char *efl_json_text(const char *in);
+
+/* ms as seconds for a message, without false precision or rounding:
+ * 10000 -> "10", 300 -> "0.3", 2500 -> "2.5", 1250 -> "1.25". */
+#define EFL_SECONDS_TEXT_LEN 16
+void efl_seconds_text(char out[EFL_SECONDS_TEXT_LEN], uint32_t ms);
 
 #endif

@@ -22,6 +22,7 @@
 #include "espfleet/output.h"
 #include "espfleet/secret.h"
 #include "espfleet/serve.h"
+#include "espfleet/target.h"
 
 static const char serve_usage[] =
 "usage: espfleet serve [options] IMAGE\n"
@@ -43,7 +44,7 @@ static const char serve_usage[] =
 "      --ask-password      prompt for that password (terminal only)\n"
 "  -t, --timeout SEC       drop a connection idle for SEC (default 30)\n"
 "      --force             serve an IMAGE that does not start with 0xE9 or\n"
-"                          a gzip header\n"
+"                          a gzip header, or is shorter than a header\n"
 "      --json              JSON Lines on stdout\n"
 "  -v, --verbose           more diagnostics on stderr\n"
 "  -h, --help              show this help\n"
@@ -75,51 +76,80 @@ static const struct option longopts[] = {
 
 struct serve_args {
 	struct sockaddr_storage listen;
-	char listen_text[80];
 	const char *path, *fs, *image, *password_file;
 	uint32_t percent, timeout_ms;
 	int ask_password, force, json, verbose;
 };
 
-/* "PORT", ":PORT", "ADDR:PORT" or "[IPv6]:PORT" into a->listen. */
+#define LISTEN_FORMS "use ADDR:PORT, [IPv6]:PORT or PORT"
+
+/*
+ * "PORT", ":PORT", "ADDR:PORT" or "[IPv6]:PORT" (ADDR numeric, default
+ * 0.0.0.0) into a->listen; -1 after a message naming what is wrong.
+ */
 static int
 parse_listen(const char *s, struct serve_args *a)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN];
+	const char *h = s, *port, *end;
 	size_t n;
 	uint32_t p;
 
-	if (port == NULL) {
-		port = s;
+	if (s[0] == '[') {
+		h = s + 1;
+		if ((end = strchr(h, ']')) == NULL) {
+			efl_error("--listen: '%s' has no ']' after the IPv6 "
+			    "address (%s)", s, LISTEN_FORMS);
+			return -1;
+		}
+		n = (size_t)(end - h);
+		if (n == 0) {
+			efl_error("--listen: '%s' has empty brackets (%s)", s,
+			    LISTEN_FORMS);
+			return -1;
+		}
+		if (end[1] != ':' && end[1] != '\0') {
+			efl_error("--listen: '%s' has '%c' after ']', not ':' "
+			    "(%s)", s, end[1], LISTEN_FORMS);
+			return -1;
+		}
+		port = end[1] == ':' ? end + 2 : end + 1;
+	} else if ((end = strchr(s, ':')) != NULL) {
+		if (strchr(end + 1, ':') != NULL) {
+			efl_error("--listen: '%s': an IPv6 address needs "
+			    "brackets (use [IPv6]:PORT, e.g. [::1]:8080)", s);
+			return -1;
+		}
+		n = (size_t)(end - s);
+		port = end + 1;
+	} else if (s[0] >= '0' && s[0] <= '9' && strchr(s, '.') == NULL) {
 		n = 0;
+		port = s;
 	} else {
-		n = (size_t)(port - s);
-		port++;
-	}
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
-	if (n >= sizeof(host) || cmd__parse_uint("--listen", port, 0, 65535,
-	    &p) != 0)
+		efl_error("--listen: '%s' has no port (%s)", s, LISTEN_FORMS);
 		return -1;
-	memcpy(host, s, n);
+	}
+	if (*port == '\0') {
+		efl_error("--listen: '%s' has no port (%s)", s, LISTEN_FORMS);
+		return -1;
+	}
+	if (n >= sizeof(host)) {
+		efl_error("--listen: the address in '%.*s...' is too long for "
+		    "an IP address", (int)sizeof(host), s);
+		return -1;
+	}
+	memcpy(host, h, n);
 	host[n] = '\0';
-	if (cmd__parse_ip("--listen", n > 0 ? host : "0.0.0.0", &a->listen) !=
+	if (cmd__parse_uint("--listen", port, 0, 65535, &p) != 0 ||
+	    cmd__parse_ip("--listen", n > 0 ? host : "0.0.0.0", &a->listen) !=
 	    0)
 		return -1;
-	if (a->listen.ss_family == AF_INET6) {
+	if (a->listen.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&a->listen)->sin6_port =
 		    htons((uint16_t)p);
-		snprintf(a->listen_text, sizeof(a->listen_text), "[%s]:%u",
-		    host, p);
-	} else {
+	else
 		((struct sockaddr_in *)&a->listen)->sin_port =
 		    htons((uint16_t)p);
-		snprintf(a->listen_text, sizeof(a->listen_text), "%s:%u",
-		    n > 0 ? host : "0.0.0.0", p);
-	}
 	return 0;
 }
 
@@ -228,7 +258,8 @@ cmd_serve_exec(int argc, char **argv)
 	struct efl_image img, fs;
 	struct efl_errbuf eb;
 	struct serve_run run;
-	char version[64];
+	char version[64], where[80];
+	uint16_t port;
 	uv_loop_t loop;
 	int rc;
 
@@ -273,8 +304,16 @@ cmd_serve_exec(int argc, char **argv)
 	if (pw.present)
 		efl_debug("requests must authenticate (HTTP Basic, password "
 		    "from %s)", pw.source);
+	/* the port bound, which port 0 leaves to the system */
+	port = efl_server_port(run.server);
+	if (port != 0 && a.listen.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a.listen)->sin6_port = htons(port);
+	else if (port != 0)
+		((struct sockaddr_in *)&a.listen)->sin_port = htons(port);
+	efl_sockaddr_endpoint_text((struct sockaddr *)&a.listen, where,
+	    sizeof(where));
 	efa_image_version(img.data, img.size, version, sizeof(version));
-	efl_out_serve_begin(run.out, a.listen_text, &img, version,
+	efl_out_serve_begin(run.out, where, &img, version,
 	    so.fs, a.percent, pw.present);
 	uv_signal_init(&loop, &run.sigint);
 	uv_signal_init(&loop, &run.sigterm);

@@ -2,6 +2,7 @@
  * Showing text that came from devices (see text.h): the UTF-8 check and the
  * two escapings, terminal and JSON, written once.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "espfleet/common.h"
@@ -125,4 +126,18 @@ efl_json_text(const char *in)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void
+efl_seconds_text(char out[EFL_SECONDS_TEXT_LEN], uint32_t ms)
+{
+	size_t n;
+
+	n = (size_t)snprintf(out, EFL_SECONDS_TEXT_LEN, "%u.%03u", ms / 1000,
+	    ms % 1000);
+	while (n > 0 && out[n - 1] == '0')
+		n--;
+	if (n > 0 && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
 }

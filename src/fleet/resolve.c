@@ -10,6 +10,7 @@
 
 #include "espfleet/common.h"
 #include "espfleet/target.h"
+#include "espfleet/text.h"
 
 struct lookup {
 	uv_getaddrinfo_t req;
@@ -88,9 +89,12 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 		if (l[i].status != 0) {
 			const char *host = t[i].host;
 			size_t hl = strlen(host);
+			char shown[160];
 
+			efl_printable(shown, sizeof(shown), t[i].label,
+			    strlen(t[i].label));
 			efl_errbuf_set(eb, "cannot resolve target '%s': %s%s",
-			    t[i].label, uv_strerror(l[i].status),
+			    shown, uv_strerror(l[i].status),
 			    hl > 6 && strcmp(host + hl - 6, ".local") == 0 ?
 			    " (.local names are mDNS names: use 'espfleet push "
 			    "--all' or the address from 'espfleet discover')" :

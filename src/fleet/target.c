@@ -9,6 +9,7 @@
 
 #include "espfleet/common.h"
 #include "espfleet/target.h"
+#include "espfleet/text.h"
 
 static int
 parse_port(const char *s, uint16_t *out)
@@ -25,12 +26,54 @@ parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
+/* Refuse spec (shown escaped: it may hold control characters). */
+static int
+refuse(struct efl_errbuf *eb, const char *spec, const char *why)
+{
+	char shown[160];
+
+	efl_printable(shown, sizeof(shown), spec, strlen(spec));
+	efl_errbuf_set(eb, "target '%s': %s", shown, why);
+	return -1;
+}
+
+/* Why host is no host name or address, or NULL if it may be one. */
+static const char *
+host_problem(const char *host, int bracketed)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	const unsigned char *c;
+
+	if (*host == '\0')
+		return bracketed ? "empty brackets" : "bad host";
+	for (c = (const unsigned char *)host; *c != '\0'; c++)
+		if (*c <= ' ' || *c == 0x7f || *c == '/')
+			return "bad host";
+	if (bracketed)
+		return inet_pton(AF_INET6, host, &a6) == 1 ? NULL :
+		    "brackets hold an IPv6 address only";
+	if (strchr(host, ':') != NULL)
+		return inet_pton(AF_INET6, host, &a6) == 1 ? NULL :
+		    "not an IPv6 address (and a port goes after [ADDR]:)";
+	/* The resolver would take "1.2.3", "127.1", "2130706433" or
+	 * "0x7f.1" for some IPv4 address: a typo would reach another
+	 * device. Only the dotted quad is an address here. */
+	if (strspn(host, "0123456789.") == strlen(host) ||
+	    ((host[0] == '0' && (host[1] == 'x' || host[1] == 'X')) &&
+	    strspn(host, "0123456789abcdefABCDEFxX.") == strlen(host)))
+		return inet_pton(AF_INET, host, &a4) == 1 ? NULL :
+		    "not an IPv4 address (four numbers 0-255: a.b.c.d)";
+	return NULL;
+}
+
 int
 efl_target_parse(struct efl_target *t, const char *spec,
     uint16_t default_port, struct efl_errbuf *eb)
 {
-	const char *colon;
+	const char *colon, *why;
 	char *host;
+	int bracketed = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->auth_upload = -1;
@@ -42,42 +85,33 @@ efl_target_parse(struct efl_target *t, const char *spec,
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 
-		if (close == NULL || close == spec + 1) {
-			efl_errbuf_set(eb, "target '%s': missing ']'", spec);
-			return -1;
+		if (close == NULL)
+			return refuse(eb, spec, "missing ']'");
+		if (close[1] == ':') {
+			if (parse_port(close + 2, &t->port) != 0)
+				return refuse(eb, spec, "port must be 1-65535");
+		} else if (close[1] != '\0') {
+			return refuse(eb, spec, "unexpected text after ']'");
 		}
 		host = xstrdup(spec + 1);
 		host[close - spec - 1] = '\0';
-		if (close[1] == ':') {
-			if (parse_port(close + 2, &t->port) != 0)
-				goto bad_port;
-		} else if (close[1] != '\0') {
-			efl_errbuf_set(eb, "target '%s': unexpected text after "
-			    "']'", spec);
-			free(host);
-			return -1;
-		}
+		bracketed = 1;
 	} else if ((colon = strchr(spec, ':')) != NULL &&
 	    strchr(colon + 1, ':') == NULL) {
+		if (parse_port(colon + 1, &t->port) != 0)
+			return refuse(eb, spec, "port must be 1-65535");
 		host = xstrdup(spec);
 		host[colon - spec] = '\0';
-		if (parse_port(colon + 1, &t->port) != 0)
-			goto bad_port;
 	} else {
 		host = xstrdup(spec); /* a name, IPv4, or bare IPv6 literal */
 	}
-	if (*host == '\0' || strpbrk(host, " \t/") != NULL) {
-		efl_errbuf_set(eb, "target '%s': bad host", spec);
+	if ((why = host_problem(host, bracketed)) != NULL) {
 		free(host);
-		return -1;
+		return refuse(eb, spec, why);
 	}
 	t->host = host;
 	t->label = xstrdup(spec);
 	return 0;
-bad_port:
-	efl_errbuf_set(eb, "target '%s': port must be 1-65535", spec);
-	free(host);
-	return -1;
 }
 
 int
@@ -112,6 +146,24 @@ efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
 
 	if (inet_ntop(sa->sa_family, a, out, (socklen_t)cap) == NULL)
 		snprintf(out, cap, "?");
+}
+
+void
+efl_endpoint_text(char *out, size_t cap, const char *addr, unsigned port)
+{
+	snprintf(out, cap, strchr(addr, ':') != NULL ? "[%s]:%u" : "%s:%u",
+	    addr, port);
+}
+
+void
+efl_sockaddr_endpoint_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	efl_sockaddr_text(sa, ip, sizeof(ip));
+	efl_endpoint_text(out, cap, ip, ntohs(sa->sa_family == AF_INET6 ?
+	    ((const struct sockaddr_in6 *)sa)->sin6_port :
+	    ((const struct sockaddr_in *)sa)->sin_port));
 }
 
 void

@@ -4,6 +4,7 @@
  * 4 Hz tick; finished failures are printed above it; a summary table at the
  * end. Otherwise: one plain line per event, no escape sequences.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/serve.h"
+#include "espfleet/target.h"
 #include "espfleet/text.h"
 #include "output-impl.h"
 
@@ -84,13 +86,23 @@ human_push_begin(struct efl_out *o, const char *image, uint32_t size,
 	fflush(o->fp);
 }
 
+/* The row's address and port, "[v6]:port" for IPv6. */
+static const char *
+endpoint(const struct efl_push_row *r, char *out, size_t cap)
+{
+	efl_endpoint_text(out, cap, r->addr, r->port);
+	return out;
+}
+
 static void
 human_push_phase(struct efl_out *o, const struct efl_push_row *r)
 {
+	char ep[INET6_ADDRSTRLEN + 8];
+
 	if (o->mode == EFL_OUT_PLAIN && r->phase_events == 1 &&
 	    r->attempts == 1)
-		fprintf(o->fp, "%s: starting (%s:%u)\n", r->label, r->addr,
-		    r->port);
+		fprintf(o->fp, "%s: starting (%s)\n", r->label,
+		    endpoint(r, ep, sizeof(ep)));
 }
 
 static void
@@ -221,12 +233,13 @@ human_notice(struct efl_out *o, const char *what, const char *text)
 static void
 human_push_plan(struct efl_out *o, const struct efl_push_row *r)
 {
+	char ep[INET6_ADDRSTRLEN + 8];
+
+	endpoint(r, ep, sizeof(ep));
 	if (r->skipped)
-		fprintf(o->fp, "%s (%s:%u): skip: %s\n", r->label, r->addr,
-		    r->port, r->message);
+		fprintf(o->fp, "%s (%s): skip: %s\n", r->label, ep, r->message);
 	else
-		fprintf(o->fp, "%s (%s:%u): update\n", r->label, r->addr,
-		    r->port);
+		fprintf(o->fp, "%s (%s): update\n", r->label, ep);
 }
 
 static void

@@ -25,6 +25,22 @@ event(const char *name)
 	return o;
 }
 
+/* Add text that came from outside (devices, the command line, file
+ * names): made valid UTF-8. */
+static void
+add_text(cJSON *obj, const char *key, const char *text)
+{
+	char *t;
+
+	if (text == NULL) {
+		cJSON_AddNullToObject(obj, key);
+		return;
+	}
+	t = efl_json_text(text);
+	cJSON_AddStringToObject(obj, key, t);
+	free(t);
+}
+
 static void
 emit(struct efl_out *o, cJSON *obj)
 {
@@ -42,8 +58,8 @@ emit(struct efl_out *o, cJSON *obj)
 static void
 add_target(cJSON *obj, const struct efl_push_row *r)
 {
-	cJSON_AddStringToObject(obj, "target", r->target);
-	cJSON_AddStringToObject(obj, "name", r->label);
+	add_text(obj, "target", r->target);
+	add_text(obj, "name", r->label);
 	cJSON_AddStringToObject(obj, "addr", r->addr);
 	cJSON_AddNumberToObject(obj, "port", r->port);
 }
@@ -55,7 +71,7 @@ json_push_begin(struct efl_out *o, const char *image, uint32_t size,
 	cJSON *e = event("start");
 
 	cJSON_AddStringToObject(e, "command", o->command);
-	cJSON_AddStringToObject(e, "image", image);
+	add_text(e, "image", image);
 	cJSON_AddNumberToObject(e, "size", size);
 	cJSON_AddStringToObject(e, "md5", md5);
 	cJSON_AddStringToObject(e, "kind", command == 100 ? "filesystem" :
@@ -85,7 +101,7 @@ json_push_retry(struct efl_out *o, const struct efl_push_row *r,
 
 	add_target(e, r);
 	cJSON_AddStringToObject(e, "error", efl_result_code_name(code));
-	cJSON_AddStringToObject(e, "message", message);
+	add_text(e, "message", message);
 	cJSON_AddNumberToObject(e, "attempt", r->attempts);
 	cJSON_AddNumberToObject(e, "retries", retries);
 	cJSON_AddNumberToObject(e, "delay_ms", (double)delay_ms);
@@ -104,7 +120,7 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 	else
 		cJSON_AddStringToObject(e, "error",
 		    efl_result_code_name(r->code));
-	cJSON_AddStringToObject(e, "message", r->message);
+	add_text(e, "message", r->message);
 	cJSON_AddBoolToObject(e, "skipped", r->skipped);
 	cJSON_AddNumberToObject(e, "bytes", r->bytes);
 	/* never started (canceled while queued): 0, as the human renderer */
@@ -157,7 +173,7 @@ json_notice(struct efl_out *o, const char *what, const char *text)
 	cJSON *e = event("notice");
 
 	cJSON_AddStringToObject(e, "what", what);
-	cJSON_AddStringToObject(e, "message", text);
+	add_text(e, "message", text);
 	emit(o, e);
 }
 
@@ -169,7 +185,7 @@ json_push_plan(struct efl_out *o, const struct efl_push_row *r)
 	add_target(e, r);
 	cJSON_AddStringToObject(e, "action", r->skipped ? "skip" : "update");
 	if (r->skipped)
-		cJSON_AddStringToObject(e, "reason", r->message);
+		add_text(e, "reason", r->message);
 	else
 		cJSON_AddNullToObject(e, "reason");
 	emit(o, e);
@@ -186,21 +202,6 @@ json_push_plan_summary(struct efl_out *o, uint32_t targets,
 	cJSON_AddNumberToObject(e, "update", update);
 	cJSON_AddNumberToObject(e, "skipped", skipped);
 	emit(o, e);
-}
-
-/* Add device-supplied text (made valid UTF-8). */
-static void
-add_text(cJSON *obj, const char *key, const char *text)
-{
-	char *t;
-
-	if (text == NULL) {
-		cJSON_AddNullToObject(obj, key);
-		return;
-	}
-	t = efl_json_text(text);
-	cJSON_AddStringToObject(obj, key, t);
-	free(t);
 }
 
 static void
@@ -261,12 +262,12 @@ json_serve_begin(struct efl_out *o, const char *listen,
 
 	cJSON_AddStringToObject(e, "command", o->command);
 	cJSON_AddStringToObject(e, "listen", listen);
-	cJSON_AddStringToObject(e, "image", img->path);
+	add_text(e, "image", img->path);
 	cJSON_AddNumberToObject(e, "size", img->size);
 	cJSON_AddStringToObject(e, "md5", img->md5_hex);
 	add_text(e, "version", version[0] != '\0' ? version : NULL);
 	if (fs != NULL) {
-		cJSON_AddStringToObject(e, "fs", fs->path);
+		add_text(e, "fs", fs->path);
 		cJSON_AddStringToObject(e, "fs_md5", fs->md5_hex);
 	} else {
 		cJSON_AddNullToObject(e, "fs");

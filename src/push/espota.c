@@ -605,7 +605,7 @@ static void
 on_deadline(uv_timer_t *t)
 {
 	struct efl_espota *s = t->data;
-	unsigned sec = (s->cfg.timeout_ms + 999) / 1000;
+	char sec[EFL_SECONDS_TEXT_LEN];
 	const char *stray;
 
 	if (s->start_error) {
@@ -630,19 +630,20 @@ on_deadline(uv_timer_t *t)
 			return;
 		}
 	}
+	efl_seconds_text(sec, s->cfg.timeout_ms);
 	switch (s->phase) {
 	case EFL_PHASE_INVITING:
 		finish(s, EFL_R_NO_ANSWER, "no answer to the invitation within "
-		    "%u s (device offline, wrong port, or UDP blocked)", sec);
+		    "%s s (device offline, wrong port, or UDP blocked)", sec);
 		break;
 	case EFL_PHASE_AUTHENTICATING:
 		finish(s, EFL_R_NO_ANSWER, "no answer to the authentication "
-		    "within %u s", sec);
+		    "within %s s", sec);
 		break;
 	case EFL_PHASE_CONNECTING:
 		stray = listener__stray(s->listener);
 		finish(s, EFL_R_CONNECT_TIMEOUT, "the device accepted the "
-		    "update but did not connect back to port %u within %u s: a "
+		    "update but did not connect back to port %u within %s s: a "
 		    "host firewall blocking inbound TCP port %u, or a device on "
 		    "another subnet without a route back to this host, is the "
 		    "usual cause (fix the port with --host-port and allow "
@@ -652,12 +653,12 @@ on_deadline(uv_timer_t *t)
 		break;
 	case EFL_PHASE_UPLOADING:
 		finish(s, EFL_R_TRANSFER_FAILED, "device stopped responding "
-		    "after %u of %u bytes (nothing for %u s)", s->reply.acked,
+		    "after %u of %u bytes (nothing for %s s)", s->reply.acked,
 		    s->reply.total, sec);
 		break;
 	case EFL_PHASE_FINISHING:
 		finish(s, EFL_R_TRANSFER_FAILED, "no result from the device "
-		    "within %u s after the last byte", sec);
+		    "within %s s after the last byte", sec);
 		break;
 	default:
 		break;

@@ -84,6 +84,8 @@ halt(struct efl_mhd_uv *m)
 	m->d = NULL;
 }
 
+/* "ADDR:PORT" / "[IPv6]:PORT" (this adapter is shared with espfleet-sim,
+ * which does not link espfleet's efl_sockaddr_endpoint_text) */
 static void
 addr_text(const struct sockaddr *sa, char *out, size_t cap)
 {

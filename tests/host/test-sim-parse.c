@@ -91,7 +91,7 @@ static void
 test_fault_kind_names(void **state)
 {
 	static const char *const names[] = { "silent", "no-space", "drop-at",
-	    "boot-old", "powerloss-at", "no-connect" };
+	    "boot-old", "powerloss-at", "no-connect", "gone" };
 	size_t i;
 
 	(void)state;
@@ -107,9 +107,11 @@ test_fault_errors(void **state)
 {
 	(void)state;
 	fault_bad("bogus", "unknown fault kind 'bogus' (known: silent, "
-	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect)");
+	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
+	    "gone)");
 	fault_bad("bogus:3", "unknown fault kind 'bogus' (known: silent, "
-	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect)");
+	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
+	    "gone)");
 	fault_bad("drop-at", "fault 'drop-at' needs an argument: drop-at=N");
 	fault_bad("drop-at:3", "fault 'drop-at' needs an argument: "
 	    "drop-at=N");
@@ -146,6 +148,41 @@ test_fault_errors(void **state)
 	fault_bad("this-kind-name-is-far-too-long-to-be-real",
 	    "fault 'this-kind-name-is-far-too-long-to-be-real': missing or "
 	    "overlong kind");
+}
+
+/* The list of known kinds in the unknown-kind message names every kind
+ * there is, each of which parses (with an argument where one is needed). */
+static void
+test_fault_known_list(void **state)
+{
+	struct sim_fault f;
+	char err[256] = "", known[256], spec[40];
+	const char *name, *p;
+	int i;
+
+	(void)state;
+	assert_int_equal(sim_fault_parse("bogus", &f, err, sizeof(err)), -1);
+	p = strstr(err, "(known: ");
+	assert_non_null(p);
+	snprintf(known, sizeof(known), " %s", p + 8);
+	for (i = 0; (name = sim_fault_kind_name((enum sim_fault_kind)i))[0] !=
+	    '?'; i++) {
+		char want[48];
+
+		snprintf(spec, sizeof(spec), "%s", name);
+		if (sim_fault_parse(spec, &f, err, sizeof(err)) != 0) {
+			snprintf(spec, sizeof(spec), "%s=1", name);
+			fault_ok(spec, &f);
+		}
+		assert_int_equal(f.kind, i);
+		/* " name," " name=ARG," or " name)" */
+		snprintf(want, sizeof(want), " %s", name);
+		p = strstr(known, want);
+		if (p == NULL || strchr(",=)", p[strlen(want)]) == NULL)
+			fail_msg("'%s' is not in the known list: %s", name,
+			    known);
+	}
+	assert_int_equal(i, SIM_FAULT_GONE + 1);
 }
 
 /* 32 ranges are fine, 33 are too many. */
@@ -548,8 +585,8 @@ test_options_errors(void **state)
 	    "0123456789012345678901234567890123456789"
 	    "0123456789012345678901234");
 	BADN(p1, "--fault: unknown fault kind 'bogus' (known: silent, "
-	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect)",
-	    "--fault", "bogus");
+	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
+	    "gone)", "--fault", "bogus");
 	BADN(p2, "--fault: fault 'drop-at' needs an argument: drop-at=N",
 	    "--fault", "drop-at");
 	BADN(r1, "--http-port: '65536' is not a port number (0-65535)",
@@ -605,6 +642,43 @@ test_options_fault_limit(void **state)
 	list[2 * SIM_MAX_FAULTS + 1] = "no-space";
 	list[2 * SIM_MAX_FAULTS + 2] = NULL;
 	opts_bad(list, "--fault: at most 32 faults");
+}
+
+/* A fault's devices must exist; --devices may come before or after it. */
+static void
+test_options_fault_devices(void **state)
+{
+	static const char *const last[] = { "--fault", "gone:1,3-5",
+	    "--devices", "5", NULL };
+	static const char *const first[] = { "-n", "5", "--fault",
+	    "gone:5", NULL };
+	static const char *const one[] = { "--fault", "silent:1", NULL };
+	struct sim_options o;
+	struct args a;
+
+	(void)state;
+	opts_ok(last, &o, &a);
+	assert_int_equal(o.devices, 5);
+	assert_int_equal(o.faults[0].kind, SIM_FAULT_GONE);
+	assert_int_equal(o.faults[0].ranges[1].hi, 5);
+	args_free(&a);
+	opts_ok(first, &o, &a);
+	args_free(&a);
+	opts_ok(one, &o, &a);
+	assert_int_equal(o.devices, 1);
+	args_free(&a);
+
+	BADN(a1, "--fault silent:99: there is no device 99 (--devices 2)",
+	    "--devices", "2", "--fault", "silent:99");
+	BADN(a2, "--fault silent:99: there is no device 99 (--devices 2)",
+	    "--fault", "silent:99", "--devices", "2");
+	BADN(a3, "--fault silent:2: there is no device 2 (--devices 1)",
+	    "--fault", "silent:2");
+	BADN(a4, "--fault drop-at=100:1,4-6: there is no device 6 "
+	    "(--devices 5)", "-n", "5", "--fault", "no-space",
+	    "--fault", "drop-at=100:1,4-6");
+	BADN(a5, "--fault boot-old:3: there is no device 3 (--devices 2)",
+	    "--fault", "boot-old:3", "--fault", "silent:4", "-n", "2");
 }
 
 static void
@@ -738,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_fault_kinds),
 		cmocka_unit_test(test_fault_kind_names),
 		cmocka_unit_test(test_fault_errors),
+		cmocka_unit_test(test_fault_known_list),
 		cmocka_unit_test(test_fault_range_limit),
 		cmocka_unit_test(test_fault_small_err),
 		cmocka_unit_test(test_fault_applies),
@@ -750,6 +825,7 @@ main(void)
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_unknown_in_cluster),
 		cmocka_unit_test(test_options_fault_limit),
+		cmocka_unit_test(test_options_fault_devices),
 		cmocka_unit_test(test_options_help_version),
 		cmocka_unit_test(test_options_no_leak_between_calls),
 		cmocka_unit_test(test_options_repeatable),

@@ -120,6 +120,21 @@ test_parse_errors(void **state)
 	parse_bad(":8266", "bad host");
 	parse_bad("[::1", "missing ']'");
 	parse_bad("[]:80", "target '[]:80'");
+	parse_bad("[]", "empty brackets");
+	parse_bad("[localhost]:80", "brackets hold an IPv6 address only");
+	parse_bad("[1.2.3.4]:80", "brackets hold an IPv6 address only");
+	parse_bad("host:80:extra", "not an IPv6 address");
+	parse_bad("127.0.0.1:80:1", "not an IPv6 address");
+	/* forms the resolver would take for some other IPv4 address */
+	parse_bad("1.2.3", "not an IPv4 address");
+	parse_bad("127.1", "not an IPv4 address");
+	parse_bad("2130706433", "not an IPv4 address");
+	parse_bad("0x7f.1", "not an IPv4 address");
+	parse_bad("1.2.3.256:80", "not an IPv4 address");
+	/* control characters: refused, and shown escaped */
+	parse_bad("\x1b[31mred", "bad host");
+	parse_bad("\x1b[31mred", "target '\\x1b[31mred'");
+	parse_bad("a\nb", "target 'a\\x0ab'");
 	parse_bad("[::1]x", "unexpected text after ']'");
 	parse_bad("[::1]:", "port must be 1-65535");
 	parse_bad("[::1]:0", "port must be 1-65535");
@@ -194,8 +209,8 @@ test_numeric_name(void **state)
 	assert_int_equal(efl_target_numeric(&t), 0);
 	assert_int_equal(t.addr_len, 0);
 	efl_target_free(&t);
-	/* not a dotted quad: a name, left to the resolver */
-	parse_ok(&t, "1.2.3.256", 8266, "1.2.3.256", 8266);
+	/* digits in a name are fine */
+	parse_ok(&t, "123.example", 8266, "123.example", 8266);
 	assert_int_equal(efl_target_numeric(&t), 0);
 	efl_target_free(&t);
 }
@@ -221,6 +236,17 @@ test_sockaddr_text(void **state)
 	inet_pton(AF_INET6, "2001:db8:0:0::1", &sin6.sin6_addr);
 	efl_sockaddr_text((const struct sockaddr *)&sin6, out, sizeof(out));
 	assert_string_equal(out, "2001:db8::1");
+
+	/* with the port: IPv6 in brackets */
+	sin6.sin6_port = htons(3232);
+	efl_sockaddr_endpoint_text((const struct sockaddr *)&sin6, out,
+	    sizeof(out));
+	assert_string_equal(out, "[2001:db8::1]:3232");
+	efl_sockaddr_endpoint_text((const struct sockaddr *)&sin, out,
+	    sizeof(out));
+	assert_string_equal(out, "10.1.2.3:8266");
+	efl_endpoint_text(out, sizeof(out), "::1", 8266);
+	assert_string_equal(out, "[::1]:8266");
 
 	/* too small: "?" rather than a cut address */
 	efl_sockaddr_text((const struct sockaddr *)&sin, small, sizeof(small));

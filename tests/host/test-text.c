@@ -1,7 +1,7 @@
 /*
  * Unit tests of the text module (src/core/text.c): efl_printable's
  * escaping, trimming and bounds, UTF-8 kept whole, bidi and C1 controls
- * neutralised, efl_text_is_clean and efl_json_text.
+ * neutralised, efl_text_is_clean, efl_json_text and efl_seconds_text.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -216,6 +216,26 @@ test_json_text(void **state)
 	free(j);
 }
 
+static void
+test_seconds_text(void **state)
+{
+	char out[EFL_SECONDS_TEXT_LEN];
+
+	(void)state;
+	efl_seconds_text(out, 10000);
+	assert_string_equal(out, "10");
+	efl_seconds_text(out, 300);
+	assert_string_equal(out, "0.3");
+	efl_seconds_text(out, 2500);
+	assert_string_equal(out, "2.5");
+	efl_seconds_text(out, 1250);
+	assert_string_equal(out, "1.25");
+	efl_seconds_text(out, 0);
+	assert_string_equal(out, "0");
+	efl_seconds_text(out, 4294967295u);
+	assert_string_equal(out, "4294967.295");
+}
+
 int
 main(void)
 {
@@ -230,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_printable_bidi_and_c1),
 		cmocka_unit_test(test_text_is_clean),
 		cmocka_unit_test(test_json_text),
+		cmocka_unit_test(test_seconds_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,9 @@
 # server (and follows the documented FNV-1a rule); a device without the
 # free space gets 403 and a log line; the version query answers x-version;
 # spiffs pulls get the --fs image; HTTP Basic auth; JSON request events;
-# SIGTERM stops the server with exit 0; usage and setup errors exit 2, 3.
+# SIGTERM stops the server with exit 0; usage and setup errors exit 2, 3,
+# bad --listen values with a specific message; port 0 reports the port the
+# system picked.
 . "$(dirname "$0")/lib.sh"
 
 SRV=127.51.200.1
@@ -232,6 +234,24 @@ serve_rc 2 "with --percent 101" --percent 101 "$T/app.bin"
 serve_rc 2 "with a password argument" --password=x "$T/app.bin"
 grep -q 'passwords are not taken as arguments' "$T/rc.err" ||
 	fail "password argument message"
+# bad --listen values: exit 2 with a message naming the problem
+bad_listen() { # VALUE MESSAGE
+	serve_rc 2 "--listen '$1'" -l "$1" "$T/app.bin"
+	grep -qF "espfleet serve: --listen: $2" "$T/rc.err" &&
+	    grep -qF "Try 'espfleet serve --help'." "$T/rc.err" ||
+		fail "--listen '$1': $(cat "$T/rc.err")"
+}
+bad_listen 127.0.0.1 "'127.0.0.1' has no port (use ADDR:PORT, [IPv6]:PORT"
+bad_listen '[::1]' "'[::1]' has no port"
+bad_listen '[::1]:' "'[::1]:' has no port"
+bad_listen '::1' "'::1': an IPv6 address needs brackets"
+bad_listen '::1:80' "'::1:80': an IPv6 address needs brackets"
+bad_listen '[::1' "'[::1' has no ']' after the IPv6 address"
+bad_listen '[]:80' "'[]:80' has empty brackets"
+bad_listen '[::1]80' "'[::1]80' has '8' after ']', not ':'"
+bad_listen "$(printf '1%.0s' $(seq 60)):80" "the address in '111111"
+bad_listen 127.0.0.1:65536 "'65536' is not a number from 0 to 65535"
+bad_listen 1.2.3:80 "'1.2.3' is not an IP address"
 serve_rc 3 "with a missing image" -l 127.51.200.4:8080 "$T/nothing.bin"
 serve_rc 3 "with a non-ESP image" -l 127.51.200.4:8080 "$T/fs.bin"
 start_serve busy -l 127.51.200.4:8080 "$T/app.bin"
@@ -239,4 +259,37 @@ serve_rc 3 "on a port in use" -l 127.51.200.4:8080 "$T/app.bin"
 grep -q "cannot listen on 127.51.200.4:8080: Address already in use" \
     "$T/rc.err" || fail "port in use message: $(cat "$T/rc.err")"
 stop_serve busy
+
+# (6) port 0: the port the system picked is reported (JSON and the human
+# line), and the server answers there
+start_serve port0 -l 127.51.200.5:0 "$T/app.bin"
+where=$(jq -r 'select(.event == "listening") | .listen' "$T/port0.json")
+[[ $where =~ ^127\.51\.200\.5:[1-9][0-9]*$ ]] ||
+	fail "port 0: listening on '$where'"
+python3 - "$where" <<'EOF' || fail "nothing answers on $where"
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen("http://%s/" % sys.argv[1], timeout=5)
+    sys.exit("not refused")
+except urllib.error.HTTPError as e:
+    assert e.code == 403, e.code
+EOF
+stop_serve port0
+"$ESPFLEET" serve -l 127.51.200.5:0 "$T/app.bin" >"$T/port0.out" \
+    2>"$T/port0.err" &
+SERVE_PID=$!
+PIDS+=("$SERVE_PID")
+for _ in $(seq 100); do
+	grep -q ' on 127\.51\.200\.5:' "$T/port0.out" 2>/dev/null && break
+	sleep 0.1
+done
+grep -Eq ' on 127\.51\.200\.5:[1-9][0-9]*$' "$T/port0.out" ||
+	fail "port 0, human line: $(cat "$T/port0.out" "$T/port0.err")"
+kill -TERM "$SERVE_PID"
+for _ in $(seq 50); do
+	kill -0 "$SERVE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$SERVE_PID" 2>/dev/null && fail "serve port0 ignored SIGTERM"
+wait "$SERVE_PID" || fail "serve port0 (human) exited $?"
 echo "serve-pull: ok"

@@ -10,26 +10,29 @@
 
 #include "sim-fault.h"
 
+/* Every kind; the parser and its list of known kinds both come from here. */
 static const struct {
 	const char *name;
 	enum sim_fault_kind kind;
-	int needs_arg;
+	const char *arg;        /* what follows '=' ("BYTES"), or NULL */
 } kinds[] = {
-	{ "silent", SIM_FAULT_SILENT, 0 },
-	{ "no-space", SIM_FAULT_NO_SPACE, 0 },
-	{ "drop-at", SIM_FAULT_DROP_AT, 1 },
-	{ "boot-old", SIM_FAULT_BOOT_OLD, 0 },
-	{ "powerloss-at", SIM_FAULT_POWERLOSS_AT, 1 },
-	{ "no-connect", SIM_FAULT_NO_CONNECT, 0 },
-	{ "gone", SIM_FAULT_GONE, 0 },
+	{ "silent", SIM_FAULT_SILENT, NULL },
+	{ "no-space", SIM_FAULT_NO_SPACE, NULL },
+	{ "drop-at", SIM_FAULT_DROP_AT, "BYTES" },
+	{ "boot-old", SIM_FAULT_BOOT_OLD, NULL },
+	{ "powerloss-at", SIM_FAULT_POWERLOSS_AT, "N" },
+	{ "no-connect", SIM_FAULT_NO_CONNECT, NULL },
+	{ "gone", SIM_FAULT_GONE, NULL },
 };
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 const char *
 sim_fault_kind_name(enum sim_fault_kind kind)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (i = 0; i < NKINDS; i++)
 		if (kinds[i].kind == kind)
 			return kinds[i].name;
 	return "?";
@@ -102,6 +105,25 @@ parse_devices(const char *s, struct sim_fault *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* "unknown fault kind 'kind' (known: silent, ..., drop-at=BYTES, ...)" */
+static void
+unknown_kind(const char *kind, char *err, size_t errlen)
+{
+	size_t i, n;
+	int w;
+
+	w = snprintf(err, errlen, "unknown fault kind '%s' (known: ", kind);
+	n = w > 0 ? (size_t)w : 0;
+	for (i = 0; i < NKINDS && n < errlen; i++) {
+		w = snprintf(err + n, errlen - n, "%s%s%s%s%s",
+		    i > 0 ? ", " : "", kinds[i].name,
+		    kinds[i].arg != NULL ? "=" : "",
+		    kinds[i].arg != NULL ? kinds[i].arg : "",
+		    i + 1 == NKINDS ? ")" : "");
+		n += w > 0 ? (size_t)w : 0;
+	}
+}
+
 int
 sim_fault_parse(const char *spec, struct sim_fault *f, char *err,
     size_t errlen)
@@ -119,12 +141,11 @@ sim_fault_parse(const char *spec, struct sim_fault *f, char *err,
 	}
 	memcpy(kind, spec, n);
 	kind[n] = '\0';
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (i = 0; i < NKINDS; i++)
 		if (strcmp(kinds[i].name, kind) == 0)
 			found = (int)i;
 	if (found < 0) {
-		snprintf(err, errlen, "unknown fault kind '%s' (known: silent, "
-		    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect)", kind);
+		unknown_kind(kind, err, errlen);
 		return -1;
 	}
 	f->kind = kinds[found].kind;
@@ -132,7 +153,7 @@ sim_fault_parse(const char *spec, struct sim_fault *f, char *err,
 	if (*p == '=') {
 		const char *e;
 
-		if (!kinds[found].needs_arg) {
+		if (kinds[found].arg == NULL) {
 			snprintf(err, errlen, "fault '%s' takes no argument",
 			    kind);
 			return -1;
@@ -143,7 +164,7 @@ sim_fault_parse(const char *spec, struct sim_fault *f, char *err,
 			    "number after '=' (got '%s')", kind, p + 1);
 			return -1;
 		}
-	} else if (kinds[found].needs_arg) {
+	} else if (kinds[found].arg != NULL) {
 		snprintf(err, errlen, "fault '%s' needs an argument: %s=N",
 		    kind, kind);
 		return -1;

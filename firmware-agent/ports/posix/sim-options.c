@@ -162,8 +162,9 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
     size_t errlen)
 {
 	int c, auth_given = 0, window_given = 0, every_given = 0;
+	const char *fault_spec[SIM_MAX_FAULTS];
 	struct in_addr in;
-	uint32_t v;
+	uint32_t v, i, r;
 	char ferr[160], shortopt[3];
 
 	memset(o, 0, sizeof(*o));
@@ -311,7 +312,7 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 			if (sim_fault_parse(optarg, &o->faults[o->nfaults],
 			    ferr, sizeof(ferr)) != 0)
 				BAD("--fault: %s", ferr);
-			o->nfaults++;
+			fault_spec[o->nfaults++] = optarg;
 			break;
 		case 'v':
 			o->verbose++;
@@ -333,6 +334,13 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	}
 	if (optind < argc)
 		BAD("unexpected argument '%s'", argv[optind]);
+	/* --devices may come after --fault */
+	for (i = 0; i < o->nfaults; i++)
+		for (r = 0; r < o->faults[i].nranges; r++)
+			if (o->faults[i].ranges[r].hi > o->devices)
+				BAD("--fault %s: there is no device %u "
+				    "(--devices %u)", fault_spec[i],
+				    o->faults[i].ranges[r].hi, o->devices);
 	if (every_given && o->pull_url == NULL)
 		BAD("--pull-every needs --pull (the URL to pull from)");
 	if (auth_given && o->password_file == NULL)

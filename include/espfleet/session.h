@@ -66,4 +66,9 @@ struct efl_http_opts {
 struct efl_transport *efl_http_transport_new(uv_loop_t *loop,
     const struct efl_http_opts *o, struct efl_errbuf *eb);
 
+/* The result message of a session canceled (SIGINT, SIGTERM) after the
+ * device had received every byte: the device may still apply the image. */
+#define EFL_CANCELED_AFTER_UPLOAD "canceled after the device had received " \
+	"the whole image: whether it applies the update is unknown"
+
 #endif

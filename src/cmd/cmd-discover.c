@@ -124,7 +124,8 @@ parse_args(int argc, char **argv, struct discover_args *a)
 			fputs(discover_usage, stdout);
 			return -1;
 		default:
-			return cmd__option_error(c, argv, "discover");
+			return cmd__option_error(c, argv, "discover",
+			    longopts);
 		}
 	}
 	if (optind < argc) {

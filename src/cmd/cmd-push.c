@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "cmd-util.h"
 #include "efa/efa_http.h"
 #include "espfleet/cmd.h"
-#include "espfleet/text.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
 #include "espfleet/espota.h"
@@ -31,6 +31,7 @@
 #include "espfleet/secret.h"
 #include "espfleet/session.h"
 #include "espfleet/target.h"
+#include "espfleet/text.h"
 
 static const char push_usage[] =
 "usage: espfleet push [options] IMAGE TARGET...\n"
@@ -149,6 +150,40 @@ struct push_args {
 };
 
 #define SELECTING(a) ((a)->all || (a)->nmatch > 0 || (a)->board != NULL)
+
+/* Sockets an upload holds open at once (UDP, listener, connection, and
+ * one spare), and what the process keeps besides. */
+#define FDS_PER_UPLOAD 4u
+#define FDS_RESERVED 64u
+
+/*
+ * Room for *jobs uploads at once: the soft limit on open files is raised
+ * to the hard one, and --jobs lowered (with a warning) where even that is
+ * too small, so that uploads wait in the queue instead of failing with
+ * "too many open files".
+ */
+static void
+fit_jobs_to_fd_limit(uint32_t *jobs)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)*jobs * FDS_PER_UPLOAD + FDS_RESERVED;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= need)
+		return;
+	need = rl.rlim_cur > FDS_RESERVED + FDS_PER_UPLOAD ?
+	    (rl.rlim_cur - FDS_RESERVED) / FDS_PER_UPLOAD : 1;
+	efl_warn("--jobs %u lowered to %u: the limit on open files is %llu "
+	    "(ulimit -n)", *jobs, (unsigned)need,
+	    (unsigned long long)rl.rlim_cur);
+	*jobs = (uint32_t)need;
+}
 
 /* 0 to go on, or an exit status. */
 static int
@@ -277,7 +312,8 @@ parse_args(int argc, char **argv, struct push_args *a)
 			fputs(push_usage, stdout);
 			return -EFL_EXIT_OK - 1; /* help shown */
 		default:
-			return cmd__option_error(c, argv, "push");
+			return cmd__option_error(c, argv, "push",
+			    longopts);
 		}
 	}
 	if (a->via_http && (a->host_port != 0 || a->md5_key_only)) {
@@ -611,13 +647,18 @@ cmd_push_exec(int argc, char **argv)
 		goto out;
 	}
 	a.opts.transport = transport;
+	fit_jobs_to_fd_limit(&a.opts.jobs);
 	efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
 	    &report);
 	if (report.needs_password)
 		efl_error("a device requires a password and none was given: set "
 		    "ESPFLEET_PASSWORD, or use --password-file or "
 		    "--ask-password");
-	if (report.needs_password && report.summary.updated == 0)
+	/* 3 only when the missing password is the whole story: nothing
+	 * updated and no device failed for another reason */
+	if (report.needs_password && report.summary.updated == 0 &&
+	    report.summary.failed ==
+	    report.summary.by_code[EFL_R_AUTH_FAILED])
 		rc = EFL_EXIT_SETUP;
 	else if (report.summary.failed > 0)
 		rc = EFL_EXIT_FAILED;

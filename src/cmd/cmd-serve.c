@@ -211,7 +211,8 @@ parse_args(int argc, char **argv, struct serve_args *a)
 			fputs(serve_usage, stdout);
 			return -1;
 		default:
-			return cmd__option_error(c, argv, "serve");
+			return cmd__option_error(c, argv, "serve",
+			    longopts);
 		}
 	}
 	if (optind >= argc) {

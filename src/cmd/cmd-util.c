@@ -14,6 +14,7 @@
 #include "espfleet/cmd.h"
 #include "espfleet/log.h"
 #include "espfleet/secret.h"
+#include "espfleet/text.h"
 
 int
 cmd__parse_uint(const char *opt, const char *s, uint32_t lo, uint32_t hi,
@@ -24,7 +25,8 @@ cmd__parse_uint(const char *opt, const char *s, uint32_t lo, uint32_t hi,
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < lo ||
+	if (*s < '0' || *s > '9' || strspn(s, "0123456789.") != strlen(s) ||
+	    *end != '\0' || errno != 0 || v < lo ||
 	    v > hi) {
 		efl_error("%s: '%s' is not a number from %u to %u", opt, s, lo,
 		    hi);
@@ -43,7 +45,8 @@ cmd__parse_seconds(const char *opt, const char *s, uint32_t lo_ms,
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 ||
+	if (*s < '0' || *s > '9' || strspn(s, "0123456789.") != strlen(s) ||
+	    *end != '\0' || errno != 0 ||
 	    v * 1000.0 < lo_ms || v * 1000.0 > hi_ms) {
 		efl_error("%s: '%s' is not a number of seconds from %g to %g",
 		    opt, s, lo_ms / 1000.0, hi_ms / 1000.0);
@@ -56,9 +59,18 @@ cmd__parse_seconds(const char *opt, const char *s, uint32_t lo_ms,
 int
 cmd__parse_path(const char *opt, const char *s)
 {
-	if (s[0] != '/' || strpbrk(s, " \t\r\n?#") != NULL) {
-		efl_error("%s: '%s' is not a path (starting with '/', no "
-		    "spaces, '?' or '#')", opt, s);
+	const unsigned char *c;
+	int bad = s[0] != '/' || strlen(s) > CMD_PATH_MAX;
+
+	for (c = (const unsigned char *)s; *c != '\0' && !bad; c++)
+		bad = *c <= ' ' || *c >= 0x7f || *c == '?' || *c == '#';
+	if (bad) {
+		char shown[80];
+
+		efl_printable(shown, sizeof(shown), s, strlen(s));
+		efl_error("%s: '%s' is not a URL path (starting with '/', at "
+		    "most %u printable ASCII characters, no spaces, '?' or "
+		    "'#')", opt, shown, CMD_PATH_MAX);
 		return -1;
 	}
 	return 0;
@@ -92,16 +104,47 @@ cmd__usage_error(const char *cmd)
 #define PASSWORD_HINT "passwords are not taken as arguments: use " \
 	"ESPFLEET_PASSWORD, --password-file or --ask-password"
 
-int
-cmd__option_error(int c, char **argv, const char *cmd)
+/* The long options that name (up to any '=') starts, as "--a, --b". */
+static int
+long_matches(const struct option *longopts, const char *name, size_t n,
+    char *out, size_t cap)
 {
+	size_t pos = 0;
+	int count = 0;
+
+	out[0] = '\0';
+	for (; longopts->name != NULL; longopts++) {
+		if (strncmp(longopts->name, name, n) != 0)
+			continue;
+		if (pos < cap)
+			pos += (size_t)snprintf(out + pos, cap - pos, "%s--%s",
+			    count > 0 ? ", " : "", longopts->name);
+		count++;
+	}
+	return count;
+}
+
+int
+cmd__option_error(int c, char **argv, const char *cmd,
+    const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+	size_t n = strcspn(arg, "=");
+	char names[256];
+
 	if (c == ':') {
-		efl_error("option '%s' needs a value", argv[optind - 1]);
+		efl_error("option '%.*s' needs a value", (int)n, arg);
 		return cmd__usage_error(cmd);
 	}
-	if (optopt == 0 || optopt >= 256)
-		efl_error("unknown option '%.*s'",
-		    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+	if (strncmp(arg, "--", 2) == 0 && arg[n] == '=' && optopt != 0)
+		/* a flag given a value: "--json=1" */
+		efl_error("option '%.*s' takes no value", (int)n, arg);
+	else if (strncmp(arg, "--", 2) == 0 && optopt == 0 &&
+	    long_matches(longopts, arg + 2, n - 2, names, sizeof(names)) > 1)
+		efl_error("option '%.*s' is ambiguous: %s", (int)n, arg,
+		    names);
+	else if (optopt == 0 || optopt >= 256)
+		efl_error("unknown option '%.*s'", (int)n, arg);
 	else
 		efl_error("unknown option '-%c'", optopt);
 	if (((optopt == 0 || optopt >= 256) &&

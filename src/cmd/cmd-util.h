@@ -5,6 +5,7 @@
 #ifndef ESPFLEET_CMD_UTIL_H
 #define ESPFLEET_CMD_UTIL_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -16,7 +17,9 @@ int cmd__parse_uint(const char *opt, const char *s, uint32_t lo,
 int cmd__parse_seconds(const char *opt, const char *s, uint32_t lo_ms,
     uint32_t hi_ms, uint32_t *out_ms);
 
-/* An HTTP path: starts with '/', no spaces, '?' or '#'. */
+/* An HTTP path: starts with '/', at most CMD_PATH_MAX printable ASCII
+ * characters, no spaces, '?' or '#'. */
+#define CMD_PATH_MAX 1024u
 int cmd__parse_path(const char *opt, const char *s);
 
 /* A numeric IPv4/IPv6 address (port 0) into ss. */
@@ -30,7 +33,8 @@ int cmd__usage_error(const char *cmd);
  * the option without any "=value" (it may be a password, --auth=PW), say
  * how passwords are given when it looks like one, and return
  * cmd__usage_error(cmd). */
-int cmd__option_error(int c, char **argv, const char *cmd);
+int cmd__option_error(int c, char **argv, const char *cmd,
+    const struct option *longopts);
 
 /* Right after getopt_long matched --password-file: 0 if it was written
  * out as such; -1 (after the message) if it was "--password PW" or

@@ -748,7 +748,11 @@ efl_espota_start(const struct efl_espota_config *cfg,
 void
 efl_espota_cancel(struct efl_espota *s)
 {
-	finish(s, EFL_R_CANCELED, "canceled");
+	if (s->phase == EFL_PHASE_FINISHING)
+		/* every byte is there: the device may still apply it */
+		finish(s, EFL_R_CANCELED, EFL_CANCELED_AFTER_UPLOAD);
+	else
+		finish(s, EFL_R_CANCELED, "canceled");
 }
 
 /* ---- the espota transport (session.h) ---- */
@@ -808,12 +812,19 @@ efl_espota_transport_new(uv_loop_t *loop, const struct sockaddr *host_ip,
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 		et->have_host_ip = 1;
 	}
-	if (host_port != 0) {
+	if (host_port != 0 || host_ip != NULL) {
+		/* a fixed port is opened once for all; a fixed address is
+		 * tried once here, so that one not on this host is a setup
+		 * error, not a failure of every device */
 		et->shared = efl_listener_open_port(loop, host_ip, AF_INET,
 		    host_port, eb);
 		if (et->shared == NULL) {
 			free(et);
 			return NULL;
+		}
+		if (host_port == 0) {
+			efl_listener_release(et->shared);
+			et->shared = NULL;
 		}
 	}
 	return &et->t;

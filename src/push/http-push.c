@@ -375,7 +375,8 @@ http_cancel(struct efl_transport *t, void *session)
 	struct http_session *s = session;
 
 	efl_curl_uv_remove(tr->curl, &s->job);
-	finish(s, EFL_R_CANCELED, "canceled");
+	finish(s, EFL_R_CANCELED, s->phase == EFL_PHASE_FINISHING ?
+	    EFL_CANCELED_AFTER_UPLOAD : "canceled");
 }
 
 static void

@@ -34,6 +34,17 @@ jq -se '[.[] | select(.event == "result")] | all(.attempts == 1)' \
     "$T/nopw.json" >/dev/null || fail "a missing password was retried"
 [ "$(device_field md5 sim-0001 boot_count)" = 1 ] || fail "md5 device rebooted"
 [ "$(device_field sha sim-0001 boot_count)" = 1 ] || fail "sha device rebooted"
+# ... but when another target failed for another reason (nothing answers
+# at 127.30.9.9), that failure is not hidden behind 3: exit 1 (sim-0002:
+# sim-0001 throttles invitations after its failed authentication)
+set +e
+env -u ESPFLEET_PASSWORD "$ESPFLEET" push -t 1 -r 0 --json "$T/app.bin" \
+    127.30.0.2 127.30.9.9 >"$T/nopw2.json" 2>"$T/nopw2.err"
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "no password plus a silent target exited $rc, not 1"
+[ "$(json_count "$T/nopw2.json" '.event == "result" and .error == "no-answer"')" = 1 ] ||
+	fail "the silent target is not no-answer: $(cat "$T/nopw2.json")"
 
 # the acceptance run: 200 devices, two schemes, one password
 start=$(date +%s)

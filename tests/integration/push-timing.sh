@@ -5,9 +5,9 @@
 # either way, so it stays clearly below seconds (which includes the pause).
 . "$(dirname "$0")/lib.sh"
 
-start_sim fleet --devices 1 --addr-base 127.34.0.1 --rate 409600 --rtt-ms 5
+start_sim fleet --devices 1 --addr-base 127.43.0.1 --rate 409600 --rtt-ms 5
 mkimage "$T/app.bin" 307200 -s 52
-"$ESPFLEET" push --json "$T/app.bin" 127.34.0.1 >"$T/push.json" ||
+"$ESPFLEET" push --json "$T/app.bin" 127.43.0.1 >"$T/push.json" ||
 	fail "push exited $?"
 res=$(jq -c 'select(.event == "result")' "$T/push.json")
 note "result: $res"

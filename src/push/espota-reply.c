@@ -174,7 +174,11 @@ efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
 			decode_counts(r, buf + start, i - start, sent);
 		if (r->acked > r->total)
 			r->acked = r->total;
-		if (i < len)
+		/* line ends between counts are no text (no stock device
+		 * sends them; an "OK" after them is still the OK) */
+		while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+			i++;
+		if (i < len && (buf[i] < '0' || buf[i] > '9'))
 			break; /* text begins */
 	}
 	for (; i < len && r->text_len + 1 < sizeof(r->text); i++) {

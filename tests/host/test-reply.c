@@ -387,6 +387,32 @@ test_garbage_is_error(void **state)
 }
 
 /* "O" followed by anything but "K" is an error. */
+/* Line ends between the counts and the OK are skipped, in one read or
+ * across reads (found by tests/fuzz: a lone "\n" used to end an empty
+ * text, so the OK after it was never read and the upload timed out). */
+static void
+test_line_end_before_ok(void **state)
+{
+	struct efl_reply r;
+
+	(void)state;
+	efl_reply_init(&r, 1460);
+	feed(&r, "1460\n", 1460);
+	assert_int_equal(r.state, EFL_REPLY_PENDING);
+	feed(&r, "OK", 1460);
+	assert_int_equal(r.state, EFL_REPLY_OK);
+
+	efl_reply_init(&r, 2920);
+	feed(&r, "1460\r\n1460\r\nOK", 2920);
+	assert_int_equal(r.state, EFL_REPLY_OK);
+	assert_int_equal(r.counted, 2920);
+
+	/* a blank is text: " OK" stays an error (test_garbage_is_error) */
+	efl_reply_init(&r, 1460);
+	feed(&r, "1460\n MD5 Check Failed\r\n", 1460);
+	assert_int_equal(r.state, EFL_REPLY_ERROR);
+}
+
 static void
 test_o_then_other(void **state)
 {
@@ -637,6 +663,7 @@ main(void)
 		cmocka_unit_test(test_text_complete_after_newline),
 		cmocka_unit_test(test_text_overlong),
 		cmocka_unit_test(test_garbage_is_error),
+		cmocka_unit_test(test_line_end_before_ok),
 		cmocka_unit_test(test_o_then_other),
 		cmocka_unit_test(test_ok_prefix_rule),
 		cmocka_unit_test(test_acked_never_exceeds_total),

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "efa/efa_image.h"
 #include "efa/efa_upload.h"
 #include "efa/efa_util.h"
 #include "efa_agent_int.h"
@@ -38,6 +39,11 @@ efa_agent_upload_begin(struct efa_agent *a, int cmd, uint32_t size,
 	if (md5_hex != NULL && (efa_strnlen(md5_hex, EFA_MD5_HEX_LEN + 1) !=
 	    EFA_MD5_HEX_LEN || !efa_is_hex(md5_hex, EFA_MD5_HEX_LEN)))
 		return fail(a, EFA_E_MD5);
+	/* the size is carried as in an invitation (int32_t), and an
+	 * application image has at least its header */
+	if (size > 0x7fffffffu || (cmd == EFA_CMD_FLASH && size != 0 &&
+	    size < EFA_IMAGE_MIN_LEN))
+		return fail(a, EFA_E_SIZE);
 	room = a->sink->free_space(a->sink_ctx, cmd);
 	if (room == 0 || size > room)
 		return fail(a, EFA_E_SPACE);
@@ -94,6 +100,9 @@ efa_agent_upload_end(struct efa_agent *a, uint32_t now_ms)
 		err = efa_agent__check_header(a, a->hdr_len);
 	if (err == EFA_E_OK && a->received == 0)
 		err = EFA_E_NO_DATA;
+	if (err == EFA_E_OK && a->inv.cmd == EFA_CMD_FLASH &&
+	    a->received < EFA_IMAGE_MIN_LEN)
+		err = EFA_E_SIZE;   /* an unannounced size: checked at the end */
 	if (err == EFA_E_OK && a->inv.size > 0 &&
 	    a->received != (uint32_t)a->inv.size)
 		err = EFA_E_STREAM;

@@ -197,7 +197,9 @@ efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
 		if (r->text_len >= 2 && memcmp(r->text, "OK", 2) == 0) {
 			r->state = EFL_REPLY_OK;
 			r->acked = r->total;
-		} else if (r->text_len >= 2 || r->text[0] != 'O') {
+		} else if (r->text_len >= 2 || r->text[0] != 'O' ||
+		    r->text_complete) {
+			/* an "O" that a line end completed is no OK either */
 			r->state = EFL_REPLY_ERROR;
 		}
 	}

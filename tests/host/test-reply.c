@@ -429,6 +429,12 @@ test_o_then_other(void **state)
 	feed(&r, "O", 10);
 	feed_n(&r, "\0", 1, 10);
 	assert_int_equal(r.state, EFL_REPLY_ERROR);
+
+	/* found by tests/fuzz: "O" ended by a line end was neither */
+	efl_reply_init(&r, 10);
+	feed(&r, "10", 10);
+	feed(&r, "O\n", 10);
+	assert_int_equal(r.state, EFL_REPLY_ERROR);
 }
 
 /*

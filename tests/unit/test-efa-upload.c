@@ -16,6 +16,7 @@
 #include "efa/efa_agent.h"
 #include "efa/efa_auth.h"
 #include "efa/efa_hash.h"
+#include "efa/efa_image.h"
 #include "efa/efa_upload.h"
 #include "efa/efa_util.h"
 #include "efa/efa_wire.h"
@@ -311,6 +312,25 @@ test_space_and_size(void **state)
 	assert_int_equal(efa_agent_upload_write(&agent, image, 1001, now),
 	    EFA_E_SIZE);
 	want_one_error(EFA_E_SIZE);
+
+	/* found by tests/fuzz: 2 GiB or more was taken for a negative
+	 * size, and 8 bytes were committed as the whole image */
+	setup();
+	fp.free_space = 0xffffffffu;
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH,
+	    0x80000000u, NULL, 0, now), EFA_E_SIZE);
+	assert_int_equal(fp.begin_count, 0);
+
+	/* an application image shorter than its header, announced or not */
+	setup();
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH,
+	    EFA_IMAGE_MIN_LEN - 1, NULL, 0, now), EFA_E_SIZE);
+	setup();
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH, 0,
+	    NULL, 0, now), EFA_E_OK);
+	feed(0, EFA_IMAGE_MIN_LEN - 1, 3);
+	assert_int_equal(efa_agent_upload_end(&agent, now), EFA_E_SIZE);
+	assert_int_equal(fp.finish_count, 0);
 }
 
 /* End: a short stream, a wrong MD5, nothing at all, a malformed MD5. */
@@ -360,7 +380,9 @@ test_end_errors(void **state)
 	assert_int_equal(efa_agent_state(&agent), EFA_IDLE);
 }
 
-/* An image shorter than a header is checked at the end, then written. */
+/* An image shorter than a header is refused: with its size announced at
+ * the start, else at the end (the bytes there checked first), and nothing
+ * reaches the sink. */
 static void
 test_tiny_image(void **state)
 {
@@ -371,16 +393,22 @@ test_tiny_image(void **state)
 	    NULL, 0, now), EFA_E_OK);
 	feed(0, 2, 1);
 	assert_int_equal(fp.write_count, 0);
-	assert_int_equal(efa_agent_upload_end(&agent, now), EFA_E_OK);
-	want_sink_image();
+	assert_int_equal(efa_agent_upload_end(&agent, now), EFA_E_SIZE);
+	assert_int_equal(fp.finish_count, 0);
+	want_one_error(EFA_E_SIZE);
 
 	setup();
 	make_image(2, 0x42);
 	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH, 2,
-	    NULL, EFA_UPLOAD_PULLED, now), EFA_E_OK);
-	assert_int_equal(efa_agent_upload_write(&agent, image, 2, now),
-	    EFA_E_MAGIC);
+	    NULL, EFA_UPLOAD_PULLED, now), EFA_E_SIZE);
+	setup();
+	make_image(2, 0x42);
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH, 0,
+	    NULL, 0, now), EFA_E_OK);
+	feed(0, 2, 2);
+	assert_int_equal(efa_agent_upload_end(&agent, now), EFA_E_MAGIC);
 	want_one_error(EFA_E_MAGIC);
+	assert_int_equal(fp.finish_count, 0);
 }
 
 /* Sink errors end the upload with the sink's word. */

@@ -213,7 +213,8 @@ human_push_summary(struct efl_out *o, const struct efl_push_row *rows,
 			fprintf(o->fp, "%-20.20s %s%-16s%s %10u %8.1f  %s\n",
 			    r->label, c_on(o, r->skipped ? DIM : r->ok ?
 			    GREEN : RED), result, c_on(o, RESET), r->bytes,
-			    seconds(r, 0), r->ok ? "" : r->message);
+			    seconds(r, 0), r->ok && !r->skipped ? "" :
+			    r->message);   /* a skip says why */
 		}
 		fputc('\n', o->fp);
 	}

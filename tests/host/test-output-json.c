@@ -670,6 +670,29 @@ test_tty_no_color(void **state)
 	free(c.buf);
 }
 
+/* A skipped device's row in the table says why it was skipped. */
+static void
+test_tty_skip_reason(void **state)
+{
+	struct cap c;
+	struct efl_push_row r;
+	struct efl_push_summary s;
+
+	(void)state;
+	cap_open(&c, EFL_OUT_TTY);
+	row_init(&r, "dev", "dev");
+	r.skipped = 1;
+	row_finish(&r, 1, EFL_R_OK, "already running this image", 0);
+	memset(&s, 0, sizeof(s));
+	s.targets = 1;
+	s.skipped = 1;
+	efl_out_push_summary(c.o, &r, 1, &s);
+	cap_close(&c);
+	assert_non_null(strstr(c.buf, "skipped"));
+	assert_non_null(strstr(c.buf, "already running this image\n"));
+	free(c.buf);
+}
+
 /* NO_COLOR and TERM decide color on a terminal; never in other modes. */
 static void
 test_color_choice(void **state)
@@ -824,6 +847,7 @@ main(void)
 		cmocka_unit_test(test_plain_seconds_never_started),
 		cmocka_unit_test(test_tty_lines),
 		cmocka_unit_test(test_tty_no_color),
+		cmocka_unit_test(test_tty_skip_reason),
 		cmocka_unit_test(test_color_choice),
 		cmocka_unit_test(test_pick_mode),
 		cmocka_unit_test(test_serve_events),

@@ -136,7 +136,7 @@ begin_update(struct efa_agent *a, const struct efa_addr *reply_to,
 		return;
 	}
 	size = (uint32_t)a->inv.size;
-	if (a->inv.cmd == EFA_CMD_FLASH && size < EFA_IMAGE_MIN_LEN) {
+	if (efa_agent__check_size(a->inv.cmd, size) != EFA_E_OK) {
 		/* a stock device would flash it and boot into nothing */
 		refuse(a, reply_to, EFA_E_SIZE, EFA_IMAGE_TOO_SHORT_TEXT);
 		return;
@@ -360,6 +360,15 @@ efa_agent__begin_data(struct efa_agent *a)
 }
 
 enum efa_err
+efa_agent__check_size(int cmd, uint32_t size)
+{
+	if (size > 0x7fffffffu || (cmd == EFA_CMD_FLASH && size != 0 &&
+	    size < EFA_IMAGE_MIN_LEN))
+		return EFA_E_SIZE;
+	return EFA_E_OK;
+}
+
+enum efa_err
 efa_agent__check_header(struct efa_agent *a, uint8_t held)
 {
 	enum efa_err err;
@@ -379,16 +388,17 @@ efa_agent__check_header(struct efa_agent *a, uint8_t held)
 enum efa_err
 efa_agent__store(struct efa_agent *a, const uint8_t *data, uint32_t n)
 {
-	uint32_t need = EFA_IMAGE_HEADER_LEN, i;
+	uint32_t i;
 	uint8_t held = a->hdr_len;
 	enum efa_err err = EFA_E_OK;
 
-	if (a->inv.size > 0 && (uint32_t)a->inv.size < need)
-		need = (uint32_t)a->inv.size;
+	/* an announced application image has at least a header
+	 * (efa_agent__check_size); a shorter unannounced one is checked at
+	 * its end (efa_agent_upload_end) */
 	if (!a->hdr_checked) {
-		for (i = 0; i < n && a->hdr_len < need; i++)
+		for (i = 0; i < n && a->hdr_len < EFA_IMAGE_HEADER_LEN; i++)
 			a->hdr[a->hdr_len++] = data[i];
-		if (a->hdr_len == need)
+		if (a->hdr_len == EFA_IMAGE_HEADER_LEN)
 			err = efa_agent__check_header(a, held);
 	}
 	/* an incomplete header is held back, not written */

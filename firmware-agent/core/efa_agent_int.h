@@ -28,6 +28,10 @@ enum efa_err efa_agent__store(struct efa_agent *a, const uint8_t *data,
 /* Check the header bytes held so far (also when the image ended before
  * EFA_IMAGE_HEADER_LEN of them), then write the first 'held' of them. */
 enum efa_err efa_agent__check_header(struct efa_agent *a, uint8_t held);
+/* EFA_E_SIZE for an announced size the agent never takes: beyond what an
+ * invitation carries (int32_t), or an application image shorter than its
+ * header (size 0 = not announced); else EFA_E_OK. */
+enum efa_err efa_agent__check_size(int cmd, uint32_t size);
 
 /* The MD5 of the bytes taken, as digest and lowercase hex; 1 if it matches
  * a->inv.md5 (any case) or a->inv.md5 is empty (no MD5 was announced). */

@@ -39,10 +39,7 @@ efa_agent_upload_begin(struct efa_agent *a, int cmd, uint32_t size,
 	if (md5_hex != NULL && (efa_strnlen(md5_hex, EFA_MD5_HEX_LEN + 1) !=
 	    EFA_MD5_HEX_LEN || !efa_is_hex(md5_hex, EFA_MD5_HEX_LEN)))
 		return fail(a, EFA_E_MD5);
-	/* the size is carried as in an invitation (int32_t), and an
-	 * application image has at least its header */
-	if (size > 0x7fffffffu || (cmd == EFA_CMD_FLASH && size != 0 &&
-	    size < EFA_IMAGE_MIN_LEN))
+	if (efa_agent__check_size(cmd, size) != EFA_E_OK)
 		return fail(a, EFA_E_SIZE);
 	room = a->sink->free_space(a->sink_ctx, cmd);
 	if (room == 0 || size > room)

@@ -46,8 +46,18 @@ static const char espota_usage[] =
 "Exit status: 0 success, 1 failure (2 for an unknown option or a\n"
 "missing option value).\n";
 
-/* espota.py's short options that take a value (the rest are flags). */
-static const char value_opts[] = "iIpPfta";
+/* espota.py's short options for getopt, less -a (take_password removes
+ * it first); a ':' after a letter means it takes a value. */
+static const char short_opts[] = ":i:I:p:P:f:smt:drh";
+
+/* 1 if short option c takes a value (-a does, the password). */
+static int
+takes_value(char c)
+{
+	const char *p = c == ':' ? NULL : strchr(short_opts, c);
+
+	return c == 'a' || (p != NULL && p[1] == ':');
+}
 
 /* 1 if arg (up to any '=') is "--auth" or an abbreviation of it, as
  * espota.py's option parser takes them ("--au", "--aut"; no other long
@@ -96,8 +106,7 @@ take_password(int *argc, char **argv, struct efl_secret *pw)
 			 * next word) */
 			size_t k = 1;
 
-			while (arg[k] != '\0' &&
-			    strchr(value_opts, arg[k]) == NULL)
+			while (arg[k] != '\0' && !takes_value(arg[k]))
 				k++;
 			if (arg[k] != 'a') {
 				argv[out++] = arg;
@@ -255,7 +264,7 @@ cmd_espota_exec(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:I:p:P:f:smt:drh", longopts,
+	while ((c = getopt_long(argc, argv, short_opts, longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'i':

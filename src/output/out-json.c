@@ -25,8 +25,9 @@ event(const char *name)
 	return o;
 }
 
-/* Add text that came from outside (devices, the command line, file
- * names): made valid UTF-8. */
+/* Add text that came from outside unescaped (device TXT records, file
+ * names from the command line): made valid UTF-8. Row labels and
+ * messages need none: efl_printable made them so where they were built. */
 static void
 add_text(cJSON *obj, const char *key, const char *text)
 {
@@ -58,8 +59,8 @@ emit(struct efl_out *o, cJSON *obj)
 static void
 add_target(cJSON *obj, const struct efl_push_row *r)
 {
-	add_text(obj, "target", r->target);
-	add_text(obj, "name", r->label);
+	cJSON_AddStringToObject(obj, "target", r->target);
+	cJSON_AddStringToObject(obj, "name", r->label);
 	cJSON_AddStringToObject(obj, "addr", r->addr);
 	cJSON_AddNumberToObject(obj, "port", r->port);
 }
@@ -101,7 +102,7 @@ json_push_retry(struct efl_out *o, const struct efl_push_row *r,
 
 	add_target(e, r);
 	cJSON_AddStringToObject(e, "error", efl_result_code_name(code));
-	add_text(e, "message", message);
+	cJSON_AddStringToObject(e, "message", message);
 	cJSON_AddNumberToObject(e, "attempt", r->attempts);
 	cJSON_AddNumberToObject(e, "retries", retries);
 	cJSON_AddNumberToObject(e, "delay_ms", (double)delay_ms);
@@ -120,7 +121,7 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 	else
 		cJSON_AddStringToObject(e, "error",
 		    efl_result_code_name(r->code));
-	add_text(e, "message", r->message);
+	cJSON_AddStringToObject(e, "message", r->message);
 	cJSON_AddBoolToObject(e, "skipped", r->skipped);
 	cJSON_AddNumberToObject(e, "bytes", r->bytes);
 	/* never started (canceled while queued): 0, as the human renderer */
@@ -173,7 +174,7 @@ json_notice(struct efl_out *o, const char *what, const char *text)
 	cJSON *e = event("notice");
 
 	cJSON_AddStringToObject(e, "what", what);
-	add_text(e, "message", text);
+	cJSON_AddStringToObject(e, "message", text);
 	emit(o, e);
 }
 
@@ -185,7 +186,7 @@ json_push_plan(struct efl_out *o, const struct efl_push_row *r)
 	add_target(e, r);
 	cJSON_AddStringToObject(e, "action", r->skipped ? "skip" : "update");
 	if (r->skipped)
-		add_text(e, "reason", r->message);
+		cJSON_AddStringToObject(e, "reason", r->message);
 	else
 		cJSON_AddNullToObject(e, "reason");
 	emit(o, e);

@@ -1,9 +1,11 @@
 # The device refuses bad images and keeps its old one: wrong magic byte,
-# shorter than a header, more than its free space, a flash-size code larger than its chip, and (on
-# ESP32) a gzip image; each with its result code, the chip's own message
-# and last_error in device.json. espfleet itself refuses, before contacting
-# any device: an image without 0xE9 (unless --force), one shorter than an
-# image header, an empty or missing image, no target, a bad option, a host name that does not resolve.
+# shorter than a header, more than its free space, a flash-size code larger
+# than its chip, and (on ESP32) a gzip image; each with its result code,
+# the chip's own message and last_error in device.json. espfleet itself
+# refuses, before contacting any device: an image without 0xE9 (unless
+# --force), one shorter than an image header, an empty or missing image,
+# no target, a bad option, a host name that does not resolve, a --host-ip
+# not on this host; and it fits --jobs to the open-file limit.
 . "$(dirname "$0")/lib.sh"
 
 start_sim e8 --devices 6 --addr-base 127.35.0.1
@@ -122,6 +124,29 @@ host_refuses 2 "--jobs: '0' is not a number" -j 0 "$T/f4.bin" 127.35.0.6
 host_refuses 2 "--timeout" -t soon "$T/f4.bin" 127.35.0.6
 host_refuses 3 "cannot resolve target 'efl-no-such-host.invalid'" \
     "$T/f4.bin" 127.35.0.6 efl-no-such-host.invalid
+host_refuses 2 "target '1.2.3': not an IPv4 address" "$T/f4.bin" 1.2.3
+host_refuses 2 "target 'a\\x1b[31mb': bad host" "$T/f4.bin" $'a\e[31mb'
+# a --host-ip that is not on this host (binding fails; nothing is sent)
+host_refuses 3 "cannot listen on 192.0.2.1" -I 192.0.2.1 "$T/f4.bin" 127.35.0.6
+
+# a file name that is no UTF-8 still gives valid UTF-8 JSON
+cp "$T/f4.bin" "$T/bad"$'\xff'".bin"
+set +e
+"$ESPFLEET" push --json -t 0.3 -r 0 "$T/bad"$'\xff'".bin" 127.35.9.9 \
+    >"$T/u.json" 2>/dev/null
+set -e
+iconv -f UTF-8 -t UTF-8 "$T/u.json" >/dev/null 2>&1 || fail "JSON is not UTF-8"
+grep -q '"image":"[^"]*bad\\\\xff.bin"' "$T/u.json" ||
+	fail "image path in JSON: $(head -1 "$T/u.json")"
+
+# more --jobs than open files allow: lowered with a warning, still updated
+mkimage "$T/fd.bin" 30000 -s 84
+( ulimit -n 80 && "$ESPFLEET" push -j 1000 "$T/fd.bin" 127.35.0.1 \
+    >/dev/null 2>"$T/fd.err" ) || fail "push under ulimit -n 80: $(cat "$T/fd.err")"
+grep -q -- "--jobs 1000 lowered to 4: the limit on open files is 80" "$T/fd.err" ||
+	fail "no --jobs warning: $(cat "$T/fd.err")"
+wait_boot_count e8 sim-0001 2
+cmp -s "$T/fd.bin" "$T/e8/sim-0001/running.bin" || fail "sim-0001 image"
 sleep 0.5
 cmp -s "$T/dev6.before" "$T/e8/sim-0006/device.json" ||
 	fail "a refused push changed sim-0006"

@@ -50,12 +50,20 @@ host_problem(const char *host, int bracketed)
 	for (c = (const unsigned char *)host; *c != '\0'; c++)
 		if (*c <= ' ' || *c == 0x7f || *c == '/')
 			return "bad host";
-	if (bracketed)
-		return inet_pton(AF_INET6, host, &a6) == 1 ? NULL :
-		    "brackets hold an IPv6 address only";
-	if (strchr(host, ':') != NULL)
-		return inet_pton(AF_INET6, host, &a6) == 1 ? NULL :
+	if (bracketed || strchr(host, ':') != NULL) {
+		/* the address before any zone ("fe80::1%eth0") */
+		char addr[INET6_ADDRSTRLEN];
+		size_t n = strcspn(host, "%");
+
+		if (n < sizeof(addr)) {
+			memcpy(addr, host, n);
+			addr[n] = '\0';
+			if (inet_pton(AF_INET6, addr, &a6) == 1)
+				return NULL;
+		}
+		return bracketed ? "brackets hold an IPv6 address only" :
 		    "not an IPv6 address (and a port goes after [ADDR]:)";
+	}
 	/* The resolver would take "1.2.3", "127.1", "2130706433" or
 	 * "0x7f.1" for some IPv4 address: a typo would reach another
 	 * device. Only the dotted quad is an address here. */

@@ -88,6 +88,11 @@ test_parse_ipv6(void **state)
 	efl_target_free(&t);
 	parse_ok(&t, "[2001:db8::10]:3232", 8266, "2001:db8::10", 3232);
 	efl_target_free(&t);
+	/* link-local addresses with their zone */
+	parse_ok(&t, "[fe80::1%eth0]:3232", 8266, "fe80::1%eth0", 3232);
+	efl_target_free(&t);
+	parse_ok(&t, "fe80::1%lo", 8266, "fe80::1%lo", 8266);
+	efl_target_free(&t);
 }
 
 static void
@@ -121,6 +126,8 @@ test_parse_errors(void **state)
 	parse_bad("[::1", "missing ']'");
 	parse_bad("[]:80", "target '[]:80'");
 	parse_bad("[]", "empty brackets");
+	parse_bad("[fe80::1%]x", "unexpected text");
+	parse_bad("[fe8g::1%eth0]:80", "brackets hold an IPv6 address only");
 	parse_bad("[localhost]:80", "brackets hold an IPv6 address only");
 	parse_bad("[1.2.3.4]:80", "brackets hold an IPv6 address only");
 	parse_bad("host:80:extra", "not an IPv6 address");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * efl-tcpcopy: the practical limit for the host's cost of pushing bytes.
  * Sends BYTES over one loopback TCP connection to a child that discards

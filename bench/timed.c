@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * efl-timed: run a command and report its cost with microsecond CPU times
  * (GNU time prints hundredths, too coarse for small runs):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Stop what scripts/ci-avahi-up.sh started (only that, by the PID in the
 # daemons' pid files, and only where its marker says so). Idempotent.
 #   ESPFLEET_CI_DIR   the state directory ci-avahi-up.sh used

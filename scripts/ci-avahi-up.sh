@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Start a system D-Bus and an avahi-daemon confined to loopback, for the mDNS
 # tests (Debian 12, root, no systemd; environment.md 2 and 9.1). Starts only
 # what is missing and records what it started (marker files in the state

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Multi-"host" mDNS lab in network namespaces (environment.md 3, 9.3), no
 # systemd needed: one bridge netns, one host netns and N device netns, each
 # host/device netns with its own D-Bus bus and avahi-daemon (devices get

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shell helpers shared by the scripts that start avahi-daemons for tests
 # (ci-avahi-up.sh on loopback, espfleet-netns-lab.sh in namespaces).
 # Sourced, not run.

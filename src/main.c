@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet: the command table and dispatch (exact name, then a unique
  * prefix), global --help/--version. Everything else lives in the commands.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Size probe: references every entry point a device port calls, so that
  * linking it with efa_core and --gc-sections (firmware-agent/CMakeLists.txt)

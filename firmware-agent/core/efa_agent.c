@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The device side of espota (see efa_agent.h): one state machine per device,
  * driven by the port's events and clock. It parses, authenticates, checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internals of the agent shared by efa_agent.c (espota) and efa_upload.c
  * (HTTP-style uploads), so both paths check headers, write the sink, hash

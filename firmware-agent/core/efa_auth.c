@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The two espota challenge-response formulas (see efa_auth.h), written once
  * for both ends of the protocol. The hash primitives are injected.

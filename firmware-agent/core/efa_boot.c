@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The boot-time side of the core's flash layout (see efa_flash.h): apply a
  * committed boot record, resuming an interrupted copy; factory provisioning;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Error names and the two chips' error dialects (see efa_err.h).
  */

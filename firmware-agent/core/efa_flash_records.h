@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Private to the core's flash code (efa_flashwriter.c, efa_boot.c): the
  * on-flash formats of the boot record and the info record, and the helpers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The core's own sink (see efa_flash.h): stage an image just below the
  * filesystem, erasing each sector just before its first byte, read it back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The block framing shared by MD5 and SHA-256 (see efa_hash_block.h). The
  * byte count is kept in two 32-bit words and block positions come from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internal to the core: the Merkle-Damgard framing MD5 and SHA-256 share
  * (64-byte blocks, a 64-bit byte count, 0x80 padding and the bit count at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Header checks of application images (see efa_image.h). Numbers from
  * protocol.md 5.1 (ESP8266: esptool's flash-size codes) and the ESP-IDF image

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * MD5 (RFC 1321) for the agent core: image checks and the legacy espota
  * challenge. Streaming, no heap; the byte count is kept in two 32-bit words

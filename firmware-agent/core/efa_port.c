@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers for device ports (see efa_port.h): TXT items, default host name,
  * stored password hashes, Updater error numbers. Pure functions over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * HTTP-style uploads into the agent (see efa_upload.h): begin, bytes, end
  * over the same header check, sink and MD5 as espota (efa_agent_int.h);

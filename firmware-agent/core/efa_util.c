@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text helpers of the agent core (see efa_util.h). Written without division
  * or modulo so the lx106 build needs no libgcc division helpers.

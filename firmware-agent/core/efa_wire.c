@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espota datagram codec (see efa_wire.h). The parsers mirror the stock
  * ArduinoOTA devices byte for byte where that matters for compatibility:

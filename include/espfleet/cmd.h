@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Subcommands: one file and one const table entry each (src/cmd/cmd-*.c);
  * main.c holds the table. Exit statuses are a documented contract

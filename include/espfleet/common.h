@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Basics every host module uses: allocation that never returns NULL (a CLI
  * cannot usefully recover from OOM), ARRAY_SIZE, printf-format attributes.

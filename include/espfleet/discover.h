@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mDNS/DNS-SD discovery (discover, push --all, verification): browse, resolve,
  * merge the instances of each name+type+domain into one device, and follow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Per-target result codes of espfleet: stable strings that appear in JSON
  * reports and man pages and never change meaning. One table gives the name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The host side of espota (protocol.md 2-4, 9 "Host"): one session uploads
  * one image to one device over UDP invitation, challenge auth (md5 or

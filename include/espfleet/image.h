@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The firmware image a push sends: read once (memory-mapped) and shared by
  * every session, with its size and MD5, and the pre-flight checks made

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Diagnostics on stderr, prefixed "espfleet: " (or the subcommand), in the
  * project's message style: lowercase, subject quoted, no final period.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Everything espfleet tells its user goes through here as events; commands
  * never print results themselves. Renderers: the terminal (live progress

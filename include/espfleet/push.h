@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The push engine: one image to many targets on one libuv loop. A bounded
  * queue (rollout.h) feeds upload sessions of one transport (session.h:

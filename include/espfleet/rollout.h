@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The push queue as a pure policy (no sockets, no clock of its own): at most
  * `jobs` targets active, the rest pending in order; a transient failure is

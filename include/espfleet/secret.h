@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The OTA password: from ESPFLEET_PASSWORD, a file, or a no-echo prompt on
  * the terminal. Kept in one locked buffer, wiped on release, never printed.

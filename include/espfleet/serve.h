@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet serve: the HTTP update server of devices that pull
  * (ESP8266httpUpdate / ESP32 HTTPUpdate, protocol.md 7.1/7.2). What to

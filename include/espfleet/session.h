@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How one image reaches one device: a transport starts upload sessions and
  * cancels them; every session reports through efl_espota_callbacks (phase,

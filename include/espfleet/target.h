@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Push targets: "ADDR[:PORT]", "[IPv6]:PORT" or a host name, parsed and
  * resolved (system resolver, asynchronously on the loop) before any device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Text that came from devices or the network, made safe to show: for a
  * terminal (control bytes, escapes and bidi controls neutralised) and for

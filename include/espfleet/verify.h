@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Verification after reboot: after a device's final "OK", wait (bounded) for
  * it to come back on mDNS and check what it runs. A device advertising the

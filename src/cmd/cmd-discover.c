@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet discover: list the devices that advertise themselves over
  * mDNS/DNS-SD (see espfleet-discover(1)). Browses until the browse is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet espota: a drop-in for the upstream espota.py command line, so the
  * Arduino IDE, arduino-cli and PlatformIO can use espfleet as their network

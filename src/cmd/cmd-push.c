@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet push: upload one image to many devices at once over espota or
  * the devices' HTTP update page, and report each outcome (see

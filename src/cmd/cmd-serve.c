@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet serve: the HTTP update server for devices that pull their
  * firmware (ESP8266httpUpdate / ESP32 HTTPUpdate; see espfleet-serve(1)).

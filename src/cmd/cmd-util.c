@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Shared option handling of the subcommands (see cmd-util.h): value
  * parsers, option errors that never echo a password, the password sources.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Option-value parsing shared by the subcommands, with messages in the
  * project's style ("--jobs: '0' is not a number from 1 to 10000").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The table of per-target result codes (see error.h) and the errbuf helper.
  */

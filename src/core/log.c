@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stderr diagnostics with the command's prefix (see log.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Showing text that came from devices (see text.h): the UTF-8 check and the
  * two escapings, terminal and JSON, written once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation wrappers that die cleanly on out-of-memory, and the monotonic
  * clock used for durations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * AvahiPoll on libuv (avahi-uv.h): AvahiWatch -> one uv_poll_t per fd (libuv
  * allows one; D-Bus may watch a socket twice), AvahiTimeout -> uv_timer_t.

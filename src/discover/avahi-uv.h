@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * avahi's AvahiPoll on a libuv loop (design.md 3.6), so that avahi-client
  * runs on the one loop of the process. Private to the avahi-facing files

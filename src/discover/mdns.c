@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Discovery sessions (discover.h) on avahi-client: browsers per type and
  * domain, bounded resolvers in flight, one device per name+type+domain;

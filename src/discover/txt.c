@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * TXT record parsing and checking (see txt.h). Everything a device sends
  * is treated as untrusted bytes: lengths come with the items, nothing is

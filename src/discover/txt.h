@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * DNS-SD TXT records as espfleet reads them: raw items into key/value
  * pairs (RFC 6763 6: first occurrence of a key wins), problems reported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Verification after reboot (verify.h) on a discovery session: after a
  * device's OK, follow it on mDNS until it is back or a deadline passes.

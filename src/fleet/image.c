@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Loading the image to push (see image.h): one read-only mapping shared by
  * every session, the MD5 the invitation announces, and pre-flight checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Resolving push targets before any device is contacted (see target.h):
  * host names through the system resolver on the loop, numeric addresses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The bounded push queue with retry backoff (see rollout.h). Pure: the
  * caller supplies the time and starts what it is told to start.

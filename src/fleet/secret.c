@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Password sources (see secret.h). The value lives in one buffer that is
  * locked in memory where possible and wiped when released.

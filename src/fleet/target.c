@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Parsing push targets (see target.h): "host", "host:port", "[v6]:port",
  * bare IPv6 literals.

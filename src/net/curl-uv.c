@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libcurl multi on libuv (curl-uv.h): CURLMOPT_SOCKETFUNCTION -> one
  * uv_poll_t per socket (context attached with curl_multi_assign),

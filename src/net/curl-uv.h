@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libcurl's multi socket API on a libuv loop (design.md 3.6), so that HTTP
  * transfers run on the one loop of the process. Private to the curl-facing

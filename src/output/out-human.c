@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Human renderer. On a terminal: a live area with one progress line per
  * active target (name, bar, percent, KB/s, state), redrawn by the caller's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * JSON Lines renderer: one object per line on stdout, each with "v":1 (the
  * schema version, never changed incompatibly) and "event".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The output dispatcher (see output.h): picks the renderer (a table of
  * functions, output-impl.h) once, so the commands only emit events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * OpenSSL-backed primitives for efa_auth on the host, and the cnonce
  * source (see crypto.h).

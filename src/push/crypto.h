@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The host's hash provider for the shared espota auth formulas (OpenSSL,
  * much faster than the chip's code for PBKDF2) and its CSPRNG.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What an espota device sends back, understood (see espota.h): unframed
  * decimal byte counts, possibly merged by TCP, then "OK" or an error text;

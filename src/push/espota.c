@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One espota upload, host side (see espota.h): invitation and auth over one
  * UDP socket kept for the whole handshake, the connect-back accepted through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The http transport of the push engine (session.h): one session POSTs the
  * image as multipart/form-data to a device's /update page (the contract of

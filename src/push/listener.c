@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The connect-back listener (see espota.h): accepts the devices' TCP
  * connections and hands each to the session that expects its peer address.

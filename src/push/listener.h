@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Internals of the connect-back listener shared between listener.c and
  * espota.c (see efl_listener_* in espota.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The push engine (see push.h): keeps up to -j sessions running from the
  * rollout queue, retries transient failures after a backoff without holding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libmicrohttpd on libuv (mhd-uv.h): the daemon runs with MHD_USE_EPOLL and
  * no thread of its own; its epoll fd is watched by one uv_poll_t, MHD_run

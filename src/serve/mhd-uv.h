@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libmicrohttpd on a libuv loop (design.md 3.6), so that HTTP servers run
  * on the one loop of the process, without threads. Private to the files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The HTTP side of espfleet serve (see serve.h): libmicrohttpd on the loop
  * (mhd-uv.c) hands each request over; this file takes its headers and

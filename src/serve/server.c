@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The decision of espfleet serve for one pull request (see serve.h): which
  * device asked (its x-ESP8266-/x-ESP32- headers), what it runs and has

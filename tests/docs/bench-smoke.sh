@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The benchmark cannot rot: a smoke run (N=10, 64 KiB image) must produce
 # the CSV with the documented columns, all devices updated, the markdown
 # table and the plot.

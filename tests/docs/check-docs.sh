@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Docs agree with the programs: every man page lints clean (mandoc, warnings
 # are errors), every command has its page, and the long options of each
 # --help are exactly those of the page (both directions).

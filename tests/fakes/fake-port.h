@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A scripted fake port for the agent core's unit tests: records every
  * efa_net_ops call (datagrams with their destination, connect target, TCP

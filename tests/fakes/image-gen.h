@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Deterministic test images for the core's flash tests: xorshift32 bytes,
  * first byte 0xE9 (the ESP8266 magic), reproducible from a seed in pieces

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of the agent core, device side (efa_agent.c,
  * efa_upload.c and what they call): the first input bytes choose a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A cursor over a libFuzzer input, shared by the harnesses: the input is
  * consumed as small integers and byte runs; past the end every read gives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of the host's espota reply parser
  * (src/push/espota-reply.c): what a device writes on the data connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of push target parsing (src/fleet/target.c): any
  * text as a target ("ADDR[:PORT]", "[IPv6]:PORT", names) with any default

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of the host's text escaper (src/core/text.c), which
  * every module uses on text from devices and the network:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of discovery's TXT record reader
  * (src/discover/txt.c): a device's raw TXT items (any bytes, any

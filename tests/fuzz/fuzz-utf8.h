@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * An independent check of what the host's text escaper promises
  * (include/espfleet/text.h), for the harnesses: valid UTF-8 with no ASCII

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness of the agent core's pure parsers and builders that
  * take outside bytes: the espota invitation and "200" auth datagram

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the host's OpenSSL hash provider (src/push/crypto.c): the
  * protocol.md 3.1/3.2 vectors through efa_auth_response, agreement with the

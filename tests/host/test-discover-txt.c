@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the TXT record reader of discovery (src/discover/txt.c):
  * what is kept, what is skipped and why, how binary text is escaped, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the output renderers (src/output): --json emits one valid
  * JSON object per line with "v":1 and "event", the documented fields and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the espota reply parser (src/push/espota-reply.c): byte
  * counts as the devices send them (one per read, merged, split), the final

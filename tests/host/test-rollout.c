@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the push queue policy (src/fleet/rollout.c): at most `jobs`
  * active, fresh items in order before due retries, transient failures

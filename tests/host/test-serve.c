@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of espfleet serve's decision (serve.h, efl_serve_decide):
  * headers in, status/headers/reason out, for the pull requests of

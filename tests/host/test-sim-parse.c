@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of espfleet-sim's command-line parsers: --fault specifications
  * (sim-fault.c) and the option parser with its defaults, every option's

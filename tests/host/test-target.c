@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of push target parsing (src/fleet/target.c): "addr[:port]",
  * "[v6]:port", bare IPv6, names, and every malformed form; numeric

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the text module (src/core/text.c): efl_printable's
  * escaping, trimming and bounds, UTF-8 kept whole, bidi and C1 controls

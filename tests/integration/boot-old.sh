@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A device that accepts the image and then boots its previous one
 # (--fault boot-old): without mDNS nothing can verify the reboot, so the push
 # reports success (exit 0, results not verified), but the device still runs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The device refuses bad images and keeps its old one: wrong magic byte,
 # shorter than a header, more than its free space, a flash-size code larger
 # than its chip, and (on ESP32) a gzip image; each with its result code,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet espota, the drop-in for espota.py: its command line (password
 # forms, option groups, abbreviations), exit codes (0 ok, 1 failed, 2 usage
 # error), -r progress bar, -s filesystem images,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # --host-port P: ten uploads at once share one connect-back port P (every
 # invitation names P, every device connects back to it, all succeed); a
 # second espfleet wanting P while the first holds it fails at once (exit 3,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers of the integration tests (sourced). Every test runs real
 # espfleet-sim processes and the real espfleet over loopback sockets, each
 # test on its own 127.x.y.0/24 range so tests can run in parallel.

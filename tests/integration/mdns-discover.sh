@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet discover with a 300-device espfleet-sim --mdns: exactly those,
 # with the right addresses and TXT values, in under 3 s; malformed TXT and
 # services that never resolve or vanish mid-resolve are reported with a

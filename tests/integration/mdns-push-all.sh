@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # push --all/--match/--board/--dry-run with verification: a 300-device
 # --mdns fleet all verified; boot-old devices verify-failed and a gone one
 # not-back (exit 1); up-to-date or full devices skipped, not failed; a

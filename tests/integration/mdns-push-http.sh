@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # push --via http with verification over mDNS: devices selected with
 # --match are reached on their /update page (the --port, not the OTA port
 # they advertise) and verified when they come back; a target given by

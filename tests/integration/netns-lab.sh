@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Across real links (scripts/espfleet-netns-lab.sh): two device namespaces,
 # each with its own D-Bus, avahi-daemon and a 3-device espfleet-sim --mdns,
 # and a host namespace that discovers all six and pushes to them with

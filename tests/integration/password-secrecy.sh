@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The password never shows: not in the arguments or environment of a
 # running espfleet (/proc/PID/cmdline and environ, ps, ps e), not on stdout,
 # stderr or in JSON, also with -v. espfleet push takes it from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Power fails during an update, at one flash operation of each phase; the
 # device always comes back running EXACTLY its old image or EXACTLY the new
 # one (device.json agreeing), and the next push (the fault is one-shot)

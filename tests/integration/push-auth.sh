@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet push with passwords: 100 ESP8266 devices (MD5 challenge) and 100
 # ESP32 devices (PBKDF2-HMAC-SHA256 challenge) sharing one password take one
 # image in one run (-j 100) from ESPFLEET_PASSWORD: exit 0, 200 ok results,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet push to three password-less devices: every running.bin becomes
 # the image, each device rebooted once, exit 0; JSON and plain output agree;
 # a filesystem image (--fs) leaves the application alone.

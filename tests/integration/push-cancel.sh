@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # SIGINT during a push: every target gets a result, the run exits 1 with a
 # summary. A device interrupted mid-transfer keeps its old image
 # ("canceled"); one that had every byte when the signal came (an ESP8266

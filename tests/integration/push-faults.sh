@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet push against failing devices: each failure gets its own result
 # code and message (silent -> no-answer after the retries, no space ->
 # no-space with the device's "Not Enough Space", wrong password ->

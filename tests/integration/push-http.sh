@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet push --via http: the image goes to each device's /update page
 # (ESP8266HTTPUpdateServer, espfleet-sim --http-port) as a multipart POST.
 # Three open devices are updated (running.bin, one reboot each, JSON with

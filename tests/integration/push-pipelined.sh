@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet keeps more than one chunk in flight: seen from the simulator,
 # image bytes beyond the first chunk (espota's 1460 bytes) have already
 # arrived when the device sends its first count. The simulated flash takes

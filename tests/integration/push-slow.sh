@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A slow device whose counts trickle in: espfleet batches its wake-ups for
 # counts of large images (SO_RCVLOWAT) but must never take a slow device for
 # a silent one. At 32 KiB/s a 4 KiB count arrives every 0.125 s, a batch of

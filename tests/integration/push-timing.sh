@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The report times the transfer, not the device's pause after it: an
 # ESP8266 waits a second between its last count and its OK, and with a
 # round trip the counts arrive in merged reads that are not always seen to

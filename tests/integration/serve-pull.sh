@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet serve with devices that pull (espfleet-sim --pull, the headers of
 # ESP8266httpUpdate and ESP32 HTTPUpdate): every device gets the image once
 # (200 with x-MD5), reboots into it, then gets 304; with --percent 50 only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet-sim: a fleet of 200 starts, binds every device to its own
 # address, prints "ready 200 devices", stays small (< 64 MiB RSS), writes
 # each device's running.bin and device.json; bad options are refused.

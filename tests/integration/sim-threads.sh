@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # espfleet-sim --threads: the fleet split over several event loops behaves
 # as one: every device answers on its address and updates, SIGUSR1 reaches
 # the devices of every thread (update window), SIGTERM stops them all.

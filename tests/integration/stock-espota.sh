@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Interoperability of the simulated devices with the uploaders people use:
 # the stock espota.py of the ESP8266 core and of the ESP32 core (pre-3.3.1,
 # MD5 authentication), and tests/tools/espota-sha256-client.py, our own

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Devices that accept updates only for a while after a button press
 # (--update-window 2; SIGUSR1 presses every device's button): refused with
 # device-error "update window closed" before the press, accepted after it,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A small espota uploader that behaves like the ESP32 Arduino core's
 espota.py from version 3.3.1 on, for the integration tests. Written from
 docs/protocol.md sections 2-4 (espota invitation, PBKDF2-HMAC-SHA256

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * efl-mdns-pub: publishes awkward mDNS services for the discovery tests
  * (binary TXT items, services that never resolve, services that vanish), on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * efl-mkimage: deterministic firmware images for the tests. The header is a
  * valid ESP image header (magic 0xE9, flash-size code 2: 1 MB on ESP8266,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Arduino library as users get it: firmware-agent/ports/arduino/sync-core
 # assembles a release copy; every core source of efaFilePaths.cmake must be
 # in it and compile in the Arduino layout (only <lib>/src on the include

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The agent core stays portable: every .c/.h includes only <stddef.h>,
 # <stdint.h>, <string.h>, its own headers and the port's EFA_CONFIG_FILE,
 # and calls no malloc/free/printf family (comments stripped first); with the

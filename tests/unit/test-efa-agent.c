@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the device-side espota state machine (efa_agent.h) over the
  * scripted fake port of tests/fakes/fake-port.h and a fake clock: every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the espota challenge formulas (efa_auth.c) with the core's
  * own hash primitives, against every test vector of protocol.md sections

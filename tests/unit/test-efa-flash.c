@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The core's flash writer and boot copier (efa_flash.h) over the simulated
  * flash (flashsim.h, memory store): space rules, begin/write/finish/abort,

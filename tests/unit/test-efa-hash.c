@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the core's hash primitives (efa_hash.h): MD5, SHA-256,
  * HMAC-SHA256 and PBKDF2-HMAC-SHA256 against the published test vectors,

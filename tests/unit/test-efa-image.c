@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the first-bytes image checks (efa_image.h, protocol.md
  * 5.1/5.2): magic 0xE9, gzip (1F 8B) on ESP8266 only, the flash-size nibble

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the core's port helpers (efa_port.h): the TXT items a
  * device advertises (stock and agent keys, value rules), default host

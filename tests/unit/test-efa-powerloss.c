@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Power-loss sweep of the core's flash update (efa_flash.h) on the
  * simulated flash: cut the power at every erase/program of a whole update

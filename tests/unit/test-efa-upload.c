@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the agent's HTTP-style uploads (efa_upload.h) over the
  * scripted fake port (tests/fakes/fake-port.h) and a fake clock: sized

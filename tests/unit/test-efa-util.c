@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the agent core's text helpers (efa_util.h): lowercase hex,
  * hex parsing, constant-time and case-insensitive comparison, division-free

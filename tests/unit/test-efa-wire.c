@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the espota datagram codec (efa_wire.h) against protocol.md
  * 2.2 (invitation parsing, malformed and tolerated forms) and 3.1 step 5

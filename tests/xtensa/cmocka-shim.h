@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A tiny cmocka-compatible header for targets without libcmocka (lx106 under
  * QEMU, -m32 on the host), implementing exactly the subset the core's unit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Reset and exception vectors for qemu-system-xtensa -M sim -cpu lx106:
  * the CPU starts at 0x50000000, not at the ELF entry, so this stub loads

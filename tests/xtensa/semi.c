@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * QEMU xtensa semihosting glue for picolibc (simcall): stdout/stderr write
  * to the host's stdout, _exit() reports the status to QEMU, and main is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libgcc helpers that Debian's gcc-xtensa-lx106 libgcc.a lacks (on a real
  * ESP8266 they come from the mask ROM via the SDK's eagle.rom.addr.v6.ld).

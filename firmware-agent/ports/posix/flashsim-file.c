@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * File store for the simulated flash (see flashsim-file.h): complemented
  * bytes in a sparse file, pread/pwrite in 4 KiB chunks, erase by punching a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A file-backed store for the simulated flash (flashsim.h), for
  * espfleet-sim: one sparse file per device, so a fleet of simulated devices

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The rules engine of the simulated NOR flash (see flashsim.h) and its
  * memory store. Pure C99 with string.h only: it is linked into the core's

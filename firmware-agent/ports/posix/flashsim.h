@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A simulated NOR flash that follows the rules and fails on purpose (in the
  * manner of MCUboot's simflash and littlefs' emubd): erase only whole

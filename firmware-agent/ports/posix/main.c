@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet-sim: a fleet of simulated ESP devices running the espfleet agent
  * core on libuv: one loop for all of them, or with --threads one loop per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A simulated device (see sim-device.h). The agent core decides; this file
  * only moves bytes between libuv and the core, models flash speed and the

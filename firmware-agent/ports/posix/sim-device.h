@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One simulated device of espfleet-sim: the agent core on libuv sockets and
  * timers, a file-backed flash, the flash-speed and Wi-Fi round-trip model,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Parser for espfleet-sim's --fault specifications (see sim-fault.h).
  * Strict: unknown kinds, missing or stray arguments and bad ranges are

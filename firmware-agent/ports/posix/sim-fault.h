@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Fault specifications of espfleet-sim: "--fault KIND[=ARG][:DEVICES]",
  * DEVICES like "3,7-9" (1-based device numbers; default every device).

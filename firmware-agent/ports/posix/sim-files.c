@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Per-device files of espfleet-sim (see sim-files.h): factory image,
  * atomic replacement of running.bin and device.json.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What espfleet-sim keeps on disk per device, besides its flash: the factory
  * image it starts with, running.bin (always the image the device boots) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The /update page of a simulated device (see sim-http.h), as the stock
  * ESP8266HTTPUpdateServer serves it (protocol.md 7.3): GET gives the form,

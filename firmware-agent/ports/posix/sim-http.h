@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet-sim's HTTP update paths (protocol.md 7): each device's /update
  * page as ESP8266HTTPUpdateServer serves it (--http-port; libmicrohttpd on

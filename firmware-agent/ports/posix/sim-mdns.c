@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet-sim --mdns (sim-mdns.h): one entry group per device (its own host
  * name and A record, an _arduino._tcp service with the stock and agent TXT

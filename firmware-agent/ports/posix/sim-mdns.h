@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet-sim --mdns: every simulated device is published over mDNS
  * through avahi (one entry group per device, each device under its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espfleet-sim command-line parsing and its usage text. The usage text and
  * man/espfleet-sim.1 describe the same options; keep them in step.

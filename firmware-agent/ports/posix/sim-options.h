@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Command line of espfleet-sim (see man/espfleet-sim.1): parsed into one
  * struct, with a specific message for every bad value.

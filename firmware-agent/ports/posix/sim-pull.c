@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The pull of a simulated device (see sim-http.h), as ESP8266httpUpdate
  * and ESP32 HTTPUpdate make it (protocol.md 7.1/7.2): a GET of --pull URL

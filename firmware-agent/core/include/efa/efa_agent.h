@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The device side of espota as a sans-I/O state machine (protocol.md 2-4):
  * invitation, challenge auth (md5 or sha256 scheme), connect-back, byte-count

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * espota challenge authentication (protocol.md section 3), both schemes, in
  * one place for the agent and the host:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Tunables of the agent core. A port overrides any of them by defining
  * EFA_CONFIG_FILE (a header it supplies) or by -D on the command line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Agent error codes and their wire texts. One table gives the code, the
  * ESP8266 Updater number and text (sent as "ERROR[n]: text\n") and the ESP32

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The core's flash writer and boot-time copier, modelled on the ESP8266
  * layout (protocol.md "Update process - memory view"):

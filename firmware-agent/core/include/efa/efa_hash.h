@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The agent's own hash primitives, so the core is self-contained on the chip:
  * MD5 (image check, legacy auth), SHA-256, HMAC-SHA256 and PBKDF2-HMAC-SHA256

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The HTTP update contract of the Arduino cores (protocol.md 7), as names
  * and texts only, so that the two ends espfleet ships cannot disagree: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Image checks the device makes on the first bytes of an upload, before it
  * writes anything it would later have to undo (protocol.md 5.1/5.2):

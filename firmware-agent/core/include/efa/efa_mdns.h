@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The mDNS advertisement of a device (protocol.md 6): service type, the
  * stock ArduinoOTA TXT keys (so the Arduino IDE and arduino-cli still see

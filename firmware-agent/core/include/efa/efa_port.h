@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers every device port needs, kept in the core so they are written
  * and tested once: the mDNS TXT items of a device (efa_mdns.h keys), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where the agent puts an image: the "sink" a port provides. The core's own
  * flash writer (efa_flash.h) is one sink; the Arduino port's sink wraps the

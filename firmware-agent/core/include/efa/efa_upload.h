@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * HTTP-style updates into the agent (protocol.md 7): the image arrives on a
  * stream the port parses itself, with no espota handshake: the body of an

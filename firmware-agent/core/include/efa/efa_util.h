@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Small text helpers shared by the agent core and the host: lowercase hex,
  * constant-time comparison, decimal formatting without division (the

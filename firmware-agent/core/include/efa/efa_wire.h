@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The espota wire format (protocol.md sections 2-4), shared by the agent and
  * the host so the two ends cannot disagree: the UDP invitation, the "200"

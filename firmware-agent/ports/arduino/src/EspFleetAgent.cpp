@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Arduino glue of the espfleet agent (see EspFleetAgent.h): datagrams and
  * the connect-back over WiFiUDP/WiFiClient, image writes over the core's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * EspFleetAgent: the espfleet OTA agent for Arduino sketches on the ESP8266
  * (core >= 3.1) and ESP32 (core >= 3.0) cores, in place of ArduinoOTA:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ESP-IDF glue of the espfleet agent (see efa_idf.h): lwIP BSD sockets for
  * the datagrams and the connect-back, esp_ota_* as the image sink, the mdns

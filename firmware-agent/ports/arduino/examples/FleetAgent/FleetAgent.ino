@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * FleetAgent: a sketch that espfleet (or the Arduino IDE's espota) updates
  * over WiFi. ArduinoOTA.begin()/handle() become FleetAgent.begin()/

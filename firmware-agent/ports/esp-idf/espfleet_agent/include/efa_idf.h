@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ESP-IDF port of the espfleet agent: one task that runs the portable core
  * over lwIP sockets, esp_ota_* and the mdns component. The application

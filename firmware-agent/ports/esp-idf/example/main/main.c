@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The espfleet agent in an ESP-IDF application: Wi-Fi via example_connect(),
  * the agent with a safe-state hook, an update window on the BOOT button,

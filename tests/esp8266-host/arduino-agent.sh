@@ -78,9 +78,12 @@ EXE_PW=$T/pw/FleetAgent
 EXE_OPEN=$T/open/FleetAgent
 
 # ---- the emulated device ----
+# the FLASH button (GPIO0) held for 0.4 s at power-on: the example opens
+# its update window
+BUTTON=EMU_GPIO_LOW=0@400
+
 # device_start TAG EXE [VAR=VALUE...]: run EXE as a device with the
-# environment given (EMU_GPIO_LOW=0@400: the button is pressed at power-on,
-# which opens the update window), log in $T/TAG.log, staged image in
+# environment given (e.g. $BUTTON), log in $T/TAG.log, staged image in
 # $T/TAG.staged; returns once the agent listens (and the window is open)
 device_start() {
 	local tag=$1 exe=$2
@@ -93,7 +96,7 @@ device_start() {
 	PIDS+=("$DEV_PID")
 	wait_log "FleetAgent: waiting for updates"
 	case " $* " in
-	*" EMU_GPIO_LOW=0"*) wait_log "update window open" ;;
+	*" $BUTTON "*) wait_log "update window open" ;;
 	esac
 }
 
@@ -202,7 +205,7 @@ head -c 65536 /dev/urandom >"$T/fs.bin"
 RUNNING_MD5=0123456789abcdef0123456789abcdef   # the "old" image's MD5
 
 # ---- espfleet push, MD5 password scheme: staged byte for byte ----
-device_start ok "$EXE_PW" EMU_GPIO_LOW=0@400 EMU_SKETCH_MD5=$RUNNING_MD5
+device_start ok "$EXE_PW" "$BUTTON" EMU_SKETCH_MD5=$RUNNING_MD5
 read_txt
 [ "$(txt efa_md5)" = "$RUNNING_MD5" ] || fail "TXT efa_md5: $(cat "$T/txt")"
 [ "$(txt efa_ver)" = 1.0.0 ] && [ "$(txt auth_upload)" = yes ] &&
@@ -222,40 +225,38 @@ read_txt
 device_end stop
 note "espfleet push (MD5 scheme): ok"
 
-# ---- a wrong password: auth-failed, image kept ----
-device_start wrong-pw "$EXE_PW" EMU_GPIO_LOW=0@400
-push 1 --password-file "$T/wrong-password" "$T/app.bin"
-refused auth-failed "rejected the password"
-kept "Authentication Failed"
-device_end stop
-note "wrong password: refused"
+# refusal TAG PRESS ERROR TEXT LOG PUSH-ARGS...: a fresh device, its
+# button held at power-on (PRESS "pressed": the update window opens) or not
+# ("not-pressed"); an espfleet push that fails with ERROR, TEXT in its
+# message; the device logs "update: failed: LOG", stages nothing, runs on
+refusal() {
+	local tag=$1 press=$2 error=$3 text=$4 log=$5 env=()
+	shift 5
+	[ "$press" = pressed ] && env=("$BUTTON")
+	device_start "$tag" "$EXE_PW" "${env[@]}"
+	push 1 "$@"
+	refused "$error" "$text"
+	kept "$log"
+	device_end stop
+	note "$tag: refused ($error: $text)"
+}
 
-# ---- no magic byte (sent with --force): the device's own text ----
-device_start magic "$EXE_PW" EMU_GPIO_LOW=0@400
-push 1 --force --password-file "$T/password" "$T/nomagic.bin"
-refused image-invalid "Magic byte is not 0xE9"
-kept "Magic byte is not 0xE9"
-device_end stop
-note "bad magic byte: refused"
-
-# ---- the update window not opened (no button press): refused ----
-device_start window "$EXE_PW"
-push 1 --password-file "$T/password" "$T/app.bin"
-refused device-error "update window closed, arm the device first"
-kept "update window closed, arm the device first"
-device_end stop
-note "update window closed: refused"
-
-# ---- a filesystem image: the emulation has no FS partition ----
-device_start fs "$EXE_PW" EMU_GPIO_LOW=0@400
-push 1 --fs --password-file "$T/password" "$T/fs.bin"
-refused no-space "Not Enough Space"
-kept "Not Enough Space"
-device_end stop
-note "filesystem image: refused"
+refusal wrong-password pressed auth-failed "rejected the password" \
+    "Authentication Failed" --password-file "$T/wrong-password" "$T/app.bin"
+# sent with --force; the text is the core Updater's
+refusal bad-magic pressed image-invalid "Magic byte is not 0xE9" \
+    "Magic byte is not 0xE9" --force --password-file "$T/password" \
+    "$T/nomagic.bin"
+refusal window-closed not-pressed device-error \
+    "update window closed, arm the device first" \
+    "update window closed, arm the device first" \
+    --password-file "$T/password" "$T/app.bin"
+# the emulation has no filesystem partition: Update.begin() refuses
+refusal fs-image pressed no-space "Not Enough Space" "Not Enough Space" \
+    --fs --password-file "$T/password" "$T/fs.bin"
 
 # ---- the connection cut mid-upload: image kept, ready for the next ----
-device_start cut "$EXE_PW" EMU_GPIO_LOW=0@400
+device_start cut "$EXE_PW" "$BUTTON"
 espota 1 "$CLIENT" -a "$PW" -f "$T/app.bin" --cut-after 100000
 grep -q 'Cut the connection after 100000 bytes' "$T/espota.err" ||
 	fail "the client did not cut: $(cat "$T/espota.err")"
@@ -268,16 +269,16 @@ staged "$T/app2.bin"
 note "connection cut: image kept, next push ok"
 
 # ---- the stock espota.py of the core: with the password, and without ----
-device_start espota-pw "$EXE_PW" EMU_GPIO_LOW=0@400
+device_start espota-pw "$EXE_PW" "$BUTTON"
 espota 0 "$ESPOTA" -a "$PW" -f "$T/app.bin"
 grep -q 'Authenticating...OK' "$T/espota.err" ||
 	fail "espota.py: no authentication: $(cat "$T/espota.err")"
 staged "$T/app.bin"
-device_start espota-magic "$EXE_PW" EMU_GPIO_LOW=0@400
+device_start espota-magic "$EXE_PW" "$BUTTON"
 espota 1 "$ESPOTA" -a "$PW" -f "$T/nomagic.bin"   # fails, and ends
 kept "Magic byte is not 0xE9"
 device_end stop
-device_start espota-open "$EXE_OPEN" EMU_GPIO_LOW=0@400
+device_start espota-open "$EXE_OPEN" "$BUTTON"
 read_txt
 [ "$(txt auth_upload)" = no ] || fail "open build: $(cat "$T/txt")"
 espota 0 "$ESPOTA" -f "$T/app2.bin"

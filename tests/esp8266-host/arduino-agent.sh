@@ -114,15 +114,19 @@ wait_log() {
 # device_end [stop]: wait (<= 20 s) for the device to end by itself (an
 # update restarts it), or stop it (SIGTERM) first; it must exit with 0
 device_end() {
-	local rc=0
+	local rc=0 p others=()
 	[ "${1:-}" = stop ] && kill "$DEV_PID"
 	for _ in $(seq 200); do
 		kill -0 "$DEV_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -0 "$DEV_PID" 2>/dev/null &&
-		fail "$DEV_TAG: the device did not restart: $(cat "$T/$DEV_TAG.log")"
+		fail "$DEV_TAG: the device did not end: $(cat "$T/$DEV_TAG.log")"
 	wait "$DEV_PID" || rc=$?
+	for p in "${PIDS[@]}"; do  # gone: not to be stopped at exit
+		[ "$p" = "$DEV_PID" ] || others+=("$p")
+	done
+	PIDS=("${others[@]}")
 	[ "$rc" = 0 ] ||
 		fail "$DEV_TAG: the device exited $rc: $(cat "$T/$DEV_TAG.log")"
 }

@@ -134,3 +134,9 @@ wait_listed() {
 	done
 	fail "discover does not list $2 devices named $1*"
 }
+
+# The test fixtures outside the repository (the ESP8266 core and its host
+# emulation, the stock espota.py): ../shared/vendor next to the source
+# tree, where CI puts them, unless ESPFLEET_VENDOR_DIR names another place.
+EFL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+EFL_VENDOR=${ESPFLEET_VENDOR_DIR:-$EFL_TOP/../shared/vendor}

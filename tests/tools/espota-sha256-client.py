@@ -20,6 +20,8 @@ What it does, in the order of the protocol:
     followed by a wait (10 s) for the device's count;
   * succeeds only if the device says "OK"; error text or a closed
     connection without "OK" is a failure (unlike the upstream tool).
+--cut-after N stops after the device counted the first N bytes and closes
+the connection, as a link lost in the middle of an upload (exit status 1).
 Exit status: 0 success, 1 failure, 2 usage error.
 --self-test checks the auth formulas against protocol.md's test vectors.
 """
@@ -149,13 +151,20 @@ def authenticate(opts, dest, invitation, answer, size, file_md5):
             return False
 
 
-def transfer(conn, data):
-    """Stop-and-wait: 1024 bytes, then the device's count. True on OK."""
+def transfer(conn, data, cut_after=None):
+    """Stop-and-wait: 1024 bytes, then the device's count. True on OK.
+    With cut_after, False once that many bytes were counted."""
     replies = ""
     conn.settimeout(10)
     for off in range(0, len(data), CHUNK):
+        if cut_after is not None and off >= cut_after:
+            log("Cut the connection after %d bytes, as asked" % cut_after)
+            return False
+        end = off + CHUNK
+        if cut_after is not None:
+            end = min(end, cut_after)
         try:
-            conn.sendall(data[off:off + CHUNK])
+            conn.sendall(data[off:end])
             got = conn.recv(10)
         except OSError as e:
             log("Error uploading: %s" % e)
@@ -198,12 +207,16 @@ def main(argv):
     p.add_argument("-s", "--spiffs", action="store_true")
     p.add_argument("-m", "--md5-target", action="store_true")
     p.add_argument("-t", "--timeout", type=float, default=10)
+    p.add_argument("--cut-after", type=int, metavar="N")
     p.add_argument("--self-test", action="store_true")
     opts = p.parse_args(argv)
     if opts.self_test:
         return self_test()
     if not opts.ip or not opts.file:
         log("Not enough arguments.")
+        return 2
+    if opts.cut_after is not None and opts.cut_after <= 0:
+        log("--cut-after needs a positive byte count")
         return 2
 
     with open(opts.file, "rb") as f:
@@ -238,7 +251,7 @@ def main(argv):
     finally:
         listener.close()
     try:
-        ok = transfer(conn, data)
+        ok = transfer(conn, data, opts.cut_after)
     finally:
         conn.close()
     log("Result: %s" % ("OK" if ok else "failed"))

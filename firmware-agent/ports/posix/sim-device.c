@@ -31,6 +31,7 @@ struct sim_conn {
 	uv_shutdown_t shutdown_req;
 	struct sim_device *dev;
 	uint8_t connected, reading, close_requested, closing;
+	uint8_t transfer_cut;  /* closed in the middle of an image */
 	uint32_t writes_pending;
 	/* with --rate: the bytes of one read wait here while the flash
 	 * "writes" them; the agent sees them (and acks) when that is done */
@@ -356,6 +357,14 @@ maybe_finish_close(struct sim_device *dev)
 		return;
 	}
 	uv_read_stop((uv_stream_t *)&c->tcp);
+	if (c->transfer_cut && c->writes_pending == 0) {
+		/* as a device's stop() does: closed at once, so the host's
+		 * next bytes meet a reset; a half-close would take them while
+		 * the host sees only the FIN (stock espota.py then waits for
+		 * a result for ever) */
+		conn_close(c, 0);
+		return;
+	}
 	c->shutdown_req.data = c;
 	if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp,
 	    shutdown_cb) != 0)
@@ -500,6 +509,9 @@ net_tcp_close(void *ctx)
 		return;
 	}
 	dev->conn->close_requested = 1;
+	/* the agent closes while receiving only to refuse the rest */
+	dev->conn->transfer_cut =
+	    efa_agent_state(&dev->agent) == EFA_RECEIVING;
 	maybe_finish_close(dev);
 }
 

@@ -14,7 +14,11 @@
 #include <core_version.h>
 #include <ESP8266WiFi.h>
 #include <WiFiUdp.h>
-#if defined(ARDUINO_ESP8266_MAJOR) && (ARDUINO_ESP8266_MAJOR < 3 || \
+/* Major 0 is the core_version.h placeholder (0.0.0) of a core not built
+ * by its own recipe, e.g. a git checkout compiled by other tools: the
+ * version is unknown then, not old (real cores start at 1.6) */
+#if defined(ARDUINO_ESP8266_MAJOR) && ARDUINO_ESP8266_MAJOR != 0 && \
+    (ARDUINO_ESP8266_MAJOR < 3 || \
     (ARDUINO_ESP8266_MAJOR == 3 && ARDUINO_ESP8266_MINOR < 1))
 #error "EspFleetAgent needs the ESP8266 Arduino core 3.1 or later"
 #endif

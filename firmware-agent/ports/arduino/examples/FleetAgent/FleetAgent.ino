@@ -15,8 +15,12 @@
 static const char *WIFI_SSID = "your-ssid";
 static const char *WIFI_PASS = "your-wifi-password";
 /* what espfleet is given (ESPFLEET_PASSWORD, --password-file) or the
- * IDE's password prompt must match */
-static const char *OTA_PASSWORD = "change-me";
+ * IDE's password prompt must match; -DFLEET_OTA_PASSWORD=\"\" builds the
+ * sketch without one (as ArduinoOTA without setPassword()) */
+#ifndef FLEET_OTA_PASSWORD
+#define FLEET_OTA_PASSWORD "change-me"
+#endif
+static const char *OTA_PASSWORD = FLEET_OTA_PASSWORD;
 
 static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */
 static const uint8_t BUTTON_PIN = 0;  /* FLASH/BOOT button, active low */
@@ -38,6 +42,8 @@ showProgress(uint32_t done, uint32_t total)
 {
 	static uint32_t last;
 
+	if (done < last)
+		last = 0;  /* a new update */
 	if (done == total || done - last >= 65536u) {
 		last = done;
 		Serial.printf("update: %u/%u\n", (unsigned)done,
@@ -80,7 +86,9 @@ setup()
 	FleetAgent.onProgress(showProgress);
 	FleetAgent.onEnd(updateDone);
 	FleetAgent.onError(updateFailed);
-	if (!FleetAgent.begin())                  /* was ArduinoOTA.begin() */
+	if (FleetAgent.begin())                   /* was ArduinoOTA.begin() */
+		Serial.println("FleetAgent: waiting for updates");
+	else
 		Serial.println("FleetAgent: cannot open the OTA port");
 }
 

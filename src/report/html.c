@@ -150,6 +150,10 @@ static const char style[] =
 "td.n{text-align:right;font-variant-numeric:tabular-nums;"
 "white-space:nowrap;}\n"
 "td.dev{font-weight:600;white-space:nowrap;}\n"
+"td.push,td.when{white-space:nowrap;}\n"
+"td.path code{overflow-wrap:anywhere;}\n"
+"td.nw{white-space:nowrap;}\n"
+".wide{overflow-x:auto;}\n"
 "td.msg{color:#3d444d;word-break:break-word;}\n"
 "code{font:12px \"DejaVu Sans Mono\",monospace;}\n"
 ".badge{display:inline-block;padding:1px 8px;border-radius:10px;"
@@ -161,6 +165,17 @@ static const char style[] =
 ".note{color:#59636e;font-size:12px;}\n"
 "svg{display:block;width:100%;height:auto;}\n"
 "footer{margin-top:32px;color:#8c959f;font-size:12px;}\n";
+
+/* A time for people: "2026-12-02 06:51:02" (UTC), "" if unknown. */
+static void
+shown_time(char out[REPORT_TIME_LEN], double t)
+{
+	char *sep;
+
+	report__utc_text(out, t);
+	if ((sep = strchr(out, 'T')) != NULL)
+		*sep = ' ';
+}
 
 static void
 badge(FILE *fp, struct legend *lg, const struct efl_report_row *r)
@@ -213,7 +228,7 @@ header(FILE *fp, const struct efl_report *rep,
 	    "</span></h1>\n<p class=\"sub\">", ok ? OK_COLOR : "#cf222e",
 	    ok ? "all devices ok" : "failures");
 	fprintf(fp, "%zu push%s", rep->nruns, rep->nruns == 1 ? "" : "es");
-	report__utc_text(from, c->first_start);
+	shown_time(from, c->first_start);
 	if (from[0] != '\0')
 		fprintf(fp, ", from %s UTC over %.1f s", from,
 		    c->last_end - c->first_start);
@@ -229,7 +244,7 @@ failures(FILE *fp, const struct efl_report *rep, struct legend *lg,
 
 	if (c->failed == 0)
 		return;
-	fputs("<h2>Failures</h2>\n<table><thead><tr><th>Device</th>"
+	fputs("<h2>Failures</h2>\n<div class=\"wide\"><table><thead><tr><th>Device</th>"
 	    "<th>Push</th><th>Result</th><th>Message</th></tr></thead>"
 	    "<tbody>\n", fp);
 	for (i = 0; i < rep->nruns; i++)
@@ -240,7 +255,7 @@ failures(FILE *fp, const struct efl_report *rep, struct legend *lg,
 				continue;
 			fputs("<tr><td class=\"dev\">", fp);
 			put(fp, r->name);
-			fputs("</td><td>", fp);
+			fputs("</td><td class=\"push\">", fp);
 			put(fp, rep->runs[i].name);
 			fputs("</td><td>", fp);
 			badge(fp, lg, r);
@@ -248,7 +263,7 @@ failures(FILE *fp, const struct efl_report *rep, struct legend *lg,
 			put(fp, r->message);
 			fputs("</td></tr>\n", fp);
 		}
-	fputs("</tbody></table>\n", fp);
+	fputs("</tbody></table></div>\n", fp);
 }
 
 /* ---- the timeline ---- */
@@ -458,7 +473,7 @@ runs_table(FILE *fp, const struct efl_report *rep)
 {
 	size_t i;
 
-	fputs("<h2>Pushes</h2>\n<table><thead><tr><th>Push</th><th>File"
+	fputs("<h2>Pushes</h2>\n<div class=\"wide\"><table><thead><tr><th>Push</th><th>File"
 	    "</th><th>Image</th><th>MD5</th><th>Via</th><th>Started (UTC)"
 	    "</th><th>Seconds</th><th>Devices</th><th>Updated</th>"
 	    "<th>Failed</th><th>Skipped</th><th>Report</th></tr></thead>"
@@ -470,18 +485,19 @@ runs_table(FILE *fp, const struct efl_report *rep)
 
 		report__count_init(&c);
 		report__count_run(run, &c);
-		report__utc_text(when, run->started_at);
+		shown_time(when, run->started_at);
 		fputs("<tr><td class=\"dev\">", fp);
 		put(fp, run->name);
-		fputs("</td><td><code>", fp);
+		fputs("</td><td class=\"path\"><code>", fp);
 		put(fp, run->file);
-		fputs("</code></td><td><code>", fp);
+		fputs("</code></td><td class=\"path\"><code>", fp);
 		put(fp, run->image);
-		fputs("</code></td><td><code>", fp);
+		fputs("</code></td><td class=\"nw\"><code>", fp);
 		put(fp, run->md5);
 		fputs("</code></td><td>", fp);
 		put(fp, run->via);
-		fprintf(fp, "</td><td>%s</td>", when[0] != '\0' ? when : "-");
+		fprintf(fp, "</td><td class=\"when\">%s</td>", when[0] != '\0' ?
+		    when : "-");
 		seconds_cell(fp, run->seconds);
 		fprintf(fp, "<td class=\"n\">%u</td><td class=\"n\">%u</td>"
 		    "<td class=\"n\">%u</td><td class=\"n\">%u</td><td>%s"
@@ -489,7 +505,7 @@ runs_table(FILE *fp, const struct efl_report *rep)
 		    run->complete ? "complete" : "<b>incomplete</b>: the push "
 		    "was interrupted");
 	}
-	fputs("</tbody></table>\n", fp);
+	fputs("</tbody></table></div>\n", fp);
 }
 
 static void
@@ -497,7 +513,7 @@ devices_table(FILE *fp, const struct efl_report *rep, struct legend *lg)
 {
 	size_t i, k;
 
-	fputs("<h2>Devices</h2>\n<table><thead><tr><th>Device</th><th>Push"
+	fputs("<h2>Devices</h2>\n<div class=\"wide\"><table><thead><tr><th>Device</th><th>Push"
 	    "</th><th>Result</th><th>Seconds</th><th>Upload s</th>"
 	    "<th>Attempts</th><th>Bytes</th><th>Address</th><th>Message</th>"
 	    "</tr></thead><tbody>\n", fp);
@@ -507,7 +523,7 @@ devices_table(FILE *fp, const struct efl_report *rep, struct legend *lg)
 
 			fputs("<tr><td class=\"dev\">", fp);
 			put(fp, r->name);
-			fputs("</td><td>", fp);
+			fputs("</td><td class=\"push\">", fp);
 			put(fp, rep->runs[i].name);
 			fputs("</td><td>", fp);
 			badge(fp, lg, r);
@@ -515,7 +531,7 @@ devices_table(FILE *fp, const struct efl_report *rep, struct legend *lg)
 			seconds_cell(fp, r->seconds);
 			seconds_cell(fp, r->upload_seconds);
 			fprintf(fp, "<td class=\"n\">%u</td><td class=\"n\">"
-			    "%llu</td><td><code>", r->attempts,
+			    "%llu</td><td class=\"nw\"><code>", r->attempts,
 			    (unsigned long long)r->bytes);
 			put(fp, r->addr);
 			if (r->addr != NULL && r->port != 0)
@@ -525,7 +541,7 @@ devices_table(FILE *fp, const struct efl_report *rep, struct legend *lg)
 			put(fp, r->message);
 			fputs("</td></tr>\n", fp);
 		}
-	fputs("</tbody></table>\n", fp);
+	fputs("</tbody></table></div>\n", fp);
 }
 
 static void

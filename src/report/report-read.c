@@ -582,7 +582,8 @@ efl_report_reader_finish(struct efl_report_reader *rd,
 	if (rc != 0)
 		return NULL;
 	for (i = 0; i < rd->rep.nruns; i++)
-		qsort(rd->rep.runs[i].rows, rd->rep.runs[i].nrows,
-		    sizeof(*rd->rep.runs[i].rows), cmp_row);
+		if (rd->rep.runs[i].nrows > 1)
+			qsort(rd->rep.runs[i].rows, rd->rep.runs[i].nrows,
+			    sizeof(*rd->rep.runs[i].rows), cmp_row);
 	return &rd->rep;
 }

@@ -22,7 +22,7 @@ struct efl_json_pos {
 
 struct efl_json_index;
 
-/* text[0..len) is what root was parsed from (cJSON_ParseWithLengthOpts).
+/* text[0..len) is what root was parsed from (efl_json_parse).
  * Never NULL; if the text and the tree disagree (they cannot when root
  * came from text), every position is unknown. */
 struct efl_json_index *efl_json_index_new(const struct cJSON *root,
@@ -35,8 +35,9 @@ struct efl_json_pos efl_json_value_pos(const struct efl_json_index *ix,
 /* Where item's key starts (an object member), else its value. */
 struct efl_json_pos efl_json_key_pos(const struct efl_json_index *ix,
     const struct cJSON *item);
-/* 1 if item is a string whose text holds a \u0000 escape (cJSON's
- * valuestring then ends there: the rest of the string is lost). */
+/* 1 if item is a string whose text holds a \u escape that cJSON reads
+ * as U+0000 (\u0000, or one with a digit that is not hex): its
+ * valuestring then ends there and the rest of the string is lost. */
 int efl_json_string_has_nul(const struct efl_json_index *ix,
     const struct cJSON *item);
 
@@ -45,8 +46,8 @@ struct efl_json_pos efl_json_pos_at(const char *text, size_t len,
     size_t off);
 
 /*
- * Parse text[0..len) (any bytes, NULs included; text[len] must be a NUL)
- * with cJSON. NULL if it is
+ * Parse text[0..len) (any bytes; text[len] must be a NUL) with cJSON; a
+ * NUL byte in the text is refused. NULL if it is
  * not JSON, with *err_off the offset cJSON stopped at (len: the end of the
  * text) and why[] a short description of what is there ("unexpected '}'",
  * "unexpected end of the text").

@@ -3,7 +3,9 @@
  * Positions in JSON texts (see json-pos.h). One scanner walks the grammar
  * cJSON accepts (any byte up to 0x20 is white space, numbers are what
  * strtod takes of a run of "0123456789+-.eE", raw control bytes may stand
- * in strings, nesting up to CJSON_NESTING_LIMIT): it records the offset of
+ * in strings, a \u escape with a digit that is not hex is U+0000, nesting
+ * up to CJSON_NESTING_LIMIT; NUL bytes, which cJSON skips as white space,
+ * are refused before): it records the offset of
  * every value in document order for the index, and when cJSON refused a
  * text it finds the first place that breaks that grammar and says what is
  * wrong there.
@@ -124,112 +126,112 @@ at(const struct scan *sc, unsigned char c)
 	return sc->i < sc->len && sc->s[sc->i] == c;
 }
 
-static int
-hex4(const struct scan *sc, size_t off, unsigned *out)
+/* The 4 hex digits at p as cJSON reads them: one that is not a hex digit
+ * makes the whole escape 0 (cJSON then stores U+0000). */
+static unsigned
+hex4(const unsigned char *p)
 {
 	unsigned v = 0, k;
 
-	if (off + 4 > sc->len)
-		return -1;
 	for (k = 0; k < 4; k++) {
-		unsigned char c = sc->s[off + k];
-
 		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
+		if (p[k] >= '0' && p[k] <= '9')
+			v |= p[k] - '0';
+		else if (p[k] >= 'a' && p[k] <= 'f')
+			v |= p[k] - 'a' + 10;
+		else if (p[k] >= 'A' && p[k] <= 'F')
+			v |= p[k] - 'A' + 10;
 		else
-			return -1;
+			return 0;
 	}
-	*out = v;
-	return 0;
+	return v;
 }
 
-/* A \u escape at sc->i (the backslash): its length, or -1. */
+/* A \u escape at off (its backslash) in a string whose closing quote is
+ * at end: its length, or -1. */
 static int
-scan_unicode_escape(struct scan *sc, int *is_nul)
+scan_unicode_escape(struct scan *sc, size_t off, size_t end, int *is_nul)
 {
-	size_t off = sc->i;
 	unsigned hi, lo;
 
-	if (hex4(sc, off + 2, &hi) != 0)
+	if (end - off < 6)
 		return fail_text(sc, off, "a \\u escape needs 4 hex digits");
+	hi = hex4(sc->s + off + 2);
 	*is_nul = hi == 0;
 	if (hi >= 0xdc00 && hi <= 0xdfff)
 		return fail_text(sc, off, "a \\u escape holds half of a UTF-16 "
 		    "pair only");
 	if (hi < 0xd800 || hi > 0xdbff)
 		return 6;
-	if (off + 12 > sc->len || sc->s[off + 6] != '\\' ||
-	    sc->s[off + 7] != 'u' || hex4(sc, off + 8, &lo) != 0 ||
-	    lo < 0xdc00 || lo > 0xdfff)
+	if (end - off < 12 || sc->s[off + 6] != '\\' ||
+	    sc->s[off + 7] != 'u' || (lo = hex4(sc->s + off + 8)) < 0xdc00 ||
+	    lo > 0xdfff)
 		return fail_text(sc, off, "a \\u escape holds half of a UTF-16 "
 		    "pair only");
 	return 12;
 }
 
+/* A string as cJSON reads it: first its closing quote (an escaped
+ * character is skipped), then its escapes, up to that quote. */
 static int
 scan_string(struct scan *sc, int *has_nul)
 {
-	size_t start = sc->i;
+	size_t start = sc->i, end = start + 1, i;
+	int esc_len, is_nul;
 
 	*has_nul = 0;
-	sc->i++;        /* the opening quote */
-	for (;;) {
-		int esc_len, is_nul = 0;
-
-		if (sc->i >= sc->len || sc->s[sc->i] == '\0')
-			return fail_text(sc, start, "a string that is not "
-			    "closed starts here");
-		if (sc->s[sc->i] == '"')
-			break;
-		if (sc->s[sc->i] != '\\') {
-			sc->i++;
+	while (end < sc->len && sc->s[end] != '"')
+		end += sc->s[end] == '\\' ? 2 : 1;
+	if (end >= sc->len)
+		return fail_text(sc, start, "a string that is not closed "
+		    "starts here");
+	for (i = start + 1; i < end;) {
+		if (sc->s[i] != '\\') {
+			i++;
 			continue;
 		}
-		if (sc->i + 1 >= sc->len)
-			return fail_text(sc, start, "a string that is not "
-			    "closed starts here");
-		switch (sc->s[sc->i + 1]) {
+		switch (sc->s[i + 1]) {
 		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
 		case 'r': case 't':
-			sc->i += 2;
+			i += 2;
 			break;
 		case 'u':
-			if ((esc_len = scan_unicode_escape(sc, &is_nul)) < 0)
+			is_nul = 0;
+			esc_len = scan_unicode_escape(sc, i, end, &is_nul);
+			if (esc_len < 0)
 				return -1;
 			*has_nul |= is_nul;
-			sc->i += (size_t)esc_len;
+			i += (size_t)esc_len;
 			break;
 		default:
-			return fail_text(sc, sc->i, "an invalid escape in a "
-			    "string (\\\" \\\\ \\/ \\b \\f \\n \\r \\t "
-			    "\\uXXXX)");
+			return fail_text(sc, i, "an invalid escape in a string "
+			    "(\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
 		}
 	}
-	sc->i++;        /* the closing quote */
+	sc->i = end + 1;
 	return 0;
 }
 
+/* What strtod takes of the run of number characters (cJSON reads the
+ * whole run, of any length, since Debian's 1.7.15-1+deb12u4). */
 static int
 scan_number(struct scan *sc)
 {
-	char buf[64], *end;
+	char *buf, *end;
 	size_t n = 0;
 
-	while (sc->i + n < sc->len && n < sizeof(buf) - 1 &&
-	    strchr("0123456789+-.eE", sc->s[sc->i + n]) != NULL &&
-	    sc->s[sc->i + n] != '\0')
+	while (sc->i + n < sc->len &&
+	    memchr("0123456789+-.eE", sc->s[sc->i + n], 15) != NULL)
 		n++;
+	buf = xmalloc(n + 1);
 	memcpy(buf, sc->s + sc->i, n);
 	buf[n] = '\0';
 	(void)strtod(buf, &end);
-	if (end == buf)
+	n = (size_t)(end - buf);
+	free(buf);
+	if (n == 0)
 		return fail_at(sc, sc->i, "an invalid number at ", "");
-	sc->i += (size_t)(end - buf);
+	sc->i += n;
 	return 0;
 }
 
@@ -384,15 +386,21 @@ cJSON *
 efl_json_parse(const char *text, size_t len, size_t *err_off,
     char why[EFL_JSON_WHY_LEN])
 {
-	const char *end = NULL;
+	const char *end = NULL, *nul;
 	struct scan sc;
 	cJSON *root;
 
+	/* cJSON takes NUL bytes for white space: refused here */
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		*err_off = (size_t)(nul - text);
+		snprintf(why, EFL_JSON_WHY_LEN, "a NUL byte (binary data, not "
+		    "a JSON text)");
+		return NULL;
+	}
 	/* cJSON wants to see the terminating NUL within the length */
 	root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-	if (root != NULL && end == text + len)
+	if (root != NULL)
 		return root;
-	cJSON_Delete(root);     /* stopped at a NUL byte inside the text */
 	memset(&sc, 0, sizeof(sc));
 	sc.s = (const unsigned char *)text;
 	sc.len = len;

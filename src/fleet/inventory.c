@@ -273,8 +273,8 @@ get_string(struct rd *r, const cJSON *obj, const char *key,
 	if (!cJSON_IsString(v))
 		return wrong_type(r, v, label, "a string");
 	if (efl_json_string_has_nul(r->ix, v))
-		return fail_pos(r, AT_VALUE(r, v), "%s holds a NUL character "
-		    "(\\u0000)", label);
+		return fail_pos(r, AT_VALUE(r, v), "%s holds \\u0000 or a \\u "
+		    "escape that is not 4 hex digits", label);
 	*out = v;
 	return 0;
 }
@@ -293,7 +293,7 @@ parse_group(struct rd *r, const cJSON *g, struct efl_inv_group *out)
 	if ((why = group_name_problem(g->string)) != NULL ||
 	    efl_json_string_has_nul(r->ix, g))
 		return fail_pos(r, AT_KEY(r, g), "group name '%s' %s", name,
-		    why != NULL ? why : "holds a NUL character");
+		    why != NULL ? why : "holds \\u0000");
 	out->name = xstrdup(g->string);
 	if (!cJSON_IsObject(g))
 		return wrong_type(r, g, what, "an object");

@@ -63,7 +63,8 @@ check_item(const struct efl_json_index *ix, const cJSON *item,
 		if ((cJSON_IsObject(item) && c != '{') ||
 		    (cJSON_IsArray(item) && c != '[') ||
 		    (cJSON_IsString(item) && c != '"') ||
-		    (cJSON_IsNumber(item) && c != '-' && (c < '0' || c > '9')) ||
+		    (cJSON_IsNumber(item) && c != '-' &&
+		    (c < '0' || c > '9')) ||
 		    (cJSON_IsTrue(item) && c != 't') ||
 		    (cJSON_IsFalse(item) && c != 'f') ||
 		    (cJSON_IsNull(item) && c != 'n'))

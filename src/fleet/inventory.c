@@ -116,28 +116,16 @@ wrong_type(struct rd *r, const cJSON *v, const char *what, const char *want)
 
 /* ---- rules shared by the reader and efl_inventory_add_device ---- */
 
-/* Why name cannot be a device name, or NULL. */
+/* Why a device's name or board cannot be one, or NULL: 1 to 63 bytes of
+ * printable UTF-8, shown as they are everywhere. */
 static const char *
-name_problem(const char *name)
+label_problem(const char *s)
 {
-	if (*name == '\0')
+	if (*s == '\0')
 		return "is empty";
-	if (strlen(name) > EFL_INV_NAME_MAX)
+	if (strlen(s) > EFL_INV_NAME_MAX)
 		return "is longer than 63 bytes";
-	if (!efl_text_is_clean(name, strlen(name)))
-		return "holds control characters, invalid UTF-8 or '\\'";
-	return NULL;
-}
-
-/* Why board cannot be a board name, or NULL. */
-static const char *
-board_problem(const char *board)
-{
-	if (*board == '\0')
-		return "is empty";
-	if (strlen(board) > EFL_INV_NAME_MAX)
-		return "is longer than 63 bytes";
-	if (!efl_text_is_clean(board, strlen(board)))
+	if (!efl_text_is_clean(s, strlen(s)))
 		return "holds control characters, invalid UTF-8 or '\\'";
 	return NULL;
 }
@@ -478,7 +466,7 @@ parse_device(struct rd *r, const cJSON *dev, size_t index,
 	if (name == NULL)
 		return fail_pos(r, AT_VALUE(r, dev), "%s has no \"name\"",
 		    what);
-	if ((problem = name_problem(name->valuestring)) != NULL)
+	if ((problem = label_problem(name->valuestring)) != NULL)
 		return fail_pos(r, AT_VALUE(r, name), "%s: \"name\" %s", what,
 		    problem);
 	d->name = xstrdup(name->valuestring);
@@ -502,7 +490,7 @@ parse_device(struct rd *r, const cJSON *dev, size_t index,
 		    what, why);
 	d->address = xstrdup(address->valuestring);
 	if (board != NULL) {
-		if ((problem = board_problem(board->valuestring)) != NULL)
+		if ((problem = label_problem(board->valuestring)) != NULL)
 			return fail_pos(r, AT_VALUE(r, board), "%s: \"board\" "
 			    "%s", what, problem);
 		d->board = xstrdup(board->valuestring);
@@ -749,7 +737,7 @@ efl_inventory_add_device(struct efl_inventory *inv, const char *name,
 	const char *problem;
 	size_t i;
 
-	if ((problem = name_problem(name)) != NULL) {
+	if ((problem = label_problem(name)) != NULL) {
 		efl_errbuf_set(eb, "device name '%s' %s", shown(shown_name,
 		    name), problem);
 		return -1;
@@ -760,7 +748,7 @@ efl_inventory_add_device(struct efl_inventory *inv, const char *name,
 		    shown(shown_name, name), port == 0 ? "port 0" : why);
 		return -1;
 	}
-	if (board != NULL && (problem = board_problem(board)) != NULL) {
+	if (board != NULL && (problem = label_problem(board)) != NULL) {
 		efl_errbuf_set(eb, "device '%s': \"board\" %s",
 		    shown(shown_name, name), problem);
 		return -1;

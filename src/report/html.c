@@ -186,6 +186,20 @@ badge(FILE *fp, struct legend *lg, const struct efl_report_row *r)
 	fputs("</span>", fp);
 }
 
+/* A device's table row up to its result: device, push, badge. */
+static void
+row_start(FILE *fp, struct legend *lg, const struct efl_report_run *run,
+    const struct efl_report_row *r)
+{
+	fputs("<tr><td class=\"dev\">", fp);
+	put(fp, r->name);
+	fputs("</td><td class=\"push\">", fp);
+	put(fp, run->name);
+	fputs("</td><td>", fp);
+	badge(fp, lg, r);
+	fputs("</td>", fp);
+}
+
 static void
 seconds_cell(FILE *fp, double s)
 {
@@ -253,13 +267,8 @@ failures(FILE *fp, const struct efl_report *rep, struct legend *lg,
 
 			if (r->status != EFL_REPORT_FAILED)
 				continue;
-			fputs("<tr><td class=\"dev\">", fp);
-			put(fp, r->name);
-			fputs("</td><td class=\"push\">", fp);
-			put(fp, rep->runs[i].name);
-			fputs("</td><td>", fp);
-			badge(fp, lg, r);
-			fputs("</td><td class=\"msg\">", fp);
+			row_start(fp, lg, &rep->runs[i], r);
+			fputs("<td class=\"msg\">", fp);
 			put(fp, r->message);
 			fputs("</td></tr>\n", fp);
 		}
@@ -521,13 +530,7 @@ devices_table(FILE *fp, const struct efl_report *rep, struct legend *lg)
 		for (k = 0; k < rep->runs[i].nrows; k++) {
 			const struct efl_report_row *r = &rep->runs[i].rows[k];
 
-			fputs("<tr><td class=\"dev\">", fp);
-			put(fp, r->name);
-			fputs("</td><td class=\"push\">", fp);
-			put(fp, rep->runs[i].name);
-			fputs("</td><td>", fp);
-			badge(fp, lg, r);
-			fputs("</td>", fp);
+			row_start(fp, lg, &rep->runs[i], r);
 			seconds_cell(fp, r->seconds);
 			seconds_cell(fp, r->upload_seconds);
 			fprintf(fp, "<td class=\"n\">%u</td><td class=\"n\">"

@@ -95,6 +95,20 @@ find_row(const struct efl_report *rep, const char *name)
 	return NULL;
 }
 
+/* text as the only report x.jsonl, merged. */
+static const struct efl_report *
+read_one(struct efl_report_reader *rd, const char *text)
+{
+	const struct efl_report *rep;
+	struct efl_errbuf eb;
+
+	if (add(rd, "x.jsonl", text, &eb) != 0)
+		fail_msg("%s", eb.msg);
+	if ((rep = efl_report_reader_finish(rd, &eb)) == NULL)
+		fail_msg("%s", eb.msg);
+	return rep;
+}
+
 static const struct efl_report *
 read_both(struct efl_report_reader *rd)
 {
@@ -194,13 +208,9 @@ test_all_ok(void **state)
 	    "\"skipped\":true}\n"
 	    "{\"v\":1,\"event\":\"summary\"}\n";
 	struct efl_report_reader *rd = efl_report_reader_new();
-	const struct efl_report *rep;
-	struct efl_errbuf eb;
+	const struct efl_report *rep = read_one(rd, text);
 
 	(void)state;
-	assert_int_equal(add(rd, "x.jsonl", text, &eb), 0);
-	rep = efl_report_reader_finish(rd, &eb);
-	assert_non_null(rep);
 	assert_true(efl_report_all_ok(rep));
 	efl_report_reader_free(rd);
 }
@@ -217,12 +227,9 @@ test_last_result_counts(void **state)
 	    "\"error\":\"canceled\",\"message\":\"canceled while verifying\"}\n"
 	    "{\"v\":1,\"event\":\"summary\"}\n";
 	struct efl_report_reader *rd = efl_report_reader_new();
-	const struct efl_report *rep;
-	struct efl_errbuf eb;
+	const struct efl_report *rep = read_one(rd, text);
 
 	(void)state;
-	assert_int_equal(add(rd, "x.jsonl", text, &eb), 0);
-	rep = efl_report_reader_finish(rd, &eb);
 	assert_int_equal(rep->runs[0].nrows, 1);
 	assert_string_equal(rep->runs[0].rows[0].code, "canceled");
 	assert_true(rep->runs[0].rows[0].seconds < 0);

@@ -84,8 +84,8 @@ void efl_inventory_init(struct efl_inventory *inv);
 int efl_inventory_add_device(struct efl_inventory *inv, const char *name,
     const char *address, uint16_t port, enum efl_inv_transport transport,
     const char *board, struct efl_errbuf *eb);
-/* Write inv in the file format: one device per line, sorted by name is
- * up to the caller (written in order). 0, or -1 on a write error. */
+/* Write inv in the file format, one device per line in inv's order (sort
+ * them first for a stable file). 0, or -1 on a write error. */
 int efl_inventory_write(FILE *fp, const struct efl_inventory *inv);
 
 /* ---- using it ---- */
@@ -112,8 +112,10 @@ int efl_inventory_target(const struct efl_inv_device *d,
  * The password of d's group into pw (pw->present 0 when its groups name
  * none: the command's own password applies): the environment variable
  * (which must be set and not empty) or the first line of the file.
- * 0, or -1 (eb; callers exit EFL_EXIT_SETUP). The variable stays in the
- * environment (several groups may name it); see efl_inventory_drop_env.
+ * 0, or -1 (eb; callers exit EFL_EXIT_SETUP). pw->source points into
+ * inv (the variable's name or "--password-file"). The variable stays in
+ * the environment (several groups may name it): efl_inventory_drop_env
+ * once every password is read.
  */
 int efl_inventory_password(const struct efl_inventory *inv,
     const struct efl_inv_device *d, struct efl_secret *pw,

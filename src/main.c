@@ -14,6 +14,7 @@
 static const struct efl_cmd *const commands[] = {
 	&efl_cmd_discover,
 	&efl_cmd_push,
+	&efl_cmd_report,
 	&efl_cmd_serve,
 	&efl_cmd_espota,
 };

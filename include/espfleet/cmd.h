@@ -23,6 +23,7 @@ struct efl_cmd {
 };
 
 extern const struct efl_cmd efl_cmd_push;
+extern const struct efl_cmd efl_cmd_report;
 extern const struct efl_cmd efl_cmd_discover;
 extern const struct efl_cmd efl_cmd_espota;
 extern const struct efl_cmd efl_cmd_serve;

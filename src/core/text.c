@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Showing text that came from devices (see text.h): the UTF-8 check and the
- * two escapings, terminal and JSON, written once.
+ * escapings, terminal, JSON and XML, written once.
  */
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +127,67 @@ efl_json_text(const char *in)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void
+efl_xml_put(FILE *fp, const char *in)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t len = strlen(in), i = 0, n;
+
+	while (i < len) {
+		switch (s[i]) {
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&#39;", fp);
+			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			fprintf(fp, "&#%u;", s[i]);
+			break;
+		case '\\':
+			fputc('\\', fp);
+			break;
+		default:
+			n = shown_char_len(s + i, len - i);
+			/* U+FFFE, U+FFFF: no XML character */
+			if (n == 3 && s[i] == 0xef && s[i + 1] == 0xbf &&
+			    s[i + 2] >= 0xbe)
+				n = 0;
+			if (n == 0) {
+				fprintf(fp, "\\x%c%c", hex[s[i] >> 4],
+				    hex[s[i] & 15]);
+				break;
+			}
+			fwrite(s + i, 1, n, fp);
+			i += n;
+			continue;
+		}
+		i++;
+	}
+}
+
+size_t
+efl_text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
 }
 
 void

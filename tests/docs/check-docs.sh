@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: MIT
 # Docs agree with the programs: every man page lints clean (mandoc, warnings
 # are errors), every command has its page, and the long options of each
-# --help are exactly those of the page (both directions).
+# --help are exactly those of the page (both directions); every page is
+# named in espfleet.1.
 set -euo pipefail
 : "${ESPFLEET:?}" "${ESPFLEET_SIM:?}" "${EFL_TESTS:?}"
 man=$EFL_TESTS/../man
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v mandoc >/dev/null || { echo "mandoc missing" >&2; exit 77; }
 
-for page in "$man"/*.1; do
+for page in "$man"/*.[15]; do
 	out=$(mandoc -Tlint -W warning "$page" 2>&1 || true)
 	[ -z "$out" ] || fail "$(basename "$page"): $out"
 done
@@ -40,6 +41,12 @@ for c in $commands; do
 	compare "espfleet $c" "$("$ESPFLEET" "$c" --help)" "$page"
 done
 compare espfleet-sim "$("$ESPFLEET_SIM" --help)" "$man/espfleet-sim.1"
+for page in "$man"/*.[15]; do
+	name=$(basename "$page")
+	[ "$name" = espfleet.1 ] && continue
+	grep -q "^\.Xr ${name%.*} ${name##*.}" "$man/espfleet.1" ||
+		fail "espfleet.1 does not refer to ${name%.*}(${name##*.})"
+done
 
 # exit statuses: the contract is written in espfleet.1
 for code in 0 1 2 3 4; do

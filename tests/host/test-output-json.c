@@ -12,9 +12,11 @@
 #include <cmocka.h>
 
 #include <cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../src/output/output-impl.h"
@@ -84,6 +86,15 @@ row_finish(struct efl_push_row *r, int ok, enum efl_result_code code,
 }
 
 /* ---- JSON lines ---- */
+
+static double
+unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static const char *const stable_codes[] = {
 	"no-answer", "auth-failed", "device-error", "connect-timeout",
@@ -197,6 +208,10 @@ check_result_shape(const cJSON *o)
 	assert_true(cJSON_IsNull(err) ||
 	    (cJSON_IsString(err) && is_stable_code(err->valuestring)));
 	assert_true(cJSON_IsNull(ver) || cJSON_IsBool(ver));
+	assert_true(cJSON_IsNull(field(o, "started_at")) ||
+	    cJSON_IsNumber(field(o, "started_at")));
+	assert_true(cJSON_IsNull(field(o, "upload_started_at")) ||
+	    cJSON_IsNumber(field(o, "upload_started_at")));
 	/* a success has no error; a failure has one */
 	if (bool_field(o, "ok"))
 		assert_true(cJSON_IsNull(err));
@@ -254,6 +269,8 @@ test_json_all_events(void **state)
 	    "1460 of 307200 bytes: connection reset by peer", 4000);
 	bad.attempts = 3;
 	bad.bytes = 1460;
+	bad.upload_started_ms = 2000;
+	bad.upload_done_ms = 3000;
 	efl_out_push_result(c.o, &bad);
 	row_init(&skip, "attic", "192.0.2.12");
 	row_finish(&skip, 0, EFL_R_OK, "already running this image", 0);
@@ -285,6 +302,8 @@ test_json_all_events(void **state)
 	assert_string_equal(str_field(objs[0], "kind"), "application");
 	assert_string_equal(str_field(objs[0], "via"), "espota");
 	assert_true(num_field(objs[0], "targets") == 3);
+	/* wall-clock times, for reports that merge pushes */
+	assert_true(fabs(num_field(objs[0], "time") - unix_now()) < 2);
 	/* state */
 	assert_string_equal(str_field(objs[1], "target"), "192.0.2.10");
 	assert_string_equal(str_field(objs[1], "name"), "kitchen");
@@ -311,6 +330,10 @@ test_json_all_events(void **state)
 	assert_true(num_field(objs[4], "seconds") == 2.5);
 	assert_true(cJSON_IsTrue(field(objs[4], "verified")));
 	assert_string_equal(str_field(objs[4], "verification"), "verified");
+	/* started at monotonic 1000 ms: that long before now */
+	assert_true(fabs(num_field(objs[4], "started_at") - (unix_now() -
+	    (double)(efl_now_ms() - 1000) / 1000.0)) < 2);
+	assert_true(cJSON_IsNull(field(objs[4], "upload_started_at")));
 	assert_false(bool_field(objs[5], "ok"));
 	assert_string_equal(str_field(objs[5], "error"), "transfer-failed");
 	assert_string_equal(str_field(objs[5], "message"), bad.message);
@@ -318,6 +341,9 @@ test_json_all_events(void **state)
 	assert_true(num_field(objs[5], "seconds") == 4);
 	assert_true(num_field(objs[5], "attempts") == 3);
 	assert_true(cJSON_IsNull(field(objs[5], "verified")));
+	assert_true(num_field(objs[5], "upload_seconds") == 1);
+	assert_true(fabs(num_field(objs[5], "upload_started_at") -
+	    num_field(objs[5], "started_at") - 1) < 0.01);
 	assert_true(bool_field(objs[6], "skipped"));
 	assert_false(bool_field(objs[6], "ok"));
 	assert_true(cJSON_IsNull(field(objs[6], "error")));

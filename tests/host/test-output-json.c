@@ -88,7 +88,7 @@ row_finish(struct efl_push_row *r, int ok, enum efl_result_code code,
 static const char *const stable_codes[] = {
 	"no-answer", "auth-failed", "device-error", "connect-timeout",
 	"transfer-failed", "image-invalid", "no-space", "verify-failed",
-	"not-back", "canceled",
+	"not-back", "canceled", "rolled-back",
 };
 
 static int

@@ -3,7 +3,7 @@
  * Size probe: references every entry point a device port calls, so that
  * linking it with efa_core and --gc-sections (firmware-agent/CMakeLists.txt)
  * measures what the core really adds to a firmware. EFA_SIZE_WITH_FLASH
- * adds the flash writer and the boot copier (a port without Update/esp_ota).
+ * adds the flash writer and the boot swap (a port without Update/esp_ota).
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -901,7 +901,7 @@ publish_running_image(struct sim_device *dev)
 			return -1;
 		}
 	}
-	/* the boot copier verified these bytes against the record's MD5 */
+	/* the boot swap verified these bytes against the record's MD5 */
 	efa_hex(dev->running_md5, dev->running.md5, 16);
 	if (dev->fleet->opt->pull_url != NULL) {
 		/* only pulling ESP32s send it (a whole fleet's reboots would

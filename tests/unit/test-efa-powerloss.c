@@ -555,12 +555,20 @@ static const struct config trial_cfg = { 4, 4096, 5000, 0, 9000, 1460, 0 };
 static const struct config trial_cfg16 = { 16, 2048, 16000, 0, 3000, 777,
 	0 };
 
+/* The sweep of a trial phase, in both trial configurations. */
 static void
-trial_setup(const struct config *c)
+sweep_trial(const struct phase *p, uint32_t commit)
 {
-	cfg = c;
-	gen_md5(OLD_SEED, c->old_len, old_md5);
-	gen_md5(NEW_SEED, c->new_len, new_md5);
+	static const struct config *const cfgs[] = { &trial_cfg,
+	    &trial_cfg16 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		cfg = cfgs[i];
+		gen_md5(OLD_SEED, cfg->old_len, old_md5);
+		gen_md5(NEW_SEED, cfg->new_len, new_md5);
+		sweep(p, commit);
+	}
 }
 
 /* The confirmation's first operation is its commit (the record sector is
@@ -574,10 +582,7 @@ test_confirm(void **state)
 	};
 
 	(void)state;
-	trial_setup(&trial_cfg);
-	sweep(&p, 1);
-	trial_setup(&trial_cfg16);
-	sweep(&p, 1);
+	sweep_trial(&p, 1);
 }
 
 /* Rejected at the deadline: the commit, then the boot's swap back. */
@@ -589,10 +594,7 @@ test_reject(void **state)
 	};
 
 	(void)state;
-	trial_setup(&trial_cfg);
-	sweep(&p, 1);
-	trial_setup(&trial_cfg16);
-	sweep(&p, 1);
+	sweep_trial(&p, 1);
 }
 
 /* A crash loop: every start counted, then the rollback. Whatever a loss
@@ -608,11 +610,8 @@ test_starts_and_rollback(void **state)
 	};
 
 	(void)state;
-	trial_setup(&trial_cfg);
 	/* EFA_TRIAL_BOOTS - 1 counting programs, then the commit */
-	sweep(&p, EFA_TRIAL_BOOTS);
-	trial_setup(&trial_cfg16);
-	sweep(&p, EFA_TRIAL_BOOTS);
+	sweep_trial(&p, EFA_TRIAL_BOOTS);
 }
 
 int

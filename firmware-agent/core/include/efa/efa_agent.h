@@ -75,8 +75,10 @@ struct efa_agent_config {
 	uint8_t require_arm;         /* accept invitations only while armed */
 	const struct efa_crypto *crypto; /* NULL = efa_crypto_builtin */
 	/* How long (ms from efa_agent_set_image_state) an image on trial may
-	 * run unconfirmed before the agent gives it up; 0: EFA_TRIAL_MS,
-	 * EFA_NO_TIMEOUT: never. Only with a sink that can reject. */
+	 * run unconfirmed before the agent gives it up, at most 2^31 - 1
+	 * (24.8 days: deadlines compare as signed differences); 0:
+	 * EFA_TRIAL_MS, EFA_NO_TIMEOUT: never. Only with a sink that can
+	 * reject. */
 	uint32_t trial_ms;
 };
 

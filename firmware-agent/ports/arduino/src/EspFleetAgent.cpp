@@ -107,7 +107,9 @@ void EspFleetAgent::setAuthScheme(enum efa_auth_scheme s) { _scheme = s; }
 void
 EspFleetAgent::setTrialTimeout(uint32_t ms)
 {
-	_cfg.trial_ms = ms != 0 ? ms : EFA_NO_TIMEOUT;
+	/* 0 never; the core takes at most 2^31 - 1 ms */
+	_cfg.trial_ms = ms == 0 ? EFA_NO_TIMEOUT :
+	    ms < 0x7FFFFFFFu ? ms : 0x7FFFFFFFu;
 }
 void EspFleetAgent::onStart(StartHook fn) { _onStart = fn; }
 void EspFleetAgent::onProgress(ProgressHook fn) { _onProgress = fn; }

@@ -57,9 +57,8 @@ plan(const struct efa_flash_ops *ops, const struct efa_flash_layout *layout,
  * Steps outside an image (k or i beyond its sectors) are skipped. The same
  * swap with the roles exchanged undoes it: a rollback.
  *
- * The FS steps and the in[i] steps are the only reads of the image being
- * brought in, as it was staged: a transform of the staged bytes (an image
- * stored compressed) belongs where apply() fills those sectors.
+ * The FS steps and the in[i] steps (j >= n: the even ones) are the only
+ * reads of the image being brought in, as it was staged.
  */
 static int
 step(const struct plan *p, uint32_t j, uint32_t *from, uint32_t *to)
@@ -148,6 +147,9 @@ apply(const struct efa_flash_ops *ops, void *ctx,
 		err = ops->read(ctx, at, word, sizeof(word));
 		if (err != EFA_E_OK || efa_flash__get32(word) == 0)
 			continue;
+		/* the one place the image brought in is read (its steps:
+		 * see step()), as it was staged: a transform of the staged
+		 * bytes (an image stored compressed) belongs here */
 		err = fill_sector(ops, ctx, from * s, to * s, buf, buf_len);
 		if (err == EFA_E_OK)
 			err = efa_flash__prog_zero(ops, ctx, at);

@@ -57,7 +57,7 @@ plan(const struct efa_flash_ops *ops, const struct efa_flash_layout *layout,
  * Steps outside an image (k or i beyond its sectors) are skipped. The same
  * swap with the roles exchanged undoes it: a rollback.
  *
- * The FS steps and the in[i] steps (j >= n: the even ones) are the only
+ * The FS steps and the in[i] steps (j >= n, j - n even) are the only
  * reads of the image being brought in, as it was staged.
  */
 static int

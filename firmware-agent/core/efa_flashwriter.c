@@ -236,7 +236,9 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	if (memcmp(got, md5, sizeof(got)) != 0)
 		return drop(fw, EFA_E_MD5);
 
-	/* Commit: what the boot swaps in (or copies), what it swaps out. */
+	/* Commit (the update's one commit point; a further check of the
+	 * staged image that may refuse it, e.g. a signature, goes right
+	 * before): what the boot swaps in (or copies), what it swaps out. */
 	rec.tag = fw->cmd == EFA_CMD_FS ? EFA_BOOTREC_KIND_FS :
 	    EFA_BOOTREC_KIND_SKETCH;
 	rec.addr = fw->stage_addr;

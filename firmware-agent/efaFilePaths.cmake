@@ -7,6 +7,7 @@ set(EFA_CORE_SOURCES
   ${EFA_CORE_DIR}/efa_auth.c
   ${EFA_CORE_DIR}/efa_boot.c
   ${EFA_CORE_DIR}/efa_err.c
+  ${EFA_CORE_DIR}/efa_flash_records.c
   ${EFA_CORE_DIR}/efa_flashwriter.c
   ${EFA_CORE_DIR}/efa_hash_block.c
   ${EFA_CORE_DIR}/efa_image.c

@@ -3,7 +3,7 @@
  * Size probe: references every entry point a device port calls, so that
  * linking it with efa_core and --gc-sections (firmware-agent/CMakeLists.txt)
  * measures what the core really adds to a firmware. EFA_SIZE_WITH_FLASH
- * adds the flash writer and the boot copier (a port without Update/esp_ota).
+ * adds the flash writer and the boot swap (a port without Update/esp_ota).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +74,13 @@ efa_size_entry(const struct efa_size_port *p, const uint8_t *pkt,
 	r += (uint32_t)efa_err_from_updater(p->cfg->chip, now);
 	efa_agent_init(&agent, p->cfg, p->net, NULL, sink, sink_ctx,
 	    p->hooks);
+	/* what the boot said about the running image */
+#ifdef EFA_SIZE_WITH_FLASH
+	efa_agent_set_image_state(&agent, (enum efa_image_state)running.state,
+	    now);
+#else
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+#endif
 	efa_agent_arm(&agent, 60000u, now);
 	efa_agent_udp_input(&agent, &from, pkt, len, now);
 	efa_agent_tcp_connected(&agent, 0, now);
@@ -88,6 +95,9 @@ efa_size_entry(const struct efa_size_port *p, const uint8_t *pkt,
 	efa_agent_upload_abort(&agent, EFA_E_STREAM);
 	efa_agent_tick(&agent, now);
 	r += efa_agent_next_timeout(&agent, now);
+	/* the application's health check passed */
+	r += (uint32_t)efa_agent_confirm(&agent);
+	r += (uint32_t)efa_image_state_name(efa_agent_image_state(&agent))[0];
 	r += (uint32_t)efa_agent_state_name(efa_agent_state(&agent))[0];
 	r += (uint32_t)efa_err_name(agent.last_error)[0];
 	efa_agent_reset(&agent);

@@ -50,11 +50,26 @@ efa_agent__set_deadline(struct efa_agent *a, uint32_t now, uint32_t ms)
 	a->has_deadline = 1;
 }
 
+/* How long an image on trial may run unconfirmed before the agent gives it
+ * up; EFA_NO_TIMEOUT when there is no trial it can end. */
+static uint32_t
+trial_ms(const struct efa_agent *a)
+{
+	if (a->image_state != EFA_IMAGE_TRIAL || a->trial_over ||
+	    a->sink->reject == NULL)
+		return EFA_NO_TIMEOUT;
+	return a->cfg.trial_ms != 0 ? a->cfg.trial_ms : EFA_TRIAL_MS;
+}
+
+/* Idle; on trial, the deadline is the trial's (efa_agent_tick). */
 void
 efa_agent__to_idle(struct efa_agent *a)
 {
+	uint32_t t = trial_ms(a);
+
 	a->state = EFA_IDLE;
-	a->has_deadline = 0;
+	a->has_deadline = t != EFA_NO_TIMEOUT;
+	a->deadline = a->trial_at + t;
 	memset(a->nonce, 0, sizeof(a->nonce));
 }
 
@@ -123,13 +138,29 @@ efa_agent_init(struct efa_agent *a, const struct efa_agent_config *cfg,
 	efa_agent__to_idle(a);
 }
 
+enum efa_err
+efa_agent__open_sink(struct efa_agent *a, int cmd, uint32_t size,
+    uint32_t *room)
+{
+	/* a port that keeps the previous image cannot stage over it */
+	if (a->image_state == EFA_IMAGE_TRIAL && a->sink->reject != NULL)
+		return EFA_E_TRIAL;
+	*room = a->sink->free_space(a->sink_ctx, cmd);
+	if (*room == 0 || size > *room)
+		return EFA_E_SPACE;
+	if (a->hooks.on_start != NULL &&
+	    a->hooks.on_start(a->hooks.ctx, cmd, size) != 0)
+		return EFA_E_BUSY;
+	return a->sink->begin(a->sink_ctx, cmd, size != 0 ? size : *room);
+}
+
 /* Checks, on_start, sink begin, "OK", connect-back. */
 static void
 begin_update(struct efa_agent *a, const struct efa_addr *reply_to,
     uint32_t now)
 {
 	struct efa_addr host = a->peer;
-	uint32_t size;
+	uint32_t size, room;
 	enum efa_err err;
 
 	if (a->inv.size <= 0) {
@@ -146,16 +177,7 @@ begin_update(struct efa_agent *a, const struct efa_addr *reply_to,
 		refuse(a, reply_to, EFA_E_MD5, ": the invitation's MD5 is not hex");
 		return;
 	}
-	if (size > a->sink->free_space(a->sink_ctx, a->inv.cmd)) {
-		refuse(a, reply_to, EFA_E_SPACE, NULL);
-		return;
-	}
-	if (a->hooks.on_start != NULL &&
-	    a->hooks.on_start(a->hooks.ctx, a->inv.cmd, size) != 0) {
-		refuse(a, reply_to, EFA_E_BUSY, NULL);
-		return;
-	}
-	err = a->sink->begin(a->sink_ctx, a->inv.cmd, size);
+	err = efa_agent__open_sink(a, a->inv.cmd, size, &room);
 	if (err != EFA_E_OK) {
 		refuse(a, reply_to, err, NULL);
 		return;
@@ -469,6 +491,19 @@ efa_agent_tcp_closed(struct efa_agent *a, uint32_t now_ms)
 	/* FINISHING: the image is committed; the OK just has no reader. */
 }
 
+/* The image on trial was not confirmed in time: give it up, reboot. */
+static void
+give_up(struct efa_agent *a)
+{
+	enum efa_err err = a->sink->reject(a->sink_ctx);
+
+	a->trial_over = 1;
+	efa_agent__report_error(a, err != EFA_E_OK ? err :
+	    EFA_E_UNCONFIRMED);
+	efa_agent__to_idle(a);
+	a->net->reboot(a->net_ctx);
+}
+
 void
 efa_agent_tick(struct efa_agent *a, uint32_t now_ms)
 {
@@ -477,7 +512,8 @@ efa_agent_tick(struct efa_agent *a, uint32_t now_ms)
 		return;
 	switch (a->state) {
 	case EFA_IDLE:
-		a->has_deadline = 0;
+		/* idle, the only deadline is a trial's (efa_agent__to_idle) */
+		give_up(a);
 		break;
 	case EFA_WAIT_AUTH:
 		efa_agent__to_idle(a);
@@ -515,6 +551,41 @@ efa_agent_next_timeout(const struct efa_agent *a, uint32_t now_ms)
 	if (time_reached(now_ms, a->deadline))
 		return 0;
 	return a->deadline - now_ms;
+}
+
+void
+efa_agent_set_image_state(struct efa_agent *a, enum efa_image_state s,
+    uint32_t now_ms)
+{
+	a->image_state = (uint8_t)s;
+	a->trial_over = 0;
+	a->trial_at = now_ms;
+	efa_agent__to_idle(a);
+}
+
+enum efa_image_state
+efa_agent_image_state(const struct efa_agent *a)
+{
+	return (enum efa_image_state)a->image_state;
+}
+
+enum efa_err
+efa_agent_confirm(struct efa_agent *a)
+{
+	enum efa_err err = EFA_E_OK;
+
+	if (a->image_state != EFA_IMAGE_TRIAL)
+		return EFA_E_OK;
+	if (a->trial_over)
+		return EFA_E_UNCONFIRMED;
+	if (a->sink->confirm != NULL)
+		err = a->sink->confirm(a->sink_ctx);
+	if (err == EFA_E_OK) {
+		a->image_state = EFA_IMAGE_OK;
+		if (a->state == EFA_IDLE)
+			a->has_deadline = 0;  /* it was the trial's */
+	}
+	return err;
 }
 
 void

@@ -34,6 +34,13 @@ enum efa_err efa_agent__check_header(struct efa_agent *a, uint8_t held);
  * header (size 0 = not announced); else EFA_E_OK. */
 enum efa_err efa_agent__check_size(int cmd, uint32_t size);
 
+/* Open the sink for a cmd image of size bytes (0: unknown): refused on
+ * trial by a port that can roll back (EFA_E_TRIAL), when it does not fit
+ * the free space (EFA_E_SPACE; *room gets it), by on_start (EFA_E_BUSY),
+ * else the sink's begin with size (or *room when 0). */
+enum efa_err efa_agent__open_sink(struct efa_agent *a, int cmd,
+    uint32_t size, uint32_t *room);
+
 /* The MD5 of the bytes taken, as digest and lowercase hex; 1 if it matches
  * a->inv.md5 (any case) or a->inv.md5 is empty (no MD5 was announced). */
 int efa_agent__md5_final(struct efa_agent *a, uint8_t digest[EFA_MD5_LEN],

@@ -1,345 +1,200 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The boot-time side of the core's flash layout (see efa_flash.h): apply a
- * committed boot record, resuming an interrupted copy; factory provisioning;
- * discarding a pending record. Also the record codecs efa_flashwriter.c
- * shares (efa_flash_records.h). No division: sizes are powers of two.
+ * committed boot record (swap an update in or a rejected image out, copy a
+ * filesystem image, confirm), resuming one cut by power loss; count the
+ * starts of an image on trial and roll it back after EFA_TRIAL_BOOTS; the
+ * application's confirm and reject; factory provisioning; discarding a
+ * pending update. The records themselves: efa_flash_records.c.
  */
 #include <string.h>
 
+#include "efa/efa_config_defaults.h"
 #include "efa/efa_flash.h"
 #include "efa/efa_hash.h"
 #include "efa_flash_records.h"
 
-/* CRC-32 nibble table for the reflected polynomial 0xEDB88320. */
-static const uint32_t crc_nibble[16] = {
-	0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu,
-	0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu,
-	0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
-	0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu
+/* Applying a record, in sectors: the image brought in (in sectors, at
+ * sector 'at'), the one swapped out (out sectors, at 0), n the larger;
+ * fs: the filesystem's first sector for a copy, 0 for a swap. */
+struct plan {
+	uint32_t in, out, n, at, fs, steps;
 };
 
-uint32_t
-efa_flash__crc32(const uint8_t *p, uint32_t len)
+static void
+plan(const struct efa_flash_ops *ops, const struct efa_flash_layout *layout,
+    const struct efa_rec *r, struct plan *p)
 {
-	uint32_t crc = 0xFFFFFFFFu;
-	uint32_t i;
-
-	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
-		crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
+	p->in = efa_flash__sectors(ops, r->img[0].len);
+	p->out = efa_flash__sectors(ops, r->img[1].len);
+	p->n = p->in > p->out ? p->in : p->out;
+	p->at = efa_flash__sectors(ops, r->addr);
+	p->fs = 0;
+	p->steps = p->n + p->n + p->n;
+	if (r->tag == EFA_BOOTREC_KIND_FS) {
+		p->fs = efa_flash__sectors(ops, layout->fs_start);
+		p->steps = p->in;
+	} else if (r->tag == EFA_BOOTREC_KIND_CONFIRM) {
+		p->steps = 0;
 	}
-	return crc ^ 0xFFFFFFFFu;
 }
 
+/*
+ * Step j: fill sector *to from sector *from (whole sectors); 0 if there
+ * is nothing to do at this step.
+ *
+ * FS: step i copies sector i of the staged image over the filesystem.
+ *
+ * SKETCH and ROLLBACK swap the image at 'at' ("in") with the one at 0
+ * ("out") in two phases (the "swap with move" of MCUboot, which wears no
+ * scratch sector: every sector is erased at most twice a swap):
+ *   steps 0 .. n-1   move out up by one sector, from the top: sector k to
+ *                    k + 1, k = n-1 .. 0;
+ *   steps n .. 3n-1  for i = 0 .. n-1: in[i] (at + i) to sector i, then
+ *                    out[i] (now at i + 1) to at + i.
+ * Every step's source is intact until the step after it, so a step cut by
+ * power loss (or whose progress word was torn) is simply done again.
+ * Steps outside an image (k or i beyond its sectors) are skipped. The same
+ * swap with the roles exchanged undoes it: a rollback.
+ *
+ * The FS steps and the in[i] steps (j >= n, j - n even) are the only
+ * reads of the image being brought in, as it was staged.
+ */
 static int
-is_pow2(uint32_t v)
+step(const struct plan *p, uint32_t j, uint32_t *from, uint32_t *to)
 {
-	return v != 0 && (v & (v - 1u)) == 0;
-}
+	uint32_t i = j, lim = p->in;
 
-static uint32_t
-log2_pow2(uint32_t v)
-{
-	uint32_t n = 0;
-
-	while (v > 1u) {
-		v >>= 1;
-		n++;
+	if (p->fs != 0) {
+		*from = p->at + j;
+		*to = p->fs + j;
+	} else if (j < p->n) {
+		i = p->n - 1u - j;
+		*from = i;
+		*to = i + 1u;
+		lim = p->out;
+	} else if (((j - p->n) & 1u) != 0) {
+		i = (j - p->n) >> 1;
+		*from = i + 1u;
+		*to = p->at + i;
+		lim = p->out;
+	} else {
+		i = (j - p->n) >> 1;
+		*from = p->at + i;
+		*to = i;
 	}
-	return n;
+	return i < lim;
 }
 
-/* [a, a+alen) and [b, b+blen) overlap (no wrap-around: checked before). */
-static int
-overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+/* Erase the sector at to, then program it with the sector at from. */
+static enum efa_err
+fill_sector(const struct efa_flash_ops *ops, void *ctx, uint32_t from,
+    uint32_t to, uint8_t *buf, uint32_t buf_len)
 {
-	return a < b + blen && b < a + alen;
-}
+	uint32_t done;
+	enum efa_err err = ops->erase(ctx, to, ops->sector_size);
 
-enum efa_err
-efa_flash__check(const struct efa_flash_ops *ops,
-    const struct efa_flash_layout *layout, uint32_t buf_len)
-{
-	uint32_t s = ops->sector_size, m = s - 1u;
-	uint32_t end = layout->fs_start + layout->fs_size;
-
-	if (!is_pow2(s) || s < 256u || !is_pow2(ops->prog_align) ||
-	    ops->prog_align > 16u)
-		return EFA_E_SIZE;
-	if (buf_len < 64u || (buf_len & (ops->prog_align - 1u)) != 0)
-		return EFA_E_SIZE;
-	if (((layout->fs_start | layout->fs_size | layout->bootrec_addr |
-	    layout->info_addr) & m) != 0 || layout->fs_start == 0)
-		return EFA_E_SIZE;
-	if (end < layout->fs_start || layout->bootrec_addr > 0u - s ||
-	    layout->info_addr > 0u - s)
-		return EFA_E_SIZE;
-	if (overlaps(layout->bootrec_addr, s, 0, end) ||
-	    overlaps(layout->info_addr, s, 0, end) ||
-	    layout->bootrec_addr == layout->info_addr)
-		return EFA_E_SIZE;
-	return EFA_E_OK;
-}
-
-uint32_t
-efa_flash__slot(const struct efa_flash_ops *ops)
-{
-	return ops->prog_align < 4u ? 4u : ops->prog_align;
-}
-
-uint32_t
-efa_flash__max_sectors(const struct efa_flash_ops *ops)
-{
-	return (ops->sector_size - EFA_BOOTREC_PROGRESS_OFF) >>
-	    log2_pow2(efa_flash__slot(ops));
-}
-
-/* Geometry of a decoded header against the layout (see efa_boot_run for
- * why a sketch's source must lie strictly above its destination). */
-static int
-bootrec_sane(const struct efa_flash_ops *ops,
-    const struct efa_flash_layout *layout, const struct efa_bootrec *r)
-{
-	uint32_t s = ops->sector_size;
-	uint32_t rlen;
-
-	if (r->len == 0 || r->len > layout->fs_start)
-		return 0;
-	rlen = efa_flash__round_up(r->len, s);
-	if ((rlen >> log2_pow2(s)) > efa_flash__max_sectors(ops))
-		return 0;
-	if ((r->src & (s - 1u)) != 0 || r->src > layout->fs_start - rlen)
-		return 0;
-	if (r->kind == EFA_BOOTREC_KIND_SKETCH)
-		return r->dst == 0 && r->src >= s;
-	if (r->kind == EFA_BOOTREC_KIND_FS)
-		return r->dst == layout->fs_start && r->len <= layout->fs_size;
-	return 0;
-}
-
-enum efa_err
-efa_flash__read_bootrec(const struct efa_flash_ops *ops, void *ctx,
-    const struct efa_flash_layout *layout, struct efa_bootrec *r)
-{
-	uint8_t raw[EFA_BOOTREC_PROGRESS_OFF];
-	enum efa_err err;
-	uint32_t i;
-
-	memset(r, 0, sizeof(*r));
-	err = ops->read(ctx, layout->bootrec_addr, raw, sizeof(raw));
-	if (err != EFA_E_OK)
-		return err;
-	for (i = 0; i < EFA_BOOTREC_HDR_LEN; i++)
-		if (raw[i] != 0xFF)
-			r->present = 1;
-	r->kind = efa_flash__get32(raw + 8);
-	r->src = efa_flash__get32(raw + 12);
-	r->dst = efa_flash__get32(raw + 16);
-	r->len = efa_flash__get32(raw + 20);
-	memcpy(r->md5, raw + 24, 16);
-	r->started = efa_flash__get32(raw + EFA_BOOTREC_STARTED_OFF);
-	r->retired = efa_flash__get32(raw + EFA_BOOTREC_RETIRED_OFF);
-	r->valid = efa_flash__get32(raw) == EFA_BOOTREC_MAGIC &&
-	    efa_flash__get32(raw + 4) == EFA_BOOTREC_VERSION &&
-	    efa_flash__get32(raw + EFA_BOOTREC_CRC_OFF) ==
-	    efa_flash__crc32(raw, EFA_BOOTREC_CRC_OFF) &&
-	    bootrec_sane(ops, layout, r);
-	return EFA_E_OK;
-}
-
-enum efa_err
-efa_flash__read_info(const struct efa_flash_ops *ops, void *ctx,
-    const struct efa_flash_layout *layout, struct efa_running *running)
-{
-	uint8_t raw[EFA_INFO_LEN];
-	enum efa_err err;
-	uint32_t size;
-
-	memset(running, 0, sizeof(*running));
-	err = ops->read(ctx, layout->info_addr, raw, sizeof(raw));
-	if (err != EFA_E_OK)
-		return err;
-	size = efa_flash__get32(raw + 8);
-	if (efa_flash__get32(raw) != EFA_INFO_MAGIC ||
-	    efa_flash__get32(raw + 4) != EFA_INFO_VERSION ||
-	    efa_flash__get32(raw + EFA_INFO_CRC_OFF) !=
-	    efa_flash__crc32(raw, EFA_INFO_CRC_OFF) ||
-	    size == 0 || size > layout->fs_start)
-		return EFA_E_OK;
-	running->size = size;
-	memcpy(running->md5, raw + 12, 16);
-	running->valid = 1;
-	return EFA_E_OK;
-}
-
-enum efa_err
-efa_flash__write_info(const struct efa_flash_ops *ops, void *ctx,
-    const struct efa_flash_layout *layout, uint32_t size,
-    const uint8_t md5[16])
-{
-	uint8_t raw[EFA_INFO_LEN];
-	enum efa_err err;
-
-	memset(raw, 0, sizeof(raw));
-	efa_flash__put32(raw, EFA_INFO_MAGIC);
-	efa_flash__put32(raw + 4, EFA_INFO_VERSION);
-	efa_flash__put32(raw + 8, size);
-	memcpy(raw + 12, md5, 16);
-	efa_flash__put32(raw + EFA_INFO_CRC_OFF,
-	    efa_flash__crc32(raw, EFA_INFO_CRC_OFF));
-	err = ops->erase(ctx, layout->info_addr, ops->sector_size);
-	if (err != EFA_E_OK)
-		return err;
-	return ops->prog(ctx, layout->info_addr, raw, sizeof(raw));
-}
-
-enum efa_err
-efa_flash__prog_zero(const struct efa_flash_ops *ops, void *ctx,
-    uint32_t off)
-{
-	uint8_t slot[16];
-
-	memset(slot, 0xFF, sizeof(slot));
-	efa_flash__put32(slot, 0);
-	return ops->prog(ctx, off, slot, efa_flash__slot(ops));
-}
-
-enum efa_err
-efa_flash__md5(const struct efa_flash_ops *ops, void *ctx, uint32_t off,
-    uint32_t len, uint8_t *buf, uint32_t buf_len, uint8_t out[16])
-{
-	struct efa_md5 md5;
-	enum efa_err err;
-	uint32_t done = 0;
-
-	efa_md5_init(&md5);
-	while (done < len) {
-		uint32_t n = len - done < buf_len ? len - done : buf_len;
-
-		/* Reads stay prog_align-sized; buf_len is a multiple. */
-		err = ops->read(ctx, off + done, buf,
-		    efa_flash__round_up(n, ops->prog_align));
-		if (err != EFA_E_OK)
-			return err;
-		efa_md5_update(&md5, buf, n);
-		done += n;
-	}
-	efa_md5_final(&md5, out);
-	return EFA_E_OK;
-}
-
-enum efa_err
-efa_flash__erase_if_dirty(const struct efa_flash_ops *ops, void *ctx,
-    uint32_t off, uint8_t *buf, uint32_t buf_len)
-{
-	enum efa_err err;
-	uint32_t done, i;
-
-	for (done = 0; done < ops->sector_size; done += buf_len) {
+	for (done = 0; err == EFA_E_OK && done < ops->sector_size;
+	    done += buf_len) {
 		uint32_t n = ops->sector_size - done < buf_len ?
 		    ops->sector_size - done : buf_len;
 
-		err = ops->read(ctx, off + done, buf, n);
-		if (err != EFA_E_OK)
-			return err;
-		for (i = 0; i < n; i++)
-			if (buf[i] != 0xFF)
-				return ops->erase(ctx, off, ops->sector_size);
-	}
-	return EFA_E_OK;
-}
-
-/* Copy sector i of the record from src to dst through buf. */
-static enum efa_err
-copy_sector(const struct efa_flash_ops *ops, void *ctx,
-    const struct efa_bootrec *r, uint32_t i, uint8_t *buf, uint32_t buf_len)
-{
-	uint32_t s = ops->sector_size;
-	uint32_t base = i << log2_pow2(s);
-	uint32_t end = efa_flash__round_up(r->len, ops->prog_align) - base;
-	uint32_t done;
-	enum efa_err err;
-
-	if (end > s)
-		end = s;
-	err = ops->erase(ctx, r->dst + base, s);
-	for (done = 0; err == EFA_E_OK && done < end; done += buf_len) {
-		uint32_t n = end - done < buf_len ? end - done : buf_len;
-
-		err = ops->read(ctx, r->src + base + done, buf, n);
+		err = ops->read(ctx, from + done, buf, n);
 		if (err == EFA_E_OK)
-			err = ops->prog(ctx, r->dst + base + done, buf, n);
+			err = ops->prog(ctx, to + done, buf, n);
 	}
 	return err;
 }
 
 /*
- * Apply a live record. Every step is idempotent, so after a power loss the
- * next boot simply runs this again:
+ * Apply a live boot record. Every step is idempotent, so after a power loss
+ * the next boot simply runs this again:
  *
- * 1. started := 0 (before the old image is touched; see efa_boot_discard).
- * 2. For i = 0, 1, ...: if progress[i] != 0, erase dst sector i, copy src
- *    sector i into it, progress[i] := 0. Done sectors always form a prefix.
- *    For a sketch the image may overlap its own staging copy (dst sector i
- *    is src sector i - k, k = src / sector >= 1). Writing dst sector i only
- *    destroys src sector i - k, already copied; the sources still needed,
- *    i .. n-1, lie at absolute sectors >= i + k > i, above everything
- *    written so far. So resuming (or redoing a sector whose progress word
- *    was torn) always reads intact sources. A filesystem image is staged
- *    entirely below fs_start and copied to fs_start: no overlap.
- * 3. Check the MD5 of dst against the record.
- * 4. Sketch: rewrite the info record (erase, program).
+ * 1. started := 0 (before anything is moved; see efa_boot_discard).
+ * 2. Each step (step()) whose progress word is not 0: fill its sector,
+ *    then progress := 0. Done steps always form a prefix (of the steps
+ *    that are not skipped).
+ * 3. Check the MD5 of the image brought in, where it now is.
+ * 4. Except for FS: rewrite the info record (erase, program) as the record
+ *    says: the image at 0, its state (trial after an update, rolled-back
+ *    after a rollback, ok after a confirmation), the other image.
  * 5. retired := 0, then erase the record's sector.
  */
 static enum efa_err
 apply(const struct efa_flash_ops *ops, void *ctx,
-    const struct efa_flash_layout *layout, const struct efa_bootrec *r,
+    const struct efa_flash_layout *layout, const struct efa_bootrec *b,
     uint8_t *buf, uint32_t buf_len)
 {
-	uint32_t slot = efa_flash__slot(ops);
-	uint32_t nsect = efa_flash__round_up(r->len, ops->sector_size) >>
-	    log2_pow2(ops->sector_size);
-	uint32_t base = layout->bootrec_addr;
+	static const uint8_t state_after[] = {
+		0, EFA_IMAGE_TRIAL, 0, EFA_IMAGE_ROLLED_BACK, EFA_IMAGE_OK
+	};
+	const struct efa_rec *r = &b->h;
+	uint32_t base = layout->bootrec_addr, s = ops->sector_size;
+	uint32_t j, from, to, at;
+	struct plan p;
 	uint8_t md5[16], word[4];
-	enum efa_err err;
-	uint32_t i;
+	enum efa_err err = EFA_E_OK;
 
-	if (r->started == EFA_BOOTREC_ERASED) {
+	plan(ops, layout, r, &p);
+	if (b->started == EFA_REC_ERASED)
 		err = efa_flash__prog_zero(ops, ctx,
 		    base + EFA_BOOTREC_STARTED_OFF);
-		if (err != EFA_E_OK)
-			return err;
-	}
-	for (i = 0; i < nsect; i++) {
-		uint32_t at = base + EFA_BOOTREC_PROGRESS_OFF + i * slot;
-
-		err = ops->read(ctx, at, word, sizeof(word));
-		if (err != EFA_E_OK)
-			return err;
-		if (efa_flash__get32(word) == 0)
+	for (j = 0; err == EFA_E_OK && j < p.steps; j++) {
+		if (!step(&p, j, &from, &to))
 			continue;
-		err = copy_sector(ops, ctx, r, i, buf, buf_len);
+		at = efa_flash__slot_addr(ops, base + EFA_BOOTREC_PROGRESS_OFF,
+		    j);
+		err = ops->read(ctx, at, word, sizeof(word));
+		if (err != EFA_E_OK || efa_flash__get32(word) == 0)
+			continue;
+		/* the one place the image brought in is read (its steps:
+		 * see step()), as it was staged: a transform of the staged
+		 * bytes (an image stored compressed) belongs here */
+		err = fill_sector(ops, ctx, from * s, to * s, buf, buf_len);
 		if (err == EFA_E_OK)
 			err = efa_flash__prog_zero(ops, ctx, at);
-		if (err != EFA_E_OK)
-			return err;
 	}
-	err = efa_flash__md5(ops, ctx, r->dst, r->len, buf, buf_len, md5);
-	if (err != EFA_E_OK)
-		return err;
-	if (memcmp(md5, r->md5, sizeof(md5)) != 0)
-		return EFA_E_MD5;
-	if (r->kind == EFA_BOOTREC_KIND_SKETCH) {
-		err = efa_flash__write_info(ops, ctx, layout, r->len, r->md5);
-		if (err != EFA_E_OK)
-			return err;
+	if (err == EFA_E_OK && p.steps > 0) {
+		err = efa_flash__md5(ops, ctx, p.fs * s, r->img[0].len, buf,
+		    buf_len, md5);
+		if (err == EFA_E_OK &&
+		    memcmp(md5, r->img[0].md5, sizeof(md5)) != 0)
+			err = EFA_E_MD5;
 	}
-	err = efa_flash__prog_zero(ops, ctx, base + EFA_BOOTREC_RETIRED_OFF);
-	if (err != EFA_E_OK)
-		return err;
-	return ops->erase(ctx, base, ops->sector_size);
+	if (err == EFA_E_OK && r->tag != EFA_BOOTREC_KIND_FS) {
+		err = ops->erase(ctx, layout->info_addr, s);
+		if (err == EFA_E_OK)
+			err = efa_flash__write_record(ops, ctx,
+			    layout->info_addr, EFA_INFO_MAGIC,
+			    state_after[r->tag], r);
+	}
+	if (err == EFA_E_OK)
+		err = efa_flash__prog_zero(ops, ctx,
+		    base + EFA_BOOTREC_RETIRED_OFF);
+	if (err == EFA_E_OK)
+		err = ops->erase(ctx, base, ops->sector_size);
+	return err;
+}
+
+/*
+ * Commit the intent of kind about the running image on trial, described by
+ * the info record's header *info: CONFIRM keeps it, ROLLBACK swaps the
+ * previous one back in. efa_boot_run applies it.
+ */
+static enum efa_err
+commit_trial(const struct efa_flash_ops *ops, void *ctx,
+    const struct efa_flash_layout *layout, const struct efa_rec *info,
+    uint32_t kind, uint8_t *buf, uint32_t buf_len)
+{
+	struct efa_rec r = *info;
+
+	r.tag = kind;
+	if (kind == EFA_BOOTREC_KIND_ROLLBACK) {
+		/* the previous image (at addr) comes in, this one goes out */
+		r.img[0] = info->img[1];
+		r.img[1] = info->img[0];
+	}
+	return efa_flash__commit(ops, ctx, layout, &r, buf, buf_len);
 }
 
 enum efa_boot_result
@@ -347,27 +202,73 @@ efa_boot_run(const struct efa_flash_ops *ops, void *ctx,
     const struct efa_flash_layout *layout, uint8_t *buf, uint32_t buf_len,
     struct efa_running *running, enum efa_err *err)
 {
+	static const int8_t result_of[] = {
+		EFA_BOOT_NORMAL, EFA_BOOT_UPDATED, EFA_BOOT_FS_UPDATED,
+		EFA_BOOT_ROLLED_BACK, EFA_BOOT_NORMAL
+	};
 	enum efa_boot_result res = EFA_BOOT_NORMAL;
 	struct efa_running scratch;
-	struct efa_bootrec r;
+	struct efa_bootrec b;
+	struct efa_rec info;
 	enum efa_err e;
 
 	if (running == NULL)
 		running = &scratch;
-	memset(running, 0, sizeof(*running));
 	e = efa_flash__check(ops, layout, buf_len);
-	if (e == EFA_E_OK)
-		e = efa_flash__read_bootrec(ops, ctx, layout, &r);
-	if (e == EFA_E_OK && efa_flash__live(&r)) {
-		e = apply(ops, ctx, layout, &r, buf, buf_len);
-		res = r.kind == EFA_BOOTREC_KIND_SKETCH ? EFA_BOOT_UPDATED :
-		    EFA_BOOT_FS_UPDATED;
+	while (e == EFA_E_OK) {
+		e = efa_flash__read_bootrec(ops, ctx, layout, &b);
+		if (e == EFA_E_OK && efa_flash__live(&b)) {
+			e = apply(ops, ctx, layout, &b, buf, buf_len);
+			res = (enum efa_boot_result)result_of[b.h.tag];
+		}
+		if (e == EFA_E_OK)
+			e = efa_flash__read_info(ops, ctx, layout, running,
+			    &info);
+		/* (an invalid info record reads as state 0, ok) */
+		if (e != EFA_E_OK || running->state != EFA_IMAGE_TRIAL)
+			break;
+		if (running->boots < EFA_TRIAL_BOOTS) {
+			/* counted before the image runs: a cut program
+			 * counts, or the image never ran */
+			e = efa_flash__prog_zero(ops, ctx,
+			    efa_flash__slot_addr(ops, layout->info_addr +
+			    EFA_INFO_TRIAL_OFF, running->boots));
+			running->boots++;
+			break;
+		}
+		/* started that often and never confirmed: roll back (the
+		 * next pass applies it) */
+		e = commit_trial(ops, ctx, layout, &info,
+		    EFA_BOOTREC_KIND_ROLLBACK, buf, buf_len);
 	}
-	if (e == EFA_E_OK)
-		e = efa_flash__read_info(ops, ctx, layout, running);
+	if (e != EFA_E_OK)
+		memset(running, 0, sizeof(*running));
 	if (err != NULL)
 		*err = e;
 	return e == EFA_E_OK ? res : EFA_BOOT_FAILED;
+}
+
+enum efa_err
+efa_flash_end_trial(const struct efa_flash_ops *ops, void *ctx,
+    const struct efa_flash_layout *layout, int keep, uint8_t *buf,
+    uint32_t buf_len)
+{
+	struct efa_running run;
+	struct efa_rec info;
+	enum efa_err err = efa_flash__check(ops, layout, buf_len);
+
+	if (err == EFA_E_OK)
+		err = efa_flash__read_info(ops, ctx, layout, &run, &info);
+	if (err != EFA_E_OK || run.state != EFA_IMAGE_TRIAL)
+		return err;
+	err = commit_trial(ops, ctx, layout, &info, keep ?
+	    EFA_BOOTREC_KIND_CONFIRM : EFA_BOOTREC_KIND_ROLLBACK, buf,
+	    buf_len);
+	/* a confirmation is applied at once (nothing moves); a rollback
+	 * waits for the boot (the application runs from the image) */
+	if (err == EFA_E_OK && keep)
+		efa_boot_run(ops, ctx, layout, buf, buf_len, &run, &err);
+	return err;
 }
 
 enum efa_err
@@ -377,7 +278,8 @@ efa_flash_provision(const struct efa_flash_ops *ops, void *ctx,
 {
 	uint32_t s = ops->sector_size, a = ops->prog_align;
 	uint32_t off;
-	uint8_t md5[16], got[16];
+	struct efa_rec info;
+	uint8_t got[16];
 	enum efa_err err;
 
 	err = efa_flash__check(ops, layout, buf_len);
@@ -405,25 +307,33 @@ efa_flash_provision(const struct efa_flash_ops *ops, void *ctx,
 		err = efa_flash__md5(ops, ctx, 0, size, buf, buf_len, got);
 	if (err != EFA_E_OK)
 		return err;
-	efa_md5(image, size, md5);
-	if (memcmp(md5, got, sizeof(md5)) != 0)
+	memset(&info, 0, sizeof(info));
+	info.img[0].len = size;
+	efa_md5(image, size, info.img[0].md5);
+	if (memcmp(info.img[0].md5, got, sizeof(got)) != 0)
 		return EFA_E_MD5;
-	return efa_flash__write_info(ops, ctx, layout, size, md5);
+	err = ops->erase(ctx, layout->info_addr, s);
+	if (err == EFA_E_OK)
+		err = efa_flash__write_record(ops, ctx, layout->info_addr,
+		    EFA_INFO_MAGIC, EFA_IMAGE_OK, &info);
+	return err;
 }
 
 enum efa_err
 efa_boot_discard(const struct efa_flash_ops *ops, void *ctx,
     const struct efa_flash_layout *layout)
 {
-	struct efa_bootrec r;
+	struct efa_bootrec b;
 	enum efa_err err;
 
 	err = efa_flash__check(ops, layout, 64u);
 	if (err == EFA_E_OK)
-		err = efa_flash__read_bootrec(ops, ctx, layout, &r);
-	if (err != EFA_E_OK || !efa_flash__live(&r))
+		err = efa_flash__read_bootrec(ops, ctx, layout, &b);
+	if (err != EFA_E_OK || !efa_flash__live(&b) ||
+	    (b.h.tag != EFA_BOOTREC_KIND_SKETCH &&
+	    b.h.tag != EFA_BOOTREC_KIND_FS))
 		return err;
-	if (r.started != EFA_BOOTREC_ERASED)
+	if (b.started != EFA_REC_ERASED)
 		return EFA_E_RUNNING;
 	return ops->erase(ctx, layout->bootrec_addr, ops->sector_size);
 }

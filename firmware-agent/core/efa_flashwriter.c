@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The core's own sink (see efa_flash.h): stage an image just below the
- * filesystem, erasing each sector just before its first byte, read it back
- * and check its MD5, then commit it with one program of the boot record.
- * It never touches the running image; efa_boot.c applies the record.
+ * The core's own sink (see efa_flash.h): stage an image in the upper half
+ * of the sketch area (a filesystem image just below the filesystem),
+ * erasing each sector just before its first byte, read it back and check
+ * its MD5, then commit it with one program of the boot record. It never
+ * touches the running image; efa_boot.c swaps it in at the next boot. Also
+ * the confirmation and the rejection of an image on trial.
  */
 #include <string.h>
 
@@ -28,15 +30,14 @@ efa_flashwriter_init(struct efa_flashwriter *fw,
 	err = efa_flash__check(ops, layout, buf_len);
 	if (err != EFA_E_OK)
 		return err;
-	return efa_flash__read_info(ops, ctx, layout, &fw->running);
+	return efa_flash__read_info(ops, ctx, layout, &fw->running, NULL);
 }
 
 uint32_t
 efa_flashwriter_free_space(const struct efa_flashwriter *fw, int cmd)
 {
 	const struct efa_flash_ops *ops = fw->ops;
-	uint32_t fs_start = fw->layout.fs_start;
-	uint32_t used, limit, cap, s;
+	uint32_t area, used, limit, cap;
 
 	if (cmd != EFA_CMD_FLASH && cmd != EFA_CMD_FS)
 		return 0;
@@ -44,17 +45,24 @@ efa_flashwriter_free_space(const struct efa_flashwriter *fw, int cmd)
 	 * invalid and the answer is 0, as for a device without one. */
 	if (!fw->running.valid)
 		return 0;
-	s = ops->sector_size;
-	used = efa_flash__round_up(fw->running.size, s);
-	if (used >= fs_start)
-		return 0;
-	limit = fs_start - used;
-	cap = efa_flash__max_sectors(ops) * s;
+	area = efa_flash__sectors(ops, fw->layout.fs_start);
+	used = efa_flash__sectors(ops, fw->running.size);
+	cap = efa_flash__max_steps(ops);
+	if (cmd == EFA_CMD_FS) {
+		limit = area - used;
+		if (limit > efa_flash__sectors(ops, fw->layout.fs_size))
+			limit = efa_flash__sectors(ops, fw->layout.fs_size);
+	} else {
+		/* two disjoint halves and a spare sector (efa_boot.c); 3
+		 * steps a sector */
+		limit = (area - 1u) >> 1;
+		if (used > limit)
+			return 0;
+		cap = (cap >> 2) + (cap >> 4);  /* 5/16 < 1/3 */
+	}
 	if (limit > cap)
 		limit = cap;
-	if (cmd == EFA_CMD_FS && limit > fw->layout.fs_size)
-		limit = fw->layout.fs_size;
-	return limit;
+	return limit * ops->sector_size;
 }
 
 /* End the current update after an error; hand the error back. */
@@ -111,10 +119,14 @@ sink_begin(void *ctx, int cmd, uint32_t size)
 	struct efa_flashwriter *fw = ctx;
 	const struct efa_flash_ops *ops = fw->ops;
 	struct efa_bootrec r;
+	uint32_t stage;
 	enum efa_err err;
 
 	if (fw->active)
 		return EFA_E_RUNNING;
+	/* its predecessor lies where the update would be staged */
+	if (fw->running.state == EFA_IMAGE_TRIAL)
+		return EFA_E_TRIAL;
 	if (size == 0)
 		return EFA_E_SIZE;
 	if (cmd != EFA_CMD_FLASH && cmd != EFA_CMD_FS)
@@ -124,22 +136,25 @@ sink_begin(void *ctx, int cmd, uint32_t size)
 	err = efa_flash__read_bootrec(ops, fw->ctx, &fw->layout, &r);
 	if (err != EFA_E_OK)
 		return err;
-	/* A copy under way (efa_boot_run did not finish) owns the flash. */
-	if (efa_flash__live(&r) && r.started != EFA_BOOTREC_ERASED)
+	/* A swap under way (efa_boot_run did not finish) owns the flash. */
+	if (efa_flash__live(&r) && r.started != EFA_REC_ERASED)
 		return EFA_E_RUNNING;
-	/* A pending (or torn) record goes before the staging area it may
-	 * describe is overwritten; a retired one waits for the commit. */
-	if (r.present && r.retired == EFA_BOOTREC_ERASED) {
-		err = ops->erase(fw->ctx, fw->layout.bootrec_addr,
-		    ops->sector_size);
-		if (err != EFA_E_OK)
-			return err;
-	}
+	/* A pending (or torn, or retired) record goes before the staging
+	 * area it may describe is overwritten. */
+	err = efa_flash__erase_if_dirty(ops, fw->ctx,
+	    fw->layout.bootrec_addr, fw->buf, fw->buf_len);
+	if (err != EFA_E_OK)
+		return err;
 	fw->cmd = cmd;
 	fw->size = size;
 	fw->staged = 0;
-	fw->stage_addr = fw->layout.fs_start -
-	    efa_flash__round_up(size, ops->sector_size);
+	/* a sketch: above both images' sizes, for the swap (efa_boot.c) */
+	stage = efa_flash__round_up(size, ops->sector_size);
+	if (cmd == EFA_CMD_FLASH && stage < efa_flash__round_up(
+	    fw->running.size, ops->sector_size))
+		stage = efa_flash__round_up(fw->running.size,
+		    ops->sector_size);
+	fw->stage_addr = fw->layout.fs_start - stage;
 	fw->erased_to = fw->stage_addr;
 	fw->tail_len = 0;
 	fw->active = 1;
@@ -196,7 +211,8 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	struct efa_flashwriter *fw = ctx;
 	const struct efa_flash_ops *ops = fw->ops;
 	uint32_t a = ops->prog_align;
-	uint8_t got[16], hdr[EFA_BOOTREC_HDR_LEN];
+	struct efa_rec rec;
+	uint8_t got[16];
 	enum efa_err err;
 
 	if (!fw->active)
@@ -220,25 +236,18 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	if (memcmp(got, md5, sizeof(got)) != 0)
 		return drop(fw, EFA_E_MD5);
 
-	/* Commit: a blank record sector, then the header in one program. */
-	err = efa_flash__erase_if_dirty(ops, fw->ctx, fw->layout.bootrec_addr,
-	    fw->buf, fw->buf_len);
-	if (err != EFA_E_OK)
-		return drop(fw, err);
-	memset(hdr, 0, sizeof(hdr));
-	efa_flash__put32(hdr, EFA_BOOTREC_MAGIC);
-	efa_flash__put32(hdr + 4, EFA_BOOTREC_VERSION);
-	efa_flash__put32(hdr + 8, fw->cmd == EFA_CMD_FS ?
-	    EFA_BOOTREC_KIND_FS : EFA_BOOTREC_KIND_SKETCH);
-	efa_flash__put32(hdr + 12, fw->stage_addr);
-	efa_flash__put32(hdr + 16,
-	    fw->cmd == EFA_CMD_FS ? fw->layout.fs_start : 0);
-	efa_flash__put32(hdr + 20, fw->staged);
-	memcpy(hdr + 24, md5, 16);
-	efa_flash__put32(hdr + EFA_BOOTREC_CRC_OFF,
-	    efa_flash__crc32(hdr, EFA_BOOTREC_CRC_OFF));
-	err = ops->prog(fw->ctx, fw->layout.bootrec_addr, hdr, sizeof(hdr));
-	return drop(fw, err);
+	/* Commit (the update's one commit point; a further check of the
+	 * staged image that may refuse it, e.g. a signature, goes right
+	 * before): what the boot swaps in (or copies), what it swaps out. */
+	rec.tag = fw->cmd == EFA_CMD_FS ? EFA_BOOTREC_KIND_FS :
+	    EFA_BOOTREC_KIND_SKETCH;
+	rec.addr = fw->stage_addr;
+	rec.img[0].len = fw->staged;
+	memcpy(rec.img[0].md5, md5, 16);
+	rec.img[1].len = fw->running.size;
+	memcpy(rec.img[1].md5, fw->running.md5, 16);
+	return drop(fw, efa_flash__commit(ops, fw->ctx, &fw->layout, &rec,
+	    fw->buf, fw->buf_len));
 }
 
 static void
@@ -247,10 +256,34 @@ sink_abort(void *ctx)
 	drop(ctx, EFA_E_ABORTED);
 }
 
+static enum efa_err
+sink_confirm(void *ctx)
+{
+	struct efa_flashwriter *fw = ctx;
+	enum efa_err err;
+
+	err = efa_flash_end_trial(fw->ops, fw->ctx, &fw->layout, 1, fw->buf,
+	    fw->buf_len);
+	if (err == EFA_E_OK)
+		fw->running.state = EFA_IMAGE_OK;
+	return err;
+}
+
+static enum efa_err
+sink_reject(void *ctx)
+{
+	struct efa_flashwriter *fw = ctx;
+
+	return efa_flash_end_trial(fw->ops, fw->ctx, &fw->layout, 0, fw->buf,
+	    fw->buf_len);
+}
+
 const struct efa_sink_ops efa_flashwriter_sink = {
 	sink_free_space,
 	sink_begin,
 	sink_write,
 	sink_finish,
-	sink_abort
+	sink_abort,
+	sink_confirm,
+	sink_reject
 };

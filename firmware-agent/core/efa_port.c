@@ -30,6 +30,14 @@ efa_auth_scheme_name(enum efa_auth_scheme scheme)
 	return "none";
 }
 
+const char *
+efa_image_state_name(enum efa_image_state state)
+{
+	static const char *const names[] = { "ok", "trial", "rolled-back" };
+
+	return names[(unsigned)state <= EFA_IMAGE_ROLLED_BACK ? state : 0];
+}
+
 /* 1 if s can be a TXT value: 1..EFA_TXT_VALUE_MAX printable ASCII
  * characters, no '='. */
 static int
@@ -91,6 +99,8 @@ efa_txt_build(struct efa_txt *t, const struct efa_txt_info *info)
 		    info->flash_size)] = '\0';
 		add(t, EFA_TXT_FLASH, t->flash_size);
 	}
+	add(t, EFA_TXT_STATE, info->state);
+	add(t, EFA_TXT_REJECTED, info->rejected_md5_hex);
 	return t->count;
 }
 

@@ -42,13 +42,7 @@ efa_agent_upload_begin(struct efa_agent *a, int cmd, uint32_t size,
 		return fail(a, EFA_E_MD5);
 	if (efa_agent__check_size(cmd, size) != EFA_E_OK)
 		return fail(a, EFA_E_SIZE);
-	room = a->sink->free_space(a->sink_ctx, cmd);
-	if (room == 0 || size > room)
-		return fail(a, EFA_E_SPACE);
-	if (a->hooks.on_start != NULL &&
-	    a->hooks.on_start(a->hooks.ctx, cmd, size) != 0)
-		return fail(a, EFA_E_BUSY);
-	err = a->sink->begin(a->sink_ctx, cmd, size != 0 ? size : room);
+	err = efa_agent__open_sink(a, cmd, size, &room);
 	if (err != EFA_E_OK)
 		return fail(a, err);
 	a->inv.cmd = cmd;

@@ -65,6 +65,10 @@ struct efl_device {
 	int64_t flash_size;      /* efa_flash, -1 unknown */
 	const char *chip;        /* efa_chip, or NULL */
 	const char *auth;        /* efa_auth, or NULL */
+	/* efa_state: "trial" (a new image, not confirmed yet), "ok" or
+	 * "rolled-back"; NULL unknown (a stock device, an older agent) */
+	const char *state;
+	const char *rejected;    /* efa_rejected: 32 hex digits, or NULL */
 };
 
 /* The value of key, or NULL if the device has no such TXT pair. */

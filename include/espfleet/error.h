@@ -21,7 +21,8 @@
 	X(NO_SPACE, "no-space", 0)                            \
 	X(VERIFY_FAILED, "verify-failed", 0)                  \
 	X(NOT_BACK, "not-back", 0)                            \
-	X(CANCELED, "canceled", 0)
+	X(CANCELED, "canceled", 0)                            \
+	X(ROLLED_BACK, "rolled-back", 0)
 
 enum efl_result_code {
 #define EFL_RC_ENUM(name, code, transient) EFL_R_##name,

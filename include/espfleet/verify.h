@@ -3,9 +3,13 @@
  * Verification after reboot: after a device's final "OK", wait (bounded) for
  * it to come back on mDNS and check what it runs. A device advertising the
  * agent's running-image MD5 is "verified" when that equals the pushed image
- * and "verify-failed" when it came back with another; a stock device is
- * "rebooted" when it came back; one that never comes back is "not-back".
- * A target mDNS does not know (or no avahi-daemon) is "unverified".
+ * and, if it says the image's state (efa_state), the image is confirmed
+ * (not on trial any more); "rolled-back" when it gave the pushed image up
+ * (efa_state=rolled-back, efa_rejected the pushed MD5); "verify-failed"
+ * when it came back with another image or still on trial at the deadline;
+ * a stock device is "rebooted" when it came back; one that never comes
+ * back is "not-back". A target mDNS does not know (or no avahi-daemon) is
+ * "unverified".
  */
 #ifndef ESPFLEET_VERIFY_H
 #define ESPFLEET_VERIFY_H
@@ -19,7 +23,9 @@ enum efl_verify_outcome {
 	EFL_VERIFY_REBOOTED,      /* stock device came back */
 	EFL_VERIFY_UNVERIFIED,    /* not known to mDNS: no check possible */
 	EFL_VERIFY_OLD_IMAGE,     /* came back with another MD5 */
-	EFL_VERIFY_NOT_BACK       /* did not come back in time */
+	EFL_VERIFY_NOT_BACK,      /* did not come back in time */
+	EFL_VERIFY_ROLLED_BACK,   /* gave the new image up, runs the old */
+	EFL_VERIFY_UNCONFIRMED    /* runs the new image, still on trial */
 };
 
 typedef void (*efl_verify_cb)(void *arg, enum efl_verify_outcome outcome,

@@ -239,9 +239,31 @@ number_value(const struct efl_device *d, const char *key,
 	return n;
 }
 
+/* 32 hex digits, or NULL (reported when present). */
+static const char *
+md5_value(const struct efl_device *d, const char *key,
+    txt_problem_fn problem, void *arg)
+{
+	const char *v = efl_device_txt(d, key);
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') ||
+		    (v[i] >= 'a' && v[i] <= 'f') ||
+		    (v[i] >= 'A' && v[i] <= 'F')))
+			break;
+	if (i == 32 && v[i] == '\0')
+		return v;
+	bad_value(key, v, "is not an MD5 (32 hex digits)", problem, arg);
+	return NULL;
+}
+
 void
 txt__derive(struct efl_device *d, txt_problem_fn problem, void *arg)
 {
+	static const char *const states[] = { "trial", "ok", "rolled-back" };
 	const char *v;
 	size_t i;
 
@@ -258,19 +280,17 @@ txt__derive(struct efl_device *d, txt_problem_fn problem, void *arg)
 			    "no", problem, arg);
 	}
 	d->agent = efl_device_txt(d, EFA_TXT_AGENT) != NULL;
-	d->md5 = NULL;
-	v = efl_device_txt(d, EFA_TXT_MD5);
+	d->md5 = md5_value(d, EFA_TXT_MD5, problem, arg);
+	d->rejected = md5_value(d, EFA_TXT_REJECTED, problem, arg);
+	d->state = NULL;
+	v = efl_device_txt(d, EFA_TXT_STATE);
 	if (v != NULL) {
-		for (i = 0; v[i] != '\0'; i++)
-			if (!((v[i] >= '0' && v[i] <= '9') ||
-			    (v[i] >= 'a' && v[i] <= 'f') ||
-			    (v[i] >= 'A' && v[i] <= 'F')))
-				break;
-		if (i == 32 && v[i] == '\0')
-			d->md5 = v;
-		else
-			bad_value(EFA_TXT_MD5, v, "is not an MD5 (32 hex "
-			    "digits)", problem, arg);
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			if (strcmp(v, states[i]) == 0)
+				d->state = v;
+		if (d->state == NULL)
+			bad_value(EFA_TXT_STATE, v, "is not trial, ok or "
+			    "rolled-back", problem, arg);
 	}
 	d->version = text_value(d, EFA_TXT_VERSION, problem, arg);
 	d->free_space = number_value(d, EFA_TXT_FREE, problem, arg);

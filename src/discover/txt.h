@@ -37,9 +37,9 @@ int txt__equal(const struct efl_txt_item *a, uint32_t na,
 
 /*
  * Fill d's derived fields (board, auth_upload, agent, md5, version,
- * free_space, flash_size, chip, auth) from d->txt; a malformed value of a
- * key espfleet interprets is reported and treated as unknown. problem may
- * be NULL.
+ * free_space, flash_size, chip, auth, state, rejected) from d->txt; a
+ * malformed value of a key espfleet interprets is reported and treated as
+ * unknown. problem may be NULL.
  */
 void txt__derive(struct efl_device *d, txt_problem_fn problem, void *arg);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Verification after reboot (verify.h) on a discovery session: after a
- * device's OK, follow it on mDNS until it is back or a deadline passes.
+ * device's OK, follow it on mDNS until it is back (and, for an agent that
+ * says so, its new image confirmed or given up) or a deadline passes.
  * Only changes after the "before" snapshot count: avahi's cache outlives a
  * reboot, and its stale record never verifies or fails anything.
  */
@@ -174,11 +175,41 @@ finish(struct mverifier *m, struct vwatch *w, enum efl_verify_outcome o,
 	cb(arg, o, detail);
 }
 
+/* The device runs the pushed image: on trial (it has not confirmed it
+ * yet) the verification waits. */
+static int
+on_trial(const struct efl_device *dev)
+{
+	return dev->state != NULL && strcmp(dev->state, "trial") == 0;
+}
+
+/* The device gave the pushed image up: it says rolled-back and the image
+ * it rejected is the pushed one (an older rejection names another). */
+static int
+rejected_it(const struct vwatch *w, const struct efl_device *dev)
+{
+	return dev->state != NULL && strcmp(dev->state, "rolled-back") == 0 &&
+	    dev->rejected != NULL &&
+	    strcasecmp(dev->rejected, w->image_md5) == 0;
+}
+
+/* Still on trial at the deadline. */
+static void
+finish_unconfirmed(struct mverifier *m, struct vwatch *w)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "the new image runs on trial: its "
+	    "application did not confirm it within %.0f s (efa_state=trial)",
+	    w->timeout_ms / 1000.0);
+	finish(m, w, EFL_VERIFY_UNCONFIRMED, detail);
+}
+
 static void
 evaluate(struct mverifier *m, struct vwatch *w, uint64_t now)
 {
 	const struct efl_device *dev;
-	char detail[160];
+	char detail[200];
 	int fresh;
 
 	if (!usable(m)) {
@@ -206,11 +237,21 @@ evaluate(struct mverifier *m, struct vwatch *w, uint64_t now)
 	}
 	dev = w->dev;
 	fresh = dev->changes > w->before_changes;
+	if (dev->present && fresh && rejected_it(w, dev)) {
+		snprintf(detail, sizeof(detail), "the device rejected the new "
+		    "image (md5 %s) and rolled back to md5 %s", dev->rejected,
+		    dev->md5 != NULL ? dev->md5 : "(unknown)");
+		finish(m, w, EFL_VERIFY_ROLLED_BACK, detail);
+		return;
+	}
 	if (dev->present && fresh) {
 		if (dev->md5 == NULL) {
 			finish(m, w, EFL_VERIFY_REBOOTED, NULL);
 		} else if (strcasecmp(dev->md5, w->image_md5) == 0) {
-			finish(m, w, EFL_VERIFY_VERIFIED, NULL);
+			if (!on_trial(dev))
+				finish(m, w, EFL_VERIFY_VERIFIED, NULL);
+			else if (now >= w->deadline_ms)
+				finish_unconfirmed(m, w);
 		} else if (w->before_md5[0] != '\0' &&
 		    strcasecmp(dev->md5, w->before_md5) == 0) {
 			finish(m, w, EFL_VERIFY_OLD_IMAGE,
@@ -227,13 +268,19 @@ evaluate(struct mverifier *m, struct vwatch *w, uint64_t now)
 			finish(m, w, EFL_VERIFY_REBOOTED, NULL);
 			return;
 		}
-		if (strcasecmp(dev->md5, w->image_md5) == 0) {
+		if (strcasecmp(dev->md5, w->image_md5) == 0 &&
+		    !on_trial(dev)) {
 			finish(m, w, EFL_VERIFY_VERIFIED, NULL);
 			return;
 		}
 	}
 	if (now < w->deadline_ms)
 		return;
+	if (dev->present && dev->md5 != NULL &&
+	    strcasecmp(dev->md5, w->image_md5) == 0) {
+		finish_unconfirmed(m, w);
+		return;
+	}
 	if (dev->present && dev->md5 != NULL)
 		snprintf(detail, sizeof(detail), "device was not seen "
 		    "rebooting: it still advertises its previous firmware "

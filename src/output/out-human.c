@@ -255,10 +255,10 @@ human_push_plan_summary(struct efl_out *o, uint32_t targets,
 /* ---- discover: a table printed at the end ---- */
 
 enum { COL_NAME, COL_ADDR, COL_PORT, COL_BOARD, COL_AUTH, COL_MD5,
-	COL_VERSION, COL_FREE, NCOLS };
+	COL_STATE, COL_VERSION, COL_FREE, NCOLS };
 
 static const char *const dev_header[NCOLS] = {
-	"NAME", "ADDRESS", "PORT", "BOARD", "AUTH", "FIRMWARE MD5",
+	"NAME", "ADDRESS", "PORT", "BOARD", "AUTH", "FIRMWARE MD5", "STATE",
 	"VERSION", "FREE"
 };
 
@@ -293,6 +293,7 @@ human_device(struct efl_out *o, const struct efl_device *d)
 	r->col[COL_AUTH] = xstrdup(d->auth_upload < 0 ? "-" :
 	    d->auth_upload ? "yes" : "no");
 	r->col[COL_MD5] = shown(d->md5, 32);
+	r->col[COL_STATE] = shown(d->state, 11);
 	r->col[COL_VERSION] = shown(d->version, 24);
 	r->col[COL_FREE] = xstrdup(free_text);
 }

@@ -249,6 +249,8 @@ json_device(struct efl_out *o, const struct efl_device *d)
 	add_text(e, "interface", d->ifname[0] != '\0' ? d->ifname : NULL);
 	cJSON_AddStringToObject(e, "protocol", d->protocol == 6 ? "ipv6" :
 	    "ipv4");
+	add_text(e, "state", d->state);
+	add_text(e, "rejected_md5", d->rejected);
 	txt = cJSON_AddObjectToObject(e, "txt");
 	for (i = 0; i < d->ntxt; i++) {
 		char *k = efl_json_text(d->txt[i].key);

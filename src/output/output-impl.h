@@ -11,7 +11,7 @@
 
 /* A discovered device as the human table shows it (escaped strings). */
 struct out_dev_row {
-	char *col[8];
+	char *col[9];
 };
 
 struct out_renderer;

@@ -172,6 +172,16 @@ on_verified(void *arg, enum efl_verify_outcome outcome, const char *detail)
 		    "device did not come back after the update", size, 0,
 		    "not-back");
 		break;
+	case EFL_VERIFY_ROLLED_BACK:
+		finalize(sl, EFL_R_ROLLED_BACK, detail != NULL ? detail :
+		    "the device rejected the new image and rolled back", size,
+		    0, "rolled-back");
+		break;
+	case EFL_VERIFY_UNCONFIRMED:
+		finalize(sl, EFL_R_VERIFY_FAILED, detail != NULL ? detail :
+		    "the new image runs on trial, not confirmed", size, 0,
+		    "verify-failed");
+		break;
 	}
 }
 

@@ -74,6 +74,10 @@ struct fake_port {
 	enum efa_err finish_err;
 	uint8_t finish_md5[16];
 	unsigned abort_count;
+	unsigned confirm_count;
+	enum efa_err confirm_err;
+	unsigned reject_count;
+	enum efa_err reject_err;
 
 	/* ---- hooks ---- */
 	int start_ret;               /* non-zero: on_start vetoes */
@@ -263,6 +267,26 @@ fake_abort(void *ctx)
 	f->abort_count++;
 }
 
+static inline enum efa_err
+fake_confirm(void *ctx)
+{
+	struct fake_port *f = ctx;
+
+	fake_event(f, 'K');
+	f->confirm_count++;
+	return f->confirm_err;
+}
+
+static inline enum efa_err
+fake_reject(void *ctx)
+{
+	struct fake_port *f = ctx;
+
+	fake_event(f, 'J');
+	f->reject_count++;
+	return f->reject_err;
+}
+
 /* -------------------------------------------------------------- hooks */
 
 static inline int
@@ -328,7 +352,20 @@ fake_sink_ops(void)
 {
 	static const struct efa_sink_ops ops = {
 		fake_free_space, fake_begin, fake_write, fake_finish,
-		fake_abort
+		fake_abort, fake_confirm, fake_reject
+	};
+
+	return &ops;
+}
+
+/* A sink that cannot roll back (no confirm, no reject), like the Arduino
+ * port's Update on the ESP8266. */
+static inline const struct efa_sink_ops *
+fake_sink_ops_no_rollback(void)
+{
+	static const struct efa_sink_ops ops = {
+		fake_free_space, fake_begin, fake_write, fake_finish,
+		fake_abort, NULL, NULL
 	};
 
 	return &ops;

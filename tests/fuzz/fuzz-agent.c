@@ -121,7 +121,8 @@ chk_abort(void *ctx)
 }
 
 static const struct efa_sink_ops sink_ops = {
-	chk_free_space, chk_begin, chk_write, chk_finish, chk_abort
+	chk_free_space, chk_begin, chk_write, chk_finish, chk_abort,
+	fake_confirm, fake_reject
 };
 
 static void

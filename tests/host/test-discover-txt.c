@@ -145,12 +145,15 @@ test_derive_agent(void **state)
 		"auth_upload=YES", "efa=1",
 		"efa_md5=0123456789ABCDEF0123456789abcdef", "efa_ver=1.2.3",
 		"efa_free=1044464", "efa_chip=esp8266", "efa_flash=4194304",
-		"efa_auth=md5" };
+		"efa_auth=md5", "efa_state=rolled-back",
+		"efa_rejected=fedcba9876543210fedcba9876543210" };
+	static const char *const states[] = { "trial", "ok", "rolled-back" };
 	struct efl_device d;
 	struct problems p;
+	size_t i;
 
 	(void)state;
-	derive(items, 9, &d, &p);
+	derive(items, 11, &d, &p);
 	assert_int_equal(p.n, 0);
 	assert_string_equal(d.board, "d1_mini");
 	assert_int_equal(d.auth_upload, 1);
@@ -161,8 +164,26 @@ test_derive_agent(void **state)
 	assert_int_equal(d.flash_size, 4194304);
 	assert_string_equal(d.chip, "esp8266");
 	assert_string_equal(d.auth, "md5");
+	assert_string_equal(d.state, "rolled-back");
+	assert_string_equal(d.rejected, "fedcba9876543210fedcba9876543210");
 	assert_string_equal(efl_device_txt(&d, "EFA_VER"), "1.2.3");
 	assert_null(efl_device_txt(&d, "nothere"));
+	txt__free(d.txt, d.ntxt);
+	/* each state; none (a stock device, an older agent) */
+	for (i = 0; i < 3; i++) {
+		char item[32];
+		const char *one[1];
+
+		snprintf(item, sizeof(item), "efa_state=%s", states[i]);
+		one[0] = item;
+		derive(one, 1, &d, &p);
+		assert_int_equal(p.n, 0);
+		assert_string_equal(d.state, states[i]);
+		assert_null(d.rejected);
+		txt__free(d.txt, d.ntxt);
+	}
+	derive(items, 1, &d, &p);
+	assert_null(d.state);
 	txt__free(d.txt, d.ntxt);
 }
 
@@ -172,19 +193,25 @@ test_derive_malformed(void **state)
 	static const char *const items[] = { "auth_upload=maybe",
 		"efa_md5=0123", "efa_free=4294967296", "efa_flash=12a",
 		"board=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-		"bbbbbbbbbbbbbbbb" };
+		"bbbbbbbbbbbbbbbb", "efa_state=TRIAL",
+		"efa_rejected=fedcba9876543210fedcba987654321g" };
 	struct efl_device d;
 	struct problems p;
 
 	(void)state;
-	derive(items, 5, &d, &p);
+	derive(items, 7, &d, &p);
 	assert_int_equal(d.auth_upload, -1);
 	assert_null(d.md5);
 	assert_int_equal(d.free_space, -1);
 	assert_int_equal(d.flash_size, -1);
 	assert_null(d.board);
 	assert_false(d.agent);
-	assert_int_equal(p.n, 5);
+	assert_null(d.state);
+	assert_null(d.rejected);
+	assert_int_equal(p.n, 7);
+	assert_true(has_problem(&p, "'efa_state=TRIAL' is not trial, ok or "
+	    "rolled-back"));
+	assert_true(has_problem(&p, "'efa_rejected=fedcba9876543210fedcba98"));
 	assert_true(has_problem(&p, "neither yes nor no"));
 	assert_true(has_problem(&p, "not an MD5"));
 	assert_true(has_problem(&p,

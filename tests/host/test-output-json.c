@@ -99,7 +99,7 @@ unix_now(void)
 static const char *const stable_codes[] = {
 	"no-answer", "auth-failed", "device-error", "connect-timeout",
 	"transfer-failed", "image-invalid", "no-space", "verify-failed",
-	"not-back", "canceled",
+	"not-back", "canceled", "rolled-back",
 };
 
 static int

@@ -92,7 +92,8 @@ static void
 test_fault_kind_names(void **state)
 {
 	static const char *const names[] = { "silent", "no-space", "drop-at",
-	    "boot-old", "powerloss-at", "no-connect", "gone" };
+	    "boot-old", "powerloss-at", "no-connect", "gone", "crash-loop",
+	    "unhealthy" };
 	size_t i;
 
 	(void)state;
@@ -109,10 +110,11 @@ test_fault_errors(void **state)
 	(void)state;
 	fault_bad("bogus", "unknown fault kind 'bogus' (known: silent, "
 	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
-	    "gone)");
+	    "gone, crash-loop, unhealthy)");
 	fault_bad("bogus:3", "unknown fault kind 'bogus' (known: silent, "
 	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
-	    "gone)");
+	    "gone, crash-loop, unhealthy)");
+	fault_bad("crash-loop=2", "fault 'crash-loop' takes no argument");
 	fault_bad("drop-at", "fault 'drop-at' needs an argument: drop-at=N");
 	fault_bad("drop-at:3", "fault 'drop-at' needs an argument: "
 	    "drop-at=N");
@@ -183,7 +185,7 @@ test_fault_known_list(void **state)
 			fail_msg("'%s' is not in the known list: %s", name,
 			    known);
 	}
-	assert_int_equal(i, SIM_FAULT_GONE + 1);
+	assert_int_equal(i, SIM_FAULT_UNHEALTHY + 1);
 }
 
 /* 32 ranges are fine, 33 are too many. */
@@ -355,6 +357,8 @@ test_options_defaults(void **state)
 	assert_int_equal(o.window, 2920);
 	assert_int_equal(o.reboot_ms, 300);
 	assert_int_equal(o.update_window_s, 0);
+	assert_int_equal(o.confirm_after_ms, 200);
+	assert_int_equal(o.trial_deadline_ms, 300000);
 	assert_string_equal(o.board, "generic");
 	assert_int_equal(o.mdns, 0);
 	assert_int_equal(o.verbose, 0);
@@ -440,7 +444,8 @@ test_options_all(void **state)
 		"--rtt-ms", "50", "--window", "1460", "--reboot-ms", "0",
 		"--update-window", "60", "--board", "esp32dev", "--mdns",
 		"--fault", "silent:2", "--fault", "drop-at=100", "-v",
-		"--verbose", NULL
+		"--verbose", "--confirm-after", "2.5", "--trial-deadline", "7",
+		"--fault", "crash-loop:1,3", "--fault", "unhealthy:4", NULL
 	};
 	struct sim_options o;
 	struct args a;
@@ -464,11 +469,16 @@ test_options_all(void **state)
 	assert_int_equal(o.update_window_s, 60);
 	assert_string_equal(o.board, "esp32dev");
 	assert_int_equal(o.mdns, 1);
-	assert_int_equal(o.nfaults, 2);
+	assert_int_equal(o.nfaults, 4);
 	assert_int_equal(o.faults[0].kind, SIM_FAULT_SILENT);
 	assert_int_equal(o.faults[1].kind, SIM_FAULT_DROP_AT);
 	assert_int_equal(o.faults[1].arg, 100);
+	assert_int_equal(o.faults[2].kind, SIM_FAULT_CRASH_LOOP);
+	assert_int_equal(o.faults[2].nranges, 2);
+	assert_int_equal(o.faults[3].kind, SIM_FAULT_UNHEALTHY);
 	assert_int_equal(o.verbose, 2);
+	assert_int_equal(o.confirm_after_ms, 2500);
+	assert_int_equal(o.trial_deadline_ms, 7000);
 	args_free(&a);
 }
 
@@ -540,6 +550,16 @@ test_options_errors(void **state)
 	    "::1");
 	BADN(c3, "--addr-base: 10 devices from there run past "
 	    "255.255.255.254", "--addr-base", "255.255.255.250", "-n", "10");
+	BADN(t1, "--confirm-after: '-1' is not 0-86400 seconds",
+	    "--confirm-after", "-1");
+	BADN(t2, "--confirm-after: '86400.001' is not 0-86400 seconds",
+	    "--confirm-after", "86400.001");
+	BADN(t3, "--confirm-after: '1.' is not 0-86400 seconds",
+	    "--confirm-after", "1.");
+	BADN(t4, "--trial-deadline: '0' is not 0.001-86400 seconds",
+	    "--trial-deadline", "0");
+	BADN(t5, "--trial-deadline: '1.2345' is not 0.001-86400 seconds",
+	    "--trial-deadline", "1.2345");
 	BADN(d1, "--port: '0' is not a port number (1-65535)", "-p", "0");
 	BADN(d2, "--port: '65536' is not a port number (1-65535)", "--port",
 	    "65536");
@@ -587,7 +607,7 @@ test_options_errors(void **state)
 	    "0123456789012345678901234");
 	BADN(p1, "--fault: unknown fault kind 'bogus' (known: silent, "
 	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
-	    "gone)", "--fault", "bogus");
+	    "gone, crash-loop, unhealthy)", "--fault", "bogus");
 	BADN(p2, "--fault: fault 'drop-at' needs an argument: drop-at=N",
 	    "--fault", "drop-at");
 	BADN(r1, "--http-port: '65536' is not a port number (0-65535)",
@@ -769,6 +789,40 @@ test_options_repeatable(void **state)
 /* ---- sim_parse_bytes ---- */
 
 static void
+test_parse_seconds(void **state)
+{
+	static const struct {
+		const char *s;
+		uint32_t ms;
+	} good[] = {
+		{ "0", 0 }, { "0.2", 200 }, { "3", 3000 }, { "1.25", 1250 },
+		{ "0.001", 1 }, { "86400", 86400000u }, { "7.000", 7000 },
+	};
+	static const char *const bad[] = {
+		"", ".5", "1.", "1.2345", "-1", "+1", "1e3", "86400.001",
+		"99999999999999999999", "1 ", " 1", "0x1",
+	};
+	size_t i;
+	uint32_t ms;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ms = 12345;
+		if (sim_parse_seconds(good[i].s, 86400000u, &ms) != 0)
+			fail_msg("'%s' refused", good[i].s);
+		if (ms != good[i].ms)
+			fail_msg("'%s' = %u ms, want %u", good[i].s, ms,
+			    good[i].ms);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ms = 12345;
+		if (sim_parse_seconds(bad[i], 86400000u, &ms) == 0)
+			fail_msg("'%s' taken as %u ms", bad[i], ms);
+		assert_int_equal(ms, 12345);
+	}
+}
+
+static void
 test_parse_bytes(void **state)
 {
 	static const struct {
@@ -831,6 +885,7 @@ main(void)
 		cmocka_unit_test(test_options_no_leak_between_calls),
 		cmocka_unit_test(test_options_repeatable),
 		cmocka_unit_test(test_parse_bytes),
+		cmocka_unit_test(test_parse_seconds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,16 +82,20 @@ device_field() {
 	jq -r ".$3" "$T/$1/$2/device.json"
 }
 
-# wait_boot_count SIMNAME DEVICE N: until boot_count >= N (<= 20 s)
+# wait_boot_count SIMNAME DEVICE N: until boot_count >= N and the image
+# booted is no longer on trial (its simulated application confirms it
+# --confirm-after, 0.2 s by default, after the boot; a device takes no
+# update before) (<= 20 s)
 wait_boot_count() {
 	for _ in $(seq 200); do
-		if [ "$(device_field "$1" "$2" boot_count)" -ge "$3" ] 2>/dev/null
+		if [ "$(device_field "$1" "$2" boot_count)" -ge "$3" ] 2>/dev/null &&
+		    [ "$(device_field "$1" "$2" image_state)" != trial ]
 		then
 			return 0
 		fi
 		sleep 0.1
 	done
-	fail "$2 of $1 did not reach boot count $3"
+	fail "$2 of $1 did not reach boot count $3 (off trial)"
 }
 
 # addrs FIRST N [:PORT]: the addresses of N devices from FIRST (A.B.C.D),

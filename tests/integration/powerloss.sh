@@ -6,19 +6,28 @@
 #
 # Flash operations (erase or program) of an update of a 40960-byte image
 # (10 sectors of 4096 bytes, read 4096 at a time: --rate limits a read to a
-# sector), counted from the device's boot:
-#    1..20  staging: per sector, erase then program (odd = erase)
-#    21     commit: the boot record's program  -> the device says OK after it
-#    22     boot: the record's "started" word
-#    23..52 boot copy: per sector, erase, program, progress word
-#    53,54  info record: erase, program
-#    55     record's "retired" word
-#    56     record sector erase
-# Loss at 1..21: the push fails (transfer-failed), old image; at 22..56:
-# the push succeeded, the copy resumes at the next boot, new image.
+# sector) over the 65536-byte factory image (16 sectors), counted from the
+# device's boot:
+#    1..20    staging: per sector, erase then program (odd = erase)
+#    21       commit: the boot record's program -> the device says OK
+#    22       boot: the record's "started" word
+#    23..70   swap, phase 1: the running image moves up a sector, from the
+#             top: per sector erase, program, progress word
+#    71..148  swap, phase 2, per sector i: the new image's sector i to i
+#             (i < 10: erase, program, progress), then the old one's to
+#             the staging area (erase, program, progress)
+#    149,150  info record (the new image, on trial): erase, program
+#    151,152  record's "retired" word, record sector erase
+#    153      the first start of the image on trial, counted
+#    154..159 the application confirms it: commit, "started", info record
+#             (erase, program), "retired", erase
+# Loss at 1..21: the push fails (transfer-failed), old image; at 22..159:
+# the push succeeded, the swap resumes at the next boot (or the image is
+# confirmed again), new image.
 . "$(dirname "$0")/lib.sh"
 
-OPS=(1 2 6 19 20 21 22 23 24 30 37 52 53 54 55 56)
+OPS=(1 2 6 19 20 21 22 23 24 25 70 71 72 73 74 76 148 149 150 151 152 153
+    154 155 156 157 158 159)
 faults=()
 for i in "${!OPS[@]}"; do
 	faults+=(--fault "powerloss-at=${OPS[$i]}:$((i + 1))")

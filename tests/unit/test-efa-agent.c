@@ -3,7 +3,8 @@
  * Unit tests of the device-side espota state machine (efa_agent.h) over the
  * scripted fake port of tests/fakes/fake-port.h and a fake clock: every
  * state transition, both chips' dialects, both auth schemes, throttling,
- * the update window, image checks, timeouts and exact wire bytes.
+ * the update window, image checks, timeouts, the trial of a new image
+ * (confirm, deadline, updates refused meanwhile) and exact wire bytes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -2003,6 +2004,212 @@ test_second_update_after_failure(void **state)
 	assert_memory_equal(fp.data, image, 300);
 }
 
+
+/* ============================================== the trial of a new image */
+
+/* On trial: the deadline runs; a confirmation keeps the image (the sink's
+ * confirm), ends the deadline and is reported once. */
+static void
+test_trial_confirm(void **state)
+{
+	(void)state;
+	setup(EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
+	assert_int_equal(efa_agent_image_state(&agent), EFA_IMAGE_OK);
+	want_idle();
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	assert_int_equal(efa_agent_image_state(&agent), EFA_IMAGE_TRIAL);
+	assert_int_equal(efa_agent_state(&agent), EFA_IDLE);
+	assert_int_equal(efa_agent_next_timeout(&agent, now), EFA_TRIAL_MS);
+	assert_int_equal(efa_agent_next_timeout(&agent, now + 1000),
+	    EFA_TRIAL_MS - 1000);
+	now += EFA_TRIAL_MS - 1;
+	efa_agent_tick(&agent, now);
+	assert_int_equal(fp.reject_count, 0);
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	assert_int_equal(fp.confirm_count, 1);
+	assert_int_equal(efa_agent_image_state(&agent), EFA_IMAGE_OK);
+	want_idle();
+	tick_at(now + EFA_TRIAL_MS);
+	assert_int_equal(fp.reject_count, 0);
+	assert_int_equal(fp.reboot_count, 0);
+	assert_int_equal(fp.error_count, 0);
+	/* not on trial: nothing to do */
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	assert_int_equal(fp.confirm_count, 1);
+	want_events("K");
+}
+
+/* The sink cannot make the confirmation last (a flash error): the image
+ * stays on trial, its deadline still runs, the application may retry. */
+static void
+test_trial_confirm_fails(void **state)
+{
+	(void)state;
+	setup(EFA_CHIP_ESP32, EFA_AUTH_NONE, NULL);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	fp.confirm_err = EFA_E_WRITE;
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_WRITE);
+	assert_int_equal(efa_agent_image_state(&agent), EFA_IMAGE_TRIAL);
+	assert_int_equal(efa_agent_next_timeout(&agent, now), EFA_TRIAL_MS);
+	fp.confirm_err = EFA_E_OK;
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	assert_int_equal(fp.confirm_count, 2);
+	want_idle();
+}
+
+/* No confirmation by the deadline: the sink rejects the image, on_error
+ * hears why, the device reboots (into the previous image). A confirmation
+ * after that is too late. */
+static void
+test_trial_deadline(void **state)
+{
+	struct efa_agent_config cfg;
+
+	(void)state;
+	cfg_default(&cfg, EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
+	cfg.trial_ms = 5000;
+	setup_cfg(&cfg);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	assert_int_equal(efa_agent_next_timeout(&agent, now), 5000);
+	tick_at(now + 4999);
+	assert_int_equal(fp.reject_count, 0);
+	tick_at(now + 1);
+	assert_int_equal(fp.reject_count, 1);
+	assert_int_equal(fp.reboot_count, 1);
+	want_one_error(EFA_E_UNCONFIRMED);
+	want_events("J!r");   /* reject, on_error, reboot */
+	want_idle();
+	/* once */
+	tick_at(now + 10 * 5000);
+	assert_int_equal(fp.reject_count, 1);
+	assert_int_equal(fp.reboot_count, 1);
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_UNCONFIRMED);
+	assert_int_equal(fp.confirm_count, 0);
+
+	/* a reject that fails is reported as such; the reboot follows (the
+	 * boot counts the image's starts and rolls it back) */
+	setup_cfg(&cfg);
+	fp.reject_err = EFA_E_ERASE;
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	tick_at(now + 5000);
+	want_one_error(EFA_E_ERASE);
+	assert_int_equal(fp.reboot_count, 1);
+}
+
+/* The deadline in ms of uptime from the start of the trial, across a clock
+ * wrap; EFA_NO_TIMEOUT: never. A port without rollback has no deadline. */
+static void
+test_trial_deadline_variants(void **state)
+{
+	struct efa_agent_config cfg;
+
+	(void)state;
+	cfg_default(&cfg, EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
+	cfg.trial_ms = 3000;
+	setup_cfg(&cfg);
+	now = 0xFFFFF000u;
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	tick_at(now + 2999u);
+	assert_int_equal(fp.reject_count, 0);
+	assert_int_equal(efa_agent_next_timeout(&agent, now), 1);
+	tick_at(now + 1u);
+	assert_int_equal(fp.reject_count, 1);
+
+	cfg.trial_ms = EFA_NO_TIMEOUT;
+	setup_cfg(&cfg);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	want_idle();
+	tick_at(now + 0x7FFFFFFFu);
+	assert_int_equal(fp.reject_count, 0);
+
+	/* not on trial, or rolled back: no deadline */
+	setup_cfg(&cfg);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_ROLLED_BACK, now);
+	want_idle();
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	assert_int_equal(fp.confirm_count, 0);
+
+	/* a sink that cannot roll back: the trial is only reported; the
+	 * confirmation just changes the state */
+	fake_port_init(&fp);
+	efa_agent_init(&agent, &cfg, fake_net_ops(), &fp,
+	    fake_sink_ops_no_rollback(), &fp, NULL);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	want_idle();
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	assert_int_equal(efa_agent_image_state(&agent), EFA_IMAGE_OK);
+}
+
+/* While an image is on trial, a port that keeps the previous one takes no
+ * update: refused with the chip's dialect before on_start. Once
+ * confirmed, the next invitation works. */
+static void
+test_trial_refuses_updates(void **state)
+{
+	(void)state;
+	setup(EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	invite();
+	want_udp(0, &host,
+	    "ERR: ERROR[25]: new firmware on trial, not confirmed yet\n");
+	want_one_error(EFA_E_TRIAL);
+	assert_int_equal(fp.free_count, 0);
+	assert_int_equal(fp.start_count, 0);
+	assert_int_equal(fp.begin_count, 0);
+	/* refusing does not end the trial's deadline */
+	assert_int_equal(efa_agent_next_timeout(&agent, now), EFA_TRIAL_MS);
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	invite();
+	want_udp(1, &host, "OK");
+
+	setup(EFA_CHIP_ESP32, EFA_AUTH_MD5, PW_MD5);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	fp.random_pattern = nonce_pattern;
+	fp.random_pattern_len = sizeof(nonce_pattern);
+	invite();
+	send_auth(&host, CNONCE32, RESP32);
+	want_udp(1, &host,
+	    "ERR: new firmware on trial, not confirmed yet\r\n");
+
+	/* a port without rollback (Arduino on the ESP8266) takes it */
+	fake_port_init(&fp);
+	{
+		struct efa_agent_config cfg;
+
+		cfg_default(&cfg, EFA_CHIP_ESP8266, EFA_AUTH_NONE, NULL);
+		efa_agent_init(&agent, &cfg, fake_net_ops(), &fp,
+		    fake_sink_ops_no_rollback(), &fp, NULL);
+	}
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	invite();
+	want_udp(0, &host, "OK");
+}
+
+/* An authentication under way when the deadline passes: the protocol's
+ * timeout first, then the trial's. */
+static void
+test_trial_deadline_during_auth(void **state)
+{
+	struct efa_agent_config cfg;
+
+	(void)state;
+	cfg_default(&cfg, EFA_CHIP_ESP8266, EFA_AUTH_MD5, PW_MD5);
+	cfg.trial_ms = 2000;
+	setup_cfg(&cfg);
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	invite();
+	assert_int_equal(efa_agent_state(&agent), EFA_WAIT_AUTH);
+	assert_int_equal(efa_agent_next_timeout(&agent, now),
+	    EFA_AUTH_TIMEOUT_MS);
+	tick_at(now + EFA_AUTH_TIMEOUT_MS);
+	assert_int_equal(efa_agent_state(&agent), EFA_IDLE);
+	assert_int_equal(fp.reject_count, 0);
+	assert_int_equal(efa_agent_next_timeout(&agent, now), 0);
+	efa_agent_tick(&agent, now);
+	assert_int_equal(fp.reject_count, 1);
+	assert_int_equal(fp.reboot_count, 1);
+}
+
 int
 main(void)
 {
@@ -2075,6 +2282,12 @@ main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_second_update_after_failure),
+		cmocka_unit_test(test_trial_confirm),
+		cmocka_unit_test(test_trial_confirm_fails),
+		cmocka_unit_test(test_trial_deadline),
+		cmocka_unit_test(test_trial_deadline_variants),
+		cmocka_unit_test(test_trial_refuses_updates),
+		cmocka_unit_test(test_trial_deadline_during_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

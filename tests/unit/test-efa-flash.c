@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The core's flash writer and boot copier (efa_flash.h) over the simulated
- * flash (flashsim.h, memory store): space rules, begin/write/finish/abort,
- * applying at boot, and the simulator's own rules. Every scenario also
- * checks that the writer never breaks a flash rule. Static buffers only.
+ * The core's flash writer and boot swapper (efa_flash.h) over the
+ * simulated flash (flashsim.h, memory store): space rules, begin/write/
+ * finish/abort, the swap at boot in both directions and for every size
+ * relation, the trial (starts counted, confirm, reject, rollback at the
+ * EFA_TRIAL_BOOTS-th restart), filesystem images, and the simulator's own
+ * rules. Every scenario also checks that the writer never breaks a flash
+ * rule. Static buffers only. Power loss: test-efa-powerloss.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,22 +17,25 @@
 
 #include "fakes/image-gen.h"
 
+#include "efa/efa_config_defaults.h"
 #include "efa/efa_flash.h"
 #include "efa/efa_hash.h"
 #include "flashsim.h"
 
 #define SECTOR 4096u
-#define FLASH_SIZE (8u * SECTOR)
+#define FLASH_SIZE (16u * SECTOR)
 #define FS_SIZE SECTOR
-#define BOOTREC (6u * SECTOR)
-#define INFO (7u * SECTOR)
-#define OLD_SIZE 5000u
-#define NEW_SIZE 9000u
-#define MAX_IMAGE 12288u
+#define BOOTREC (14u * SECTOR)
+#define INFO (15u * SECTOR)
+#define AREA (9u * SECTOR)      /* default sketch area: half is 4 sectors */
+#define OLD_SIZE 5000u          /* 2 sectors */
+#define NEW_SIZE 9000u          /* 3 sectors */
+#define MAX_IMAGE (4u * SECTOR) /* the most that fits the default area */
 #define OLD_SEED 1u
 #define NEW_SEED 2u
+#define THIRD_SEED 3u
 
-/* Static RAM stays under 48 KiB: the old image is regenerated when needed
+/* Static RAM stays under 96 KiB: images are regenerated when needed
  * rather than kept. */
 static uint8_t flash_bytes[FLASH_SIZE];
 static uint8_t img[MAX_IMAGE + 16];
@@ -44,7 +50,6 @@ static const struct efa_flash_ops *ops;
 static struct efa_flashwriter fw;
 static const struct efa_sink_ops *sink = &efa_flashwriter_sink;
 
-/* Default: sketch area of 5 sectors; setup_small() makes it 4. */
 static struct efa_flash_layout layout;
 static uint32_t fs_start;
 
@@ -76,17 +81,25 @@ flash_is_image(uint32_t off, uint32_t len, uint32_t seed)
 	return 1;
 }
 
-/* Fresh erased flash with prog_align 'align' and a sketch area of 'fs'
- * bytes; old image (old_len bytes) provisioned; img = new image of new_len
- * bytes; writer initialised. */
+/* (Re)initialise the writer; it must succeed. */
 static void
-setup_layout(uint32_t fs, uint32_t align, uint32_t old_len,
+writer_init(void)
+{
+	assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout, iobuf,
+	    sizeof(iobuf)), EFA_E_OK);
+}
+
+/* Fresh erased flash with prog_align 'align' and a sketch area of 'area'
+ * bytes; old image (old_len bytes) provisioned; img = new image of
+ * new_len bytes; writer initialised. */
+static void
+setup_layout(uint32_t area, uint32_t align, uint32_t old_len,
     uint32_t new_len)
 {
 	struct flashsim_store store;
 
-	fs_start = fs;
-	layout.fs_start = fs;
+	fs_start = area;
+	layout.fs_start = area;
 	layout.fs_size = FS_SIZE;
 	layout.bootrec_addr = BOOTREC;
 	layout.info_addr = INFO;
@@ -102,23 +115,18 @@ setup_layout(uint32_t fs, uint32_t align, uint32_t old_len,
 	    old_len, iobuf, sizeof(iobuf)), EFA_E_OK);
 	assert_true(flash_is_image(0, old_len, OLD_SEED));
 	gen_image(img, new_len, NEW_SEED, new_md5);
-	assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout, iobuf,
-	    sizeof(iobuf)), EFA_E_OK);
+	writer_init();
 	assert_true(fw.running.valid);
+	assert_int_equal(fw.running.state, EFA_IMAGE_OK);
 	assert_int_equal(fw.running.size, old_len);
 	assert_memory_equal(fw.running.md5, old_md5, 16);
+	assert_int_equal(fw.running.other_size, 0);
 }
 
 static void
 setup_flash(uint32_t align, uint32_t old_len, uint32_t new_len)
 {
-	setup_layout(5u * SECTOR, align, old_len, new_len);
-}
-
-static void
-setup_small(uint32_t align, uint32_t old_len, uint32_t new_len)
-{
-	setup_layout(4u * SECTOR, align, old_len, new_len);
+	setup_layout(AREA, align, old_len, new_len);
 }
 
 static void
@@ -163,16 +171,19 @@ static enum efa_err
 update(int cmd, uint32_t len, const uint8_t md5[16])
 {
 	static const uint32_t chunk[] = { 1460 };
+	enum efa_err err = sink->begin(&fw, cmd, len);
 
-	assert_int_equal(sink->begin(&fw, cmd, len), EFA_E_OK);
+	if (err != EFA_E_OK)
+		return err;
 	write_split(img, len, chunk, 1);
 	return sink->finish(&fw, md5);
 }
 
-/* Boot; the running image must then be image 'seed' of len bytes. */
-static void
+/* Boot (efa_boot_run must say want); the running image must then be image
+ * 'seed' of len bytes, in 'state'. Returns what the boot reported. */
+static struct efa_running
 boot_expect(enum efa_boot_result want, uint32_t len, uint32_t seed,
-    const uint8_t md5[16])
+    const uint8_t md5[16], enum efa_image_state state)
 {
 	struct efa_running run;
 	enum efa_err err = EFA_E_ABORTED;
@@ -183,19 +194,51 @@ boot_expect(enum efa_boot_result want, uint32_t len, uint32_t seed,
 	assert_true(run.valid);
 	assert_int_equal(run.size, len);
 	assert_memory_equal(run.md5, md5, 16);
+	assert_int_equal(run.state, state);
 	assert_true(flash_is_image(0, len, seed));
+	return run;
 }
 
-static void
+static struct efa_running
 boot_old(enum efa_boot_result want)
 {
-	boot_expect(want, old_size, OLD_SEED, old_md5);
+	return boot_expect(want, old_size, OLD_SEED, old_md5, EFA_IMAGE_OK);
 }
 
-static void
-boot_new(enum efa_boot_result want, uint32_t len)
+/* The new image boots on trial (start 'start' of it), the old one kept
+ * where the new one was staged. */
+static struct efa_running
+boot_trial(enum efa_boot_result want, uint32_t len, uint32_t start)
 {
-	boot_expect(want, len, NEW_SEED, new_md5);
+	struct efa_running run = boot_expect(want, len, NEW_SEED, new_md5,
+	    EFA_IMAGE_TRIAL);
+
+	assert_int_equal(run.boots, start);
+	assert_int_equal(run.other_size, old_size);
+	assert_memory_equal(run.other_md5, old_md5, 16);
+	assert_true(flash_is_image(run.other_addr, old_size, OLD_SEED));
+	return run;
+}
+
+/* The old image is back, the new one (len bytes) given up. */
+static void
+boot_rolled_back(enum efa_boot_result want, uint32_t len)
+{
+	struct efa_running run = boot_expect(want, old_size, OLD_SEED,
+	    old_md5, EFA_IMAGE_ROLLED_BACK);
+
+	assert_int_equal(run.boots, 0);
+	assert_int_equal(run.other_size, len);
+	assert_memory_equal(run.other_md5, new_md5, 16);
+	assert_true(flash_is_image(run.other_addr, len, NEW_SEED));
+}
+
+/* The running image's trial ends: keep (confirm) or not (reject). */
+static enum efa_err
+end_trial(int keep)
+{
+	writer_init();
+	return keep ? sink->confirm(&fw) : sink->reject(&fw);
 }
 
 static void
@@ -239,7 +282,7 @@ test_sim_rules(void **state)
 	assert_int_equal(ops->erase(&sim, FLASH_SIZE, SECTOR), EFA_E_ERASE);
 	assert_int_equal(ops->read(&sim, FLASH_SIZE - 4, b, 8), EFA_E_READ);
 	assert_string_equal(sim.last_violation,
-	    "read: out of bounds off 0x00007ffc len 0x00000008");
+	    "read: out of bounds off 0x0000fffc len 0x00000008");
 	assert_int_equal(sim.violations, 9);
 	/* Only the valid operations were counted. */
 	assert_int_equal(sim.op_count, ops_before + 2);
@@ -285,35 +328,41 @@ test_free_space(void **state)
 	struct efa_flashwriter w;
 
 	(void)state;
+	/* 9 sectors: two halves of 4 and a spare; FS images only need the
+	 * room beside the running image, at most fs_size. */
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
-	/* 5000 bytes occupy two sectors: 20 KiB - 8 KiB. */
-	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 12288);
-	assert_int_equal(sink->free_space(&fw, 0), 12288);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 4 * SECTOR);
+	assert_int_equal(sink->free_space(&fw, 0), 4 * SECTOR);
 	assert_int_equal(efa_flashwriter_free_space(&fw, 100), FS_SIZE);
 	assert_int_equal(sink->free_space(&fw, 100), FS_SIZE);
 	assert_int_equal(efa_flashwriter_free_space(&fw, 200), 0);
 	assert_int_equal(efa_flashwriter_free_space(&fw, 1), 0);
 	assert_int_equal(efa_flashwriter_free_space(&fw, -1), 0);
-
-	setup_flash(4, SECTOR, NEW_SIZE);
-	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 16384);
-	setup_flash(4, SECTOR + 1, NEW_SIZE);
-	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 12288);
+	/* A running image of exactly half still leaves a half... */
+	setup_flash(4, 4 * SECTOR, NEW_SIZE);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 4 * SECTOR);
+	/* ...a byte more leaves nothing for a swap, room for an FS. */
+	setup_flash(4, 4 * SECTOR + 1, NEW_SIZE);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 0);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 100), FS_SIZE);
+	assert_int_equal(sink->begin(&fw, 0, 1), EFA_E_SPACE);
 	setup_flash(4, 1, NEW_SIZE);
-	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 16384);
-	setup_small(4, 2 * SECTOR + 1, NEW_SIZE);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 4 * SECTOR);
+	/* 4 sectors: halves of 1 and 2 spare sectors. */
+	setup_layout(4 * SECTOR, 4, 1, 1);
 	assert_int_equal(efa_flashwriter_free_space(&fw, 0), SECTOR);
-	assert_int_equal(efa_flashwriter_free_space(&fw, 100), SECTOR);
-	/* A sketch filling its whole area leaves nothing, not even for an
-	 * FS image (which is staged too). */
-	setup_small(4, 3 * SECTOR + 1, NEW_SIZE);
+	setup_layout(4 * SECTOR, 4, SECTOR + 1, 1);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 0);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 100), FS_SIZE);
+	/* A sketch filling its whole area leaves nothing at all. */
+	setup_layout(4 * SECTOR, 4, 3 * SECTOR + 1, 1);
 	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 0);
 	assert_int_equal(efa_flashwriter_free_space(&fw, 100), 0);
 	assert_int_equal(sink->begin(&fw, 100, 1), EFA_E_SPACE);
 
 	/* No valid info record: unknown code may be anywhere, no space. */
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
-	flash_bytes[INFO + 8] ^= 0x01;
+	flash_bytes[INFO + 16] ^= 0x01;
 	assert_int_equal(efa_flashwriter_init(&w, ops, &sim, &layout, iobuf,
 	    sizeof(iobuf)), EFA_E_OK);
 	assert_false(w.running.valid);
@@ -325,6 +374,44 @@ test_free_space(void **state)
 	    sizeof(iobuf)), EFA_E_OK);
 	assert_false(w.running.valid);
 	assert_int_equal(efa_flashwriter_free_space(&w, 0), 0);
+	no_violations();
+}
+
+/* What one boot record can track caps the free space: 256-byte sectors
+ * and prog_align 16 leave (256 - 96) / 16 = 10 progress slots, 3 a
+ * sector of a swap (2 sectors), 1 a sector of a copy. */
+static void
+test_free_space_capped_by_record(void **state)
+{
+	static const struct efa_flash_layout small = {
+		24u * 256u, 8u * 256u, 60u * 256u, 61u * 256u
+	};
+	struct flashsim_store store;
+	struct efa_flashwriter w;
+	uint8_t tiny[64];
+
+	(void)state;
+	memset(flash_bytes, 0xFF, sizeof(flash_bytes));
+	mem.bytes = flash_bytes;
+	mem.size = 64u * 256u;
+	flashsim_mem_store(&store, &mem);
+	flashsim_init(&sim, &store, 64u * 256u, 256u, 16u);
+	ops = flashsim_flash_ops(&sim);
+	gen_image(img, 100, OLD_SEED, old_md5);
+	assert_int_equal(efa_flash_provision(ops, &sim, &small, img, 100,
+	    tiny, sizeof(tiny)), EFA_E_OK);
+	assert_int_equal(efa_flashwriter_init(&w, ops, &sim, &small, tiny,
+	    sizeof(tiny)), EFA_E_OK);
+	assert_int_equal(efa_flashwriter_free_space(&w, 0), 2u * 256u);
+	assert_int_equal(efa_flashwriter_free_space(&w, 100), 8u * 256u);
+	/* and a swap of that size really works there */
+	gen_image(img, 2u * 256u, NEW_SEED, new_md5);
+	assert_int_equal(sink->begin(&w, 0, 2u * 256u), EFA_E_OK);
+	assert_int_equal(sink->write(&w, img, 2u * 256u), EFA_E_OK);
+	assert_int_equal(sink->finish(&w, new_md5), EFA_E_OK);
+	assert_int_equal(efa_boot_run(ops, &sim, &small, tiny, sizeof(tiny),
+	    NULL, NULL), EFA_BOOT_UPDATED);
+	assert_true(flash_is_image(0, 2u * 256u, NEW_SEED));
 	no_violations();
 }
 
@@ -355,7 +442,10 @@ test_bad_geometry(void **state)
 	assert_int_equal(efa_boot_run(ops, &sim, &bad, iobuf, sizeof(iobuf),
 	    &run, &err), EFA_BOOT_FAILED);
 	assert_int_equal(err, EFA_E_SIZE);
+	assert_false(run.valid);
 	assert_int_equal(efa_boot_discard(ops, &sim, &bad), EFA_E_SIZE);
+	assert_int_equal(efa_flash_end_trial(ops, &sim, &bad, 1, iobuf,
+	    sizeof(iobuf)), EFA_E_SIZE);
 	bad = layout;
 	bad.info_addr = BOOTREC;
 	assert_int_equal(efa_flashwriter_init(&w, ops, &sim, &bad, iobuf,
@@ -380,19 +470,22 @@ test_begin_errors(void **state)
 	assert_int_equal(sink->begin(&fw, 0, 0), EFA_E_SIZE);
 	assert_int_equal(sink->begin(&fw, 7, 100), EFA_E_UNKNOWN_CMD);
 	assert_int_equal(sink->begin(&fw, 200, 100), EFA_E_UNKNOWN_CMD);
-	assert_int_equal(sink->begin(&fw, 0, 12289), EFA_E_SPACE);
+	assert_int_equal(sink->begin(&fw, 0, MAX_IMAGE + 1), EFA_E_SPACE);
 	assert_int_equal(sink->begin(&fw, 100, FS_SIZE + 1), EFA_E_SPACE);
-	assert_int_equal(sink->begin(&fw, 0, 12288), EFA_E_OK);
-	assert_int_equal(fw.stage_addr, 2 * SECTOR);
+	/* staged in the upper half, below the filesystem */
+	assert_int_equal(sink->begin(&fw, 0, MAX_IMAGE), EFA_E_OK);
+	assert_int_equal(fw.stage_addr, fs_start - MAX_IMAGE);
 	assert_int_equal(sink->begin(&fw, 0, 100), EFA_E_RUNNING);
 	assert_int_equal(sink->begin(&fw, 0, 0), EFA_E_RUNNING);
 	assert_int_equal(sink->begin(&fw, 100, 100), EFA_E_RUNNING);
 	/* The refused begins did not disturb the running update. */
-	assert_int_equal(fw.stage_addr, 2 * SECTOR);
-	assert_int_equal(fw.size, 12288);
+	assert_int_equal(fw.stage_addr, fs_start - MAX_IMAGE);
+	assert_int_equal(fw.size, MAX_IMAGE);
 	sink->abort(&fw);
+	/* A small image is staged as far down as the running one is long:
+	 * the swap puts the running one there. */
 	assert_int_equal(sink->begin(&fw, 0, 1), EFA_E_OK);
-	assert_int_equal(fw.stage_addr, fs_start - SECTOR);
+	assert_int_equal(fw.stage_addr, fs_start - 2 * SECTOR);
 	sink->abort(&fw);
 	assert_int_equal(sink->begin(&fw, 100, FS_SIZE), EFA_E_OK);
 	assert_int_equal(fw.stage_addr, fs_start - SECTOR);
@@ -418,7 +511,7 @@ test_write_splits(void **state)
 		{ s1, 1 }, { s2, 6 }, { s3, 1 }, { s4, 2 }, { s5, 1 }, { s6, 4 }
 	};
 	static const uint32_t aligns[] = { 1, 4, 16 };
-	uint32_t a, i, stage = 2 * SECTOR, erases;
+	uint32_t a, i, stage = AREA - 3 * SECTOR, erases;
 
 	(void)state;
 	for (a = 0; a < 3; a++) {
@@ -442,7 +535,9 @@ test_write_splits(void **state)
 			assert_true(flash_is_image(0, OLD_SIZE, OLD_SEED));
 			assert_true(sim.op_count > erases + 3);
 			no_violations();
-			boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+			/* swapped: the new at 0, the old where it was staged */
+			assert_int_equal(boot_trial(EFA_BOOT_UPDATED,
+			    NEW_SIZE, 1).other_addr, stage);
 			assert_memory_equal(flash_bytes, img, NEW_SIZE);
 			no_violations();
 		}
@@ -503,7 +598,8 @@ test_finish_short_of_begin(void **state)
 	assert_int_equal(sink->begin(&fw, 0, room), EFA_E_OK);
 	write_split(img, NEW_SIZE, chunk, 3);
 	assert_int_equal(sink->finish(&fw, new_md5), EFA_E_OK);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+	assert_int_equal(boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1).other_addr,
+	    fs_start - room);
 	no_violations();
 }
 
@@ -532,54 +628,176 @@ test_finish_wrong_md5(void **state)
 	no_violations();
 }
 
+/* An update from staging to confirmation, and the state each step leaves. */
 static void
 test_full_update(void **state)
 {
-	struct efa_flashwriter w;
+	uint32_t before;
 
 	(void)state;
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	/* Committed, still the old image until the boot copies it. */
-	assert_false(all_ff(BOOTREC, 48));
-	assert_true(all_ff(BOOTREC + 48, SECTOR - 48));
+	/* Committed, still the old image until the boot swaps it in. */
+	assert_false(all_ff(BOOTREC, 64));
+	assert_true(all_ff(BOOTREC + 64, SECTOR - 64));
 	assert_true(flash_is_image(0, OLD_SIZE, OLD_SEED));
 	assert_int_equal(fw.running.size, OLD_SIZE);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
-	/* Retired and erased: the next boot is a normal one. */
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	/* Retired and erased: the next boot swaps nothing, it counts. */
 	assert_true(all_ff(BOOTREC, SECTOR));
-	boot_new(EFA_BOOT_NORMAL, NEW_SIZE);
+	before = sim.op_count;
+	boot_trial(EFA_BOOT_NORMAL, NEW_SIZE, 2);
+	assert_int_equal(sim.op_count, before + 1);
+	/* The application confirms: ok for good, the boots touch nothing. */
+	assert_int_equal(end_trial(1), EFA_E_OK);
+	assert_int_equal(fw.running.state, EFA_IMAGE_OK);
+	assert_true(all_ff(BOOTREC, SECTOR));
+	before = sim.op_count;
+	boot_expect(EFA_BOOT_NORMAL, NEW_SIZE, NEW_SEED, new_md5,
+	    EFA_IMAGE_OK);
+	boot_expect(EFA_BOOT_NORMAL, NEW_SIZE, NEW_SEED, new_md5,
+	    EFA_IMAGE_OK);
+	assert_int_equal(sim.op_count, before);
+	/* Confirming again (not on trial) does nothing. */
+	assert_int_equal(end_trial(1), EFA_E_OK);
+	assert_int_equal(end_trial(0), EFA_E_OK);
+	assert_int_equal(sim.op_count, before);
 	/* The new image is now what limits free space (3 sectors). */
-	assert_int_equal(efa_flashwriter_init(&w, ops, &sim, &layout, iobuf,
-	    sizeof(iobuf)), EFA_E_OK);
-	assert_true(w.running.valid);
-	assert_int_equal(w.running.size, NEW_SIZE);
-	assert_memory_equal(w.running.md5, new_md5, 16);
-	assert_int_equal(efa_flashwriter_free_space(&w, 0), 2 * SECTOR);
+	writer_init();
+	assert_int_equal(fw.running.size, NEW_SIZE);
+	assert_memory_equal(fw.running.md5, new_md5, 16);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 4 * SECTOR);
 	/* boot_run tolerates NULL outputs. */
 	assert_int_equal(efa_boot_run(ops, &sim, &layout, iobuf,
 	    sizeof(iobuf), NULL, NULL), EFA_BOOT_NORMAL);
 	no_violations();
 }
 
+/* Started EFA_TRIAL_BOOTS times without a confirmation, the image is
+ * swapped back out at its EFA_TRIAL_BOOTS-th restart; the device then
+ * runs the old image, says rolled-back, and takes the next update. */
 static void
-test_largest_update(void **state)
+test_trial_rolls_back(void **state)
 {
-	static const uint32_t aligns[] = { 1, 4, 16 };
-	uint32_t a;
+	uint32_t i;
 
 	(void)state;
-	/* A tiny sketch and a three-sector image in a four-sector area:
-	 * staged at sector 1, copied to sectors 0-2, so dst sector i is src
-	 * sector i - 1 for i >= 1. */
+	setup_flash(4, OLD_SIZE, NEW_SIZE);
+	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	for (i = 2; i <= EFA_TRIAL_BOOTS; i++)
+		boot_trial(EFA_BOOT_NORMAL, NEW_SIZE, i);
+	boot_rolled_back(EFA_BOOT_ROLLED_BACK, NEW_SIZE);
+	assert_true(all_ff(BOOTREC, SECTOR));
+	/* and stays so */
+	for (i = 0; i < EFA_TRIAL_BOOTS + 1; i++)
+		boot_rolled_back(EFA_BOOT_NORMAL, NEW_SIZE);
+	/* nothing to confirm or reject any more */
+	assert_int_equal(end_trial(1), EFA_E_OK);
+	assert_int_equal(end_trial(0), EFA_E_OK);
+	boot_rolled_back(EFA_BOOT_NORMAL, NEW_SIZE);
+	/* A further update over the rejected image: on trial, with the old
+	 * one (not the rejected one) as its predecessor. */
+	writer_init();
+	gen_image(img, 7000, THIRD_SEED, new_md5);
+	assert_int_equal(update(0, 7000, new_md5), EFA_E_OK);
+	assert_int_equal(boot_expect(EFA_BOOT_UPDATED, 7000, THIRD_SEED,
+	    new_md5, EFA_IMAGE_TRIAL).other_size, OLD_SIZE);
+	no_violations();
+}
+
+/* The deadline: reject commits the rollback, the next boot applies it. */
+static void
+test_reject(void **state)
+{
+	uint32_t before;
+
+	(void)state;
+	setup_flash(4, OLD_SIZE, NEW_SIZE);
+	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	before = sim.op_count;
+	assert_int_equal(end_trial(0), EFA_E_OK);
+	/* committed only: the application runs from the image */
+	assert_int_equal(sim.op_count, before + 1);
+	assert_true(flash_is_image(0, NEW_SIZE, NEW_SEED));
+	boot_rolled_back(EFA_BOOT_ROLLED_BACK, NEW_SIZE);
+	no_violations();
+
+	/* Rejected on its last start: the same. */
+	setup_flash(16, OLD_SIZE, NEW_SIZE);
+	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	boot_trial(EFA_BOOT_NORMAL, NEW_SIZE, 2);
+	boot_trial(EFA_BOOT_NORMAL, NEW_SIZE, 3);
+	assert_int_equal(end_trial(0), EFA_E_OK);
+	boot_rolled_back(EFA_BOOT_ROLLED_BACK, NEW_SIZE);
+	no_violations();
+}
+
+/* While an image is on trial its predecessor lies where an update would
+ * be staged: no update is taken (the space is still advertised). */
+static void
+test_trial_refuses_updates(void **state)
+{
+	uint32_t before;
+
+	(void)state;
+	setup_flash(4, OLD_SIZE, NEW_SIZE);
+	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	writer_init();
+	assert_int_equal(fw.running.state, EFA_IMAGE_TRIAL);
+	assert_int_equal(efa_flashwriter_free_space(&fw, 0), 4 * SECTOR);
+	before = sim.op_count;
+	assert_int_equal(sink->begin(&fw, 0, 100), EFA_E_TRIAL);
+	assert_int_equal(sink->begin(&fw, 100, 100), EFA_E_TRIAL);
+	assert_int_equal(sim.op_count, before);
+	/* once confirmed, it is */
+	assert_int_equal(sink->confirm(&fw), EFA_E_OK);
+	gen_image(img, 7000, THIRD_SEED, new_md5);
+	assert_int_equal(update(0, 7000, new_md5), EFA_E_OK);
+	boot_expect(EFA_BOOT_UPDATED, 7000, THIRD_SEED, new_md5,
+	    EFA_IMAGE_TRIAL);
+	no_violations();
+}
+
+/* Every size relation and alignment: the new image larger, smaller, the
+ * same number of sectors; the largest that fits; a one-byte image. Each
+ * swap is undone exactly by the rollback. */
+static void
+test_swap_sizes(void **state)
+{
+	static const struct {
+		uint32_t old_len, new_len;
+	} sizes[] = {
+		{ OLD_SIZE, NEW_SIZE }, { NEW_SIZE, OLD_SIZE },
+		{ 8000, 8192 }, { 100, MAX_IMAGE }, { MAX_IMAGE, 100 },
+		{ MAX_IMAGE, MAX_IMAGE }, { 1, 1 }, { SECTOR, SECTOR + 1 }
+	};
+	static const uint32_t aligns[] = { 1, 4, 16 };
+	uint32_t a, i, k;
+
+	(void)state;
 	for (a = 0; a < 3; a++) {
-		setup_small(aligns[a], 100, MAX_IMAGE);
-		assert_int_equal(efa_flashwriter_free_space(&fw, 0),
-		    MAX_IMAGE);
-		assert_int_equal(update(0, MAX_IMAGE, new_md5), EFA_E_OK);
-		assert_int_equal(fw.stage_addr, SECTOR);
-		boot_new(EFA_BOOT_UPDATED, MAX_IMAGE);
-		no_violations();
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			uint32_t n = sizes[i].new_len;
+
+			setup_flash(aligns[a], sizes[i].old_len, n);
+			assert_int_equal(update(0, n, new_md5), EFA_E_OK);
+			boot_trial(EFA_BOOT_UPDATED, n, 1);
+			for (k = 2; k <= EFA_TRIAL_BOOTS; k++)
+				boot_trial(EFA_BOOT_NORMAL, n, k);
+			boot_rolled_back(EFA_BOOT_ROLLED_BACK, n);
+			/* and once more, kept this time */
+			writer_init();
+			assert_int_equal(update(0, n, new_md5), EFA_E_OK);
+			boot_trial(EFA_BOOT_UPDATED, n, 1);
+			assert_int_equal(end_trial(1), EFA_E_OK);
+			boot_expect(EFA_BOOT_NORMAL, n, NEW_SEED, new_md5,
+			    EFA_IMAGE_OK);
+			no_violations();
+		}
 	}
 }
 
@@ -601,10 +819,11 @@ test_fs_update(void **state)
 	assert_int_equal(err, EFA_E_OK);
 	assert_memory_equal(flash_bytes + fs_start, img, len);
 	assert_true(all_ff(fs_start + len, FS_SIZE - len));
-	/* The sketch and its info record are untouched. */
+	/* The sketch and its info record are untouched: no trial. */
 	assert_true(run.valid);
 	assert_int_equal(run.size, OLD_SIZE);
 	assert_memory_equal(run.md5, old_md5, 16);
+	assert_int_equal(run.state, EFA_IMAGE_OK);
 	assert_true(all_ff(BOOTREC, SECTOR));
 	boot_old(EFA_BOOT_NORMAL);
 	no_violations();
@@ -632,7 +851,7 @@ test_abort(void **state)
 	boot_old(EFA_BOOT_NORMAL);
 	/* A fresh update over the aborted one's staging garbage works. */
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
 	no_violations();
 }
 
@@ -640,44 +859,53 @@ static void
 test_second_update(void **state)
 {
 	uint32_t b_len = 7000;
+	uint8_t a_md5[16];
 
 	(void)state;
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
 	/* A committed, not yet booted... */
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
 	/* ...then B over it (smaller: staged in different sectors). */
-	gen_image(img, b_len, 3, new_md5);
+	gen_image(img, b_len, THIRD_SEED, new_md5);
 	assert_int_equal(update(0, b_len, new_md5), EFA_E_OK);
-	boot_expect(EFA_BOOT_UPDATED, b_len, 3, new_md5);
+	boot_expect(EFA_BOOT_UPDATED, b_len, THIRD_SEED, new_md5,
+	    EFA_IMAGE_TRIAL);
 	no_violations();
 
 	/* B larger than A: A's record still goes first. */
 	setup_flash(4, OLD_SIZE, 5000);
 	assert_int_equal(update(0, 5000, new_md5), EFA_E_OK);
-	gen_image(img, NEW_SIZE, 3, new_md5);
+	gen_image(img, NEW_SIZE, THIRD_SEED, new_md5);
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	boot_expect(EFA_BOOT_UPDATED, NEW_SIZE, 3, new_md5);
+	boot_expect(EFA_BOOT_UPDATED, NEW_SIZE, THIRD_SEED, new_md5,
+	    EFA_IMAGE_TRIAL);
 	no_violations();
 
 	/* An FS update committed, then a sketch update replaces it. */
 	setup_flash(4, OLD_SIZE, 2000);
 	memset(flash_bytes + fs_start, 0x5A, FS_SIZE);
 	assert_int_equal(update(100, 2000, new_md5), EFA_E_OK);
-	gen_image(img, b_len, 3, new_md5);
+	gen_image(img, b_len, THIRD_SEED, new_md5);
 	assert_int_equal(update(0, b_len, new_md5), EFA_E_OK);
-	boot_expect(EFA_BOOT_UPDATED, b_len, 3, new_md5);
+	boot_expect(EFA_BOOT_UPDATED, b_len, THIRD_SEED, new_md5,
+	    EFA_IMAGE_TRIAL);
 	assert_int_equal(flash_bytes[fs_start], 0x5A);
 	no_violations();
 
-	/* Updates back to back across boots. */
+	/* Updates back to back across boots, each confirmed: the rollback
+	 * of the second returns to the first, not to the original. */
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
-	assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout, iobuf,
-	    sizeof(iobuf)), EFA_E_OK);
-	gen_image(img, b_len, 3, new_md5);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	assert_int_equal(end_trial(1), EFA_E_OK);
+	memcpy(a_md5, new_md5, 16);
+	gen_image(img, b_len, THIRD_SEED, new_md5);
 	assert_int_equal(update(0, b_len, new_md5), EFA_E_OK);
-	boot_expect(EFA_BOOT_UPDATED, b_len, 3, new_md5);
+	assert_memory_equal(boot_expect(EFA_BOOT_UPDATED, b_len, THIRD_SEED,
+	    new_md5, EFA_IMAGE_TRIAL).other_md5, a_md5, 16);
+	assert_int_equal(end_trial(0), EFA_E_OK);
+	boot_expect(EFA_BOOT_ROLLED_BACK, NEW_SIZE, NEW_SEED, a_md5,
+	    EFA_IMAGE_ROLLED_BACK);
 	no_violations();
 }
 
@@ -696,8 +924,8 @@ test_discard(void **state)
 	boot_old(EFA_BOOT_NORMAL);
 	no_violations();
 
-	/* Once the copy has started there is no previous image to go back
-	 * to: discard refuses, begin refuses, the boot finishes the copy. */
+	/* Once the swap has started the previous image is partly moved:
+	 * discard refuses, begin refuses, the boot finishes the swap. */
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
 	flashsim_fail_after(&sim, 3);
@@ -709,7 +937,13 @@ test_discard(void **state)
 	assert_int_equal(efa_boot_discard(ops, &sim, &layout),
 	    EFA_E_RUNNING);
 	assert_int_equal(sink->begin(&fw, 0, 100), EFA_E_RUNNING);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	no_violations();
+
+	/* A pending rollback is not an update: discard leaves it. */
+	assert_int_equal(end_trial(0), EFA_E_OK);
+	assert_int_equal(efa_boot_discard(ops, &sim, &layout), EFA_E_OK);
+	boot_rolled_back(EFA_BOOT_ROLLED_BACK, NEW_SIZE);
 	no_violations();
 }
 
@@ -722,7 +956,7 @@ test_boot_detects_corruption(void **state)
 	(void)state;
 	setup_flash(4, OLD_SIZE, NEW_SIZE);
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	/* A staged bit flips after the commit: the copy is not trusted. */
+	/* A staged bit flips after the commit: the swap is not trusted. */
 	flash_bytes[fw.stage_addr + 100] ^= 0x01;
 	assert_int_equal(efa_boot_run(ops, &sim, &layout, iobuf,
 	    sizeof(iobuf), &run, &err), EFA_BOOT_FAILED);
@@ -736,7 +970,17 @@ test_boot_detects_corruption(void **state)
 	boot_old(EFA_BOOT_NORMAL);
 	/* ...and a later update erases it before committing. */
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
+	no_violations();
+
+	/* A record whose geometry does not fit the layout (the port moved
+	 * the filesystem) is ignored too. */
+	setup_flash(4, OLD_SIZE, NEW_SIZE);
+	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
+	layout.fs_start = 6 * SECTOR;
+	assert_int_equal(efa_boot_run(ops, &sim, &layout, iobuf,
+	    sizeof(iobuf), &run, &err), EFA_BOOT_NORMAL);
+	assert_true(flash_is_image(0, OLD_SIZE, OLD_SEED));
 	no_violations();
 }
 
@@ -753,29 +997,30 @@ test_torn_retire(void **state)
 		setup_flash(aligns[a], OLD_SIZE, NEW_SIZE);
 		assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
 		base = sim.op_count;
-		boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+		boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
 		boot_ops = sim.op_count - base;
 
-		/* Lose power while programming the retired word (the
-		 * second-to-last operation of the boot). */
+		/* Lose power while programming the retired word (before
+		 * the record's erase and the trial-start word). */
 		setup_flash(aligns[a], OLD_SIZE, NEW_SIZE);
 		assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-		flashsim_fail_after(&sim, boot_ops - 1);
+		flashsim_fail_after(&sim, boot_ops - 2);
 		assert_int_equal(efa_boot_run(ops, &sim, &layout, iobuf,
 		    sizeof(iobuf), &run, &err), EFA_BOOT_FAILED);
 		assert_int_equal(err, EFA_E_POWERLOSS);
 		flashsim_power_on(&sim);
 		/* With prog_align 1 half the word was programmed: retired,
 		 * nothing left to do. With 4 nothing was: redo the tail. */
-		boot_new(aligns[a] == 1 ? EFA_BOOT_NORMAL : EFA_BOOT_UPDATED,
-		    NEW_SIZE);
+		boot_trial(aligns[a] == 1 ? EFA_BOOT_NORMAL :
+		    EFA_BOOT_UPDATED, NEW_SIZE, 1);
 		assert_int_equal(all_ff(BOOTREC, SECTOR), aligns[a] != 1);
 		/* A leftover retired record does not stop the next update. */
-		assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout,
-		    iobuf, sizeof(iobuf)), EFA_E_OK);
-		gen_image(img, 7000, 3, new_md5);
+		assert_int_equal(end_trial(1), EFA_E_OK);
+		writer_init();
+		gen_image(img, 7000, THIRD_SEED, new_md5);
 		assert_int_equal(update(0, 7000, new_md5), EFA_E_OK);
-		boot_expect(EFA_BOOT_UPDATED, 7000, 3, new_md5);
+		boot_expect(EFA_BOOT_UPDATED, 7000, THIRD_SEED, new_md5,
+		    EFA_IMAGE_TRIAL);
 		no_violations();
 	}
 }
@@ -792,10 +1037,9 @@ test_flash_errors(void **state)
 	assert_int_equal(sink->write(&fw, img, 1), EFA_E_ABORTED);
 	flashsim_power_on(&sim);
 	boot_old(EFA_BOOT_NORMAL);
-	assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout, iobuf,
-	    sizeof(iobuf)), EFA_E_OK);
+	writer_init();
 	assert_int_equal(update(0, NEW_SIZE, new_md5), EFA_E_OK);
-	boot_new(EFA_BOOT_UPDATED, NEW_SIZE);
+	boot_trial(EFA_BOOT_UPDATED, NEW_SIZE, 1);
 	no_violations();
 
 	/* Reads fail too while the power is off. */
@@ -814,6 +1058,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_rules),
 		cmocka_unit_test(test_free_space),
+		cmocka_unit_test(test_free_space_capped_by_record),
 		cmocka_unit_test(test_bad_geometry),
 		cmocka_unit_test(test_begin_errors),
 		cmocka_unit_test(test_write_splits),
@@ -822,7 +1067,10 @@ main(void)
 		cmocka_unit_test(test_finish_short_of_begin),
 		cmocka_unit_test(test_finish_wrong_md5),
 		cmocka_unit_test(test_full_update),
-		cmocka_unit_test(test_largest_update),
+		cmocka_unit_test(test_trial_rolls_back),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_trial_refuses_updates),
+		cmocka_unit_test(test_swap_sizes),
 		cmocka_unit_test(test_fs_update),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_second_update),

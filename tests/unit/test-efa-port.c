@@ -17,6 +17,7 @@
 
 #define MD5_UPPER "D41D8CD98F00B204E9800998ECF8427E"
 #define MD5_LOWER "d41d8cd98f00b204e9800998ecf8427e"
+#define REJECTED "0123456789abcdef0123456789abcdef"
 
 /* value of key in t, or NULL */
 static const char *
@@ -43,6 +44,8 @@ full_info(void)
 	info.version = "1.4.2";
 	info.free_space = 1044480u;
 	info.flash_size = 4194304u;
+	info.state = "rolled-back";
+	info.rejected_md5_hex = REJECTED;
 	return info;
 }
 
@@ -55,6 +58,12 @@ test_names(void **state)
 	assert_string_equal(efa_auth_scheme_name(EFA_AUTH_NONE), "none");
 	assert_string_equal(efa_auth_scheme_name(EFA_AUTH_MD5), "md5");
 	assert_string_equal(efa_auth_scheme_name(EFA_AUTH_SHA256), "sha256");
+	assert_string_equal(efa_image_state_name(EFA_IMAGE_OK), "ok");
+	assert_string_equal(efa_image_state_name(EFA_IMAGE_TRIAL), "trial");
+	assert_string_equal(efa_image_state_name(EFA_IMAGE_ROLLED_BACK),
+	    "rolled-back");
+	assert_string_equal(efa_image_state_name((enum efa_image_state)7),
+	    "ok");
 }
 
 static void
@@ -64,11 +73,12 @@ test_txt_all_keys_in_order(void **state)
 		EFA_TXT_BOARD, EFA_TXT_TCP_CHECK, EFA_TXT_SSH_UPLOAD,
 		EFA_TXT_AUTH_UPLOAD, EFA_TXT_AGENT, EFA_TXT_CHIP,
 		EFA_TXT_AUTH, EFA_TXT_MD5, EFA_TXT_VERSION, EFA_TXT_FREE,
-		EFA_TXT_FLASH
+		EFA_TXT_FLASH, EFA_TXT_STATE, EFA_TXT_REJECTED
 	};
 	static const char *const values[] = {
 		"d1_mini", "no", "no", "yes", EFA_AGENT_TXT_VERSION,
-		"esp8266", "md5", MD5_LOWER, "1.4.2", "1044480", "4194304"
+		"esp8266", "md5", MD5_LOWER, "1.4.2", "1044480", "4194304",
+		"rolled-back", REJECTED
 	};
 	struct efa_txt_info info = full_info();
 	struct efa_txt t;
@@ -93,6 +103,8 @@ test_txt_without_stock_keys(void **state)
 	info.board = NULL;  /* Arduino: MDNS.enableArduino() adds them */
 	info.chip = EFA_CHIP_ESP32;
 	info.auth = EFA_AUTH_SHA256;
+	info.state = NULL;  /* a port that does not know */
+	info.rejected_md5_hex = NULL;
 	assert_int_equal(efa_txt_build(&t, &info), 7);
 	assert_string_equal(t.key[0], EFA_TXT_AGENT);
 	assert_null(txt(&t, EFA_TXT_BOARD));

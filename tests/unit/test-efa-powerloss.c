@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Power-loss sweep of the core's flash update (efa_flash.h) on the
- * simulated flash: cut the power at every erase/program of a whole update
- * (stage, commit, boot copy), and again at every operation of the recovery
- * boot, then check the device runs exactly the old or exactly the new
- * image, the new one if and only if the cut came after the commit.
+ * Power-loss sweeps of the core's flash update and trial (efa_flash.h) on
+ * the simulated flash: cut the power at every erase/program of
+ *   - a whole update (stage, commit, the boot's swap, the first start),
+ *   - the application's confirmation of the image on trial,
+ *   - the rejection at its deadline and the boot that rolls it back,
+ *   - the starts of an image on trial up to the boot that rolls it back,
+ * and again at every operation of the recovery boot (double losses). After
+ * each, the device must run exactly the old or exactly the new image, and
+ * the trial bookkeeping must hold: an image never confirmed is rolled back
+ * within EFA_TRIAL_BOOTS further starts and the old one then runs for good;
+ * only a confirmation that reached its commit keeps the new one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +21,7 @@
 
 #include "fakes/image-gen.h"
 
+#include "efa/efa_config_defaults.h"
 #include "efa/efa_flash.h"
 #include "efa/efa_hash.h"
 #include "efa/efa_wire.h"
@@ -26,12 +33,12 @@
 #endif
 
 #define SECTOR 4096u
-#define FLASH_SIZE (8u * SECTOR)
-#define FS_START (5u * SECTOR)
+#define FLASH_SIZE (16u * SECTOR)
+#define FS_START (9u * SECTOR)
 #define FS_SIZE SECTOR
-#define BOOTREC (6u * SECTOR)
-#define INFO (7u * SECTOR)
-#define OLD_MAX 5000u
+#define BOOTREC (14u * SECTOR)
+#define INFO (15u * SECTOR)
+#define OLD_MAX (4u * SECTOR)
 #define CHUNK_MAX 1460u
 #define MAX_OPS 512u
 
@@ -41,11 +48,11 @@
 #define OLD_FS_SEED 4u
 #define NEXT_SEED 5u
 
-/* About 40 KiB of static RAM in all. */
+/* About 100 KiB of static RAM in all. */
 static uint8_t flash_bytes[FLASH_SIZE];
 static uint8_t old_img[OLD_MAX];
 static uint8_t chunk[CHUNK_MAX];
-static uint8_t iobuf[256];
+static uint8_t iobuf[SECTOR];   /* up to a whole sector per I/O */
 static uint8_t scratch[256];
 static uint16_t recovery_ops[MAX_OPS];
 
@@ -68,7 +75,8 @@ struct config {
 	uint32_t pending_len; /* > 0: an update committed, not booted, first */
 };
 
-enum outcome { OLD, NEW, BAD };
+/* ANY: either image, as long as the bookkeeping holds (check()). */
+enum outcome { OLD, NEW, BAD, ANY };
 
 static const struct config *cfg;
 static uint8_t old_md5[16], new_md5[16], pending_md5[16];
@@ -147,6 +155,7 @@ stage_and_commit(int cmd, uint32_t seed, uint32_t len,
 	return err;
 }
 
+/* One boot; its error (EFA_E_OK when it completed, run then filled). */
 static enum efa_err
 boot(struct efa_running *run)
 {
@@ -161,6 +170,18 @@ boot(struct efa_running *run)
 	}
 	assert_int_equal(err, EFA_E_OK);
 	return EFA_E_OK;
+}
+
+/* The application ends the trial: confirms (keep) or gives it up. */
+static enum efa_err
+end_trial(int keep)
+{
+	enum efa_err err = efa_flashwriter_init(&fw, ops, &sim, &layout,
+	    iobuf, cfg->buf_len);
+
+	if (err == EFA_E_OK)
+		err = keep ? sink->confirm(&fw) : sink->reject(&fw);
+	return err;
 }
 
 /* Fresh flash: the old image provisioned (and an old filesystem, and a
@@ -189,7 +210,8 @@ fresh(void)
 		    cfg->pending_len, pending_md5), EFA_E_OK);
 }
 
-/* What the device runs now (after a completed boot that filled *run). */
+/* What the device runs now (after a completed boot that filled *run). A
+ * new image on trial must have the old one intact where it says. */
 static enum outcome
 classify(const struct efa_running *run)
 {
@@ -198,7 +220,7 @@ classify(const struct efa_running *run)
 	    flash_is_image(0, cfg->old_len, OLD_SEED);
 
 	if (cfg->cmd == EFA_CMD_FS) {
-		if (!old_sketch)
+		if (!old_sketch || run->state != EFA_IMAGE_OK)
 			return BAD;
 		if (flash_is_image(FS_START, FS_SIZE, OLD_FS_SEED))
 			return OLD;
@@ -207,36 +229,63 @@ classify(const struct efa_running *run)
 			return NEW;
 		return BAD;
 	}
-	if (old_sketch)
-		return OLD;
+	if (old_sketch) {
+		/* rolled back: the rejected image where the record says */
+		if (run->state == EFA_IMAGE_ROLLED_BACK &&
+		    !(run->other_size == cfg->new_len &&
+		    memcmp(run->other_md5, new_md5, 16) == 0 &&
+		    flash_is_image(run->other_addr, cfg->new_len, NEW_SEED)))
+			return BAD;
+		return run->state == EFA_IMAGE_TRIAL ? BAD : OLD;
+	}
 	if (run->valid && run->size == cfg->new_len &&
 	    memcmp(run->md5, new_md5, 16) == 0 &&
-	    flash_is_image(0, cfg->new_len, NEW_SEED))
-		return NEW;
+	    flash_is_image(0, cfg->new_len, NEW_SEED)) {
+		if (run->state == EFA_IMAGE_TRIAL &&
+		    !(run->other_size == cfg->old_len &&
+		    memcmp(run->other_md5, old_md5, 16) == 0 &&
+		    flash_is_image(run->other_addr, cfg->old_len, OLD_SEED)))
+			return BAD;
+		return run->state == EFA_IMAGE_ROLLED_BACK ? BAD : NEW;
+	}
 	return BAD;
 }
 
-/* After recovery: the right image, no pending record (another boot is a
- * normal one and touches nothing), no rule ever broken. */
+/*
+ * After recovery (*run from a completed boot): the right image, and the
+ * bookkeeping. Nobody confirms from here on: keep booting (a crash loop);
+ * each boot runs a complete image; an image on trial is rolled back within
+ * EFA_TRIAL_BOOTS starts; the result holds for good, with no flash
+ * operation any more: the old image (rolled back, or never replaced), or
+ * the new one only if 'confirmed'. No rule is ever broken.
+ */
 static void
-check(const struct efa_running *run, enum outcome want)
+check(const struct efa_running *run, enum outcome want, int confirmed)
 {
-	struct efa_running again;
-	uint32_t before = sim.op_count;
+	struct efa_running now = *run;
+	enum outcome final = confirmed ? NEW : OLD;
+	uint32_t boots, before;
 
 	assert_int_equal(sim.violations, 0);
 	assert_true(sim.powered);
-	assert_int_equal(classify(run), want);
-	assert_int_equal(efa_boot_run(ops, &sim, &layout, iobuf,
-	    cfg->buf_len, &again, NULL), EFA_BOOT_NORMAL);
+	if (want == ANY)
+		assert_int_not_equal(classify(run), BAD);
+	else
+		assert_int_equal(classify(run), want);
+	if (cfg->cmd == EFA_CMD_FS)
+		final = want;
+	for (boots = 0; now.state == EFA_IMAGE_TRIAL; boots++) {
+		assert_false(confirmed);
+		assert_true(boots <= EFA_TRIAL_BOOTS);
+		assert_int_equal(boot(&now), EFA_E_OK);
+		assert_int_not_equal(classify(&now), BAD);
+	}
+	assert_int_equal(classify(&now), final);
+	before = sim.op_count;
+	assert_int_equal(boot(&now), EFA_E_OK);
+	assert_int_equal(classify(&now), final);
 	assert_int_equal(sim.op_count, before);
-	assert_int_equal(again.valid, run->valid);
-	assert_int_equal(again.size, run->size);
-	assert_memory_equal(again.md5, run->md5, 16);
-	/* And the device can take the next update. */
-	assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout, iobuf,
-	    cfg->buf_len), EFA_E_OK);
-	assert_true(fw.running.valid);
+	assert_int_equal(sim.violations, 0);
 }
 
 /* Whatever recovery left behind (a retired record, staging garbage), the
@@ -246,8 +295,12 @@ next_update(void)
 {
 	struct efa_running run;
 	uint8_t md5[16];
-	uint32_t len = sink->free_space(&fw, cfg->cmd);
+	uint32_t len;
 
+	assert_int_equal(efa_flashwriter_init(&fw, ops, &sim, &layout, iobuf,
+	    cfg->buf_len), EFA_E_OK);
+	assert_true(fw.running.valid);
+	len = sink->free_space(&fw, cfg->cmd);
 	if (len > 3000u)
 		len = 3000u;
 	assert_true(len > 0);
@@ -262,158 +315,317 @@ next_update(void)
 	} else {
 		assert_int_equal(run.size, len);
 		assert_memory_equal(run.md5, md5, 16);
+		assert_int_equal(run.state, EFA_IMAGE_TRIAL);
 		assert_true(flash_is_image(0, len, NEXT_SEED));
 	}
 	assert_int_equal(sim.violations, 0);
 }
 
-/* Update and first boot; the power goes at operation k (0 = never).
- * Returns the first error; counts the operations of staging and commit,
- * and of everything, if asked. */
-static enum efa_err
-update_and_boot(uint32_t k, uint32_t *commit_ops, uint32_t *all_ops)
+/*
+ * A phase swept for power losses, from a state prepare() builds without
+ * losses: run() performs the phase and returns its first error. commit:
+ * how many of its operations leave the old situation in place (a loss at
+ * any later one finds the phase's effect committed).
+ */
+struct phase {
+	void (*prepare)(void);
+	enum efa_err (*run)(void);
+	enum outcome before, after;   /* the image then */
+	int confirmed_after;          /* the phase confirms the image */
+};
+
+static uint32_t phase_commit;      /* set by the update phase's run() */
+
+/* Operations of the phase (no loss), and of the first boot after it. */
+static uint32_t
+phase_ops(const struct phase *p)
+{
+	uint32_t base;
+
+	p->prepare();
+	base = sim.op_count;
+	assert_int_equal(p->run(), EFA_E_OK);
+	return sim.op_count - base;
+}
+
+/* Prepare, then run the phase with the power going at its k-th
+ * operation; it must fail with the loss. */
+static void
+cut_at(const struct phase *p, uint32_t k)
+{
+	p->prepare();
+	flashsim_fail_after(&sim, k);
+	assert_int_equal(p->run(), EFA_E_POWERLOSS);
+	assert_false(sim.powered);
+	flashsim_power_on(&sim);
+}
+
+/* The whole sweep of a phase: a loss at every operation k (the outcome is
+ * p->before up to 'commit', p->after beyond), then a second loss at every
+ * operation j of the recovery boot. */
+static void
+sweep(const struct phase *p, uint32_t commit)
 {
 	struct efa_running run;
-	uint32_t base;
+	uint32_t total = phase_ops(p), k, j, base;
+	enum outcome want;
+	int confirmed;
+
+	assert_true(total > 0 && total < MAX_OPS);
+	assert_true(commit <= total);
+	for (k = 1; k <= total; k++) {
+		want = k <= commit ? p->before : p->after;
+		confirmed = k > commit && p->confirmed_after;
+		cut_at(p, k);
+		base = sim.op_count;
+		assert_int_equal(boot(&run), EFA_E_OK);
+		recovery_ops[k] = (uint16_t)(sim.op_count - base);
+		check(&run, want, confirmed);
+		next_update();
+	}
+	for (k = 1; k <= total; k++) {
+		want = k <= commit ? p->before : p->after;
+		confirmed = k > commit && p->confirmed_after;
+		for (j = 1; j <= recovery_ops[k];
+		    j += POWERLOSS_DOUBLE_STRIDE) {
+			cut_at(p, k);
+			flashsim_fail_after(&sim, j);
+			assert_int_equal(boot(&run), EFA_E_POWERLOSS);
+			flashsim_power_on(&sim);
+			assert_int_equal(boot(&run), EFA_E_OK);
+			check(&run, want, confirmed);
+		}
+	}
+}
+
+/* ---- the update: stage, commit, the swap at boot, the first start ---- */
+
+static void
+prepare_fresh(void)
+{
+	fresh();
+}
+
+static enum efa_err
+run_update(void)
+{
+	struct efa_running run;
+	uint32_t base = sim.op_count;
 	enum efa_err err;
 
-	fresh();
-	base = sim.op_count;
-	flashsim_fail_after(&sim, k);
 	err = stage_and_commit(cfg->cmd, NEW_SEED, cfg->new_len, new_md5);
-	if (commit_ops != NULL)
-		*commit_ops = sim.op_count - base;
+	phase_commit = sim.op_count - base;
 	if (err == EFA_E_OK)
 		err = boot(&run);
-	if (all_ops != NULL)
-		*all_ops = sim.op_count - base;
 	return err;
 }
 
-/* The whole sweep for one configuration. */
+static const struct phase update_phase = {
+	prepare_fresh, run_update, OLD, NEW, 0
+};
+
 static void
-sweep(const struct config *c)
+sweep_update(const struct config *c)
 {
 	struct efa_running run;
-	uint32_t n_commit, n_total, k, j, base;
-	enum outcome want;
 
 	cfg = c;
 	gen_md5(OLD_SEED, c->old_len, old_md5);
 	gen_md5(NEW_SEED, c->new_len, new_md5);
 	gen_md5(PENDING_SEED, c->pending_len, pending_md5);
-
-	/* No loss: count the operations up to the commit and in all. */
-	assert_int_equal(update_and_boot(0, &n_commit, &n_total), EFA_E_OK);
-	assert_true(n_commit > 2);
-	assert_true(n_total > n_commit + 3);
-	assert_true(n_total < MAX_OPS);
+	/* without a loss: commit at the end of staging, the new image on
+	 * trial (or the new filesystem) after the boot */
+	phase_ops(&update_phase);
+	assert_true(phase_commit > 2);
+	assert_int_equal(boot(&run), EFA_E_OK);
+	assert_int_equal(classify(&run), NEW);
 	if (c->pending_len == 0) {
 		fresh();
 		assert_int_equal(boot(&run), EFA_E_OK);
 		assert_int_equal(classify(&run), OLD);
 	}
-
-	/* One loss at every operation k. */
-	for (k = 1; k <= n_total; k++) {
-		want = k <= n_commit ? OLD : NEW;
-		assert_int_equal(update_and_boot(k, NULL, NULL),
-		    EFA_E_POWERLOSS);
-		assert_false(sim.powered);
-		flashsim_power_on(&sim);
-		base = sim.op_count;
-		assert_int_equal(boot(&run), EFA_E_OK);
-		recovery_ops[k] = (uint16_t)(sim.op_count - base);
-		/* Before the commit nothing is pending; after it there is
-		 * work left, unless the loss tore the last two operations
-		 * (retire, erase the record), which leave it retired. */
-		if (k <= n_commit)
-			assert_int_equal(recovery_ops[k], 0);
-		else if (k + 1 < n_total)
-			assert_true(recovery_ops[k] > 0);
-		check(&run, want);
-		next_update();
-	}
-
-	/* A second loss at every operation j of the recovery boot. */
-	for (k = 1; k <= n_total; k++) {
-		want = k <= n_commit ? OLD : NEW;
-		for (j = 1; j <= recovery_ops[k];
-		    j += POWERLOSS_DOUBLE_STRIDE) {
-			assert_int_equal(update_and_boot(k, NULL, NULL),
-			    EFA_E_POWERLOSS);
-			flashsim_power_on(&sim);
-			flashsim_fail_after(&sim, j);
-			assert_int_equal(boot(&run), EFA_E_POWERLOSS);
-			flashsim_power_on(&sim);
-			assert_int_equal(boot(&run), EFA_E_OK);
-			check(&run, want);
-		}
-	}
+	sweep(&update_phase, phase_commit);
 }
 
-/* Sketch 5000 -> 9000 bytes: staged at sector 2, copied to sectors 0-2,
- * so the copy overwrites its own first source sector. */
+/* The new image larger than the old: 3 sectors in, 2 out. */
 static void
-test_overlap(void **state)
+test_update_grows(void **state)
 {
-	static const struct config c = { 4, 256, 5000, 0, 9000, 1000, 0 };
+	static const struct config c = { 4, 4096, 5000, 0, 9000, 1000, 0 };
 
 	(void)state;
-	sweep(&c);
+	sweep_update(&c);
 }
 
-/* Sketch 3000 -> 16000 bytes with prog_align 16 and odd writes: staged at
- * sector 1, copied to 0-3, every source but the last is overwritten. */
+/* Smaller, with prog_align 16, odd writes and a smaller buffer: 1 sector
+ * in, 4 out. */
 static void
-test_overlap_max(void **state)
+test_update_shrinks(void **state)
 {
-	static const struct config c = { 16, 256, 3000, 0, 16000, 777, 0 };
+	static const struct config c = { 16, 1024, 16000, 0, 3000, 777, 0 };
 
 	(void)state;
-	sweep(&c);
+	sweep_update(&c);
 }
 
-/* Sketch 5000 -> 4501 bytes, prog_align 1, smallest buffer: no overlap. */
+/* The same number of sectors, prog_align 1, the smallest buffer (a sector
+ * takes 64 programs). */
 static void
-test_no_overlap(void **state)
+test_update_same_size(void **state)
 {
-	static const struct config c = { 1, 64, 5000, 0, 4501, 333, 0 };
+	static const struct config c = { 1, 64, 1500, 0, 1201, 333, 0 };
 
 	(void)state;
-	sweep(&c);
+	sweep_update(&c);
 }
 
-/* Filesystem image: staged below the FS, copied to it, sketch untouched. */
+/* Filesystem image: staged below the FS, copied to it, no trial. */
 static void
-test_fs(void **state)
+test_update_fs(void **state)
 {
 	static const struct config c = { 4, 256, 5000, 100, 3001, 500, 0 };
 
 	(void)state;
-	sweep(&c);
+	sweep_update(&c);
 }
 
 /* An update committed but not booted, then another one over it: the first
  * must never be what runs. */
 static void
-test_over_pending(void **state)
+test_update_over_pending(void **state)
 {
-	static const struct config c = { 4, 256, 5000, 0, 9000, 1460, 7000 };
+	static const struct config c = { 4, 4096, 5000, 0, 9000, 1460, 7000 };
 
 	(void)state;
-	sweep(&c);
+	sweep_update(&c);
+}
+
+/* ---- the trial: confirm, reject, the starts and the rollback ---- */
+
+/* The update applied, the new image started once. */
+static void
+prepare_trial(void)
+{
+	struct efa_running run;
+
+	fresh();
+	assert_int_equal(stage_and_commit(EFA_CMD_FLASH, NEW_SEED,
+	    cfg->new_len, new_md5), EFA_E_OK);
+	assert_int_equal(boot(&run), EFA_E_OK);
+	assert_int_equal(run.state, EFA_IMAGE_TRIAL);
+	assert_int_equal(run.boots, 1);
+}
+
+static enum efa_err
+run_confirm(void)
+{
+	return end_trial(1);
+}
+
+static enum efa_err
+run_reject_and_boot(void)
+{
+	struct efa_running run;
+	enum efa_err err = end_trial(0);
+
+	if (err == EFA_E_OK)
+		err = boot(&run);
+	if (err == EFA_E_OK)
+		assert_int_equal(run.state, EFA_IMAGE_ROLLED_BACK);
+	return err;
+}
+
+/* The starts 2 .. EFA_TRIAL_BOOTS (one program each) and the boot after
+ * them, which rolls the image back. */
+static enum efa_err
+run_starts_and_rollback(void)
+{
+	struct efa_running run;
+	enum efa_err err = EFA_E_OK;
+	uint32_t i;
+
+	for (i = 2; err == EFA_E_OK && i <= EFA_TRIAL_BOOTS + 1; i++)
+		err = boot(&run);
+	if (err == EFA_E_OK)
+		assert_int_equal(run.state, EFA_IMAGE_ROLLED_BACK);
+	return err;
+}
+
+static const struct config trial_cfg = { 4, 4096, 5000, 0, 9000, 1460, 0 };
+static const struct config trial_cfg16 = { 16, 2048, 16000, 0, 3000, 777,
+	0 };
+
+/* The sweep of a trial phase, in both trial configurations. */
+static void
+sweep_trial(const struct phase *p, uint32_t commit)
+{
+	static const struct config *const cfgs[] = { &trial_cfg,
+	    &trial_cfg16 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		cfg = cfgs[i];
+		gen_md5(OLD_SEED, cfg->old_len, old_md5);
+		gen_md5(NEW_SEED, cfg->new_len, new_md5);
+		sweep(p, commit);
+	}
+}
+
+/* The confirmation's first operation is its commit (the record sector is
+ * blank after the boot): a loss there leaves the image on trial, a loss
+ * at any later one finds it confirmed. */
+static void
+test_confirm(void **state)
+{
+	static const struct phase p = {
+		prepare_trial, run_confirm, NEW, NEW, 1
+	};
+
+	(void)state;
+	sweep_trial(&p, 1);
+}
+
+/* Rejected at the deadline: the commit, then the boot's swap back. */
+static void
+test_reject(void **state)
+{
+	static const struct phase p = {
+		prepare_trial, run_reject_and_boot, NEW, OLD, 0
+	};
+
+	(void)state;
+	sweep_trial(&p, 1);
+}
+
+/* A crash loop: every start counted, then the rollback. Whatever a loss
+ * hits, the image stays unconfirmed (check() then finishes the loop): a
+ * loss at a count finds the new image still on trial or (a torn count
+ * counts with prog_align 16) already rolled back, a loss after the
+ * rollback's commit the old image back. */
+static void
+test_starts_and_rollback(void **state)
+{
+	static const struct phase p = {
+		prepare_trial, run_starts_and_rollback, ANY, OLD, 0
+	};
+
+	(void)state;
+	/* EFA_TRIAL_BOOTS - 1 counting programs, then the commit */
+	sweep_trial(&p, EFA_TRIAL_BOOTS);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_overlap),
-		cmocka_unit_test(test_overlap_max),
-		cmocka_unit_test(test_no_overlap),
-		cmocka_unit_test(test_fs),
-		cmocka_unit_test(test_over_pending),
+		cmocka_unit_test(test_update_grows),
+		cmocka_unit_test(test_update_shrinks),
+		cmocka_unit_test(test_update_same_size),
+		cmocka_unit_test(test_update_fs),
+		cmocka_unit_test(test_update_over_pending),
+		cmocka_unit_test(test_confirm),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_starts_and_rollback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -546,6 +546,30 @@ test_window_and_veto(void **state)
 	want_one_error(EFA_E_BUSY);
 }
 
+/* On trial (a port that keeps the previous image) no upload begins, a
+ * pull neither; once confirmed they do. */
+static void
+test_trial(void **state)
+{
+	(void)state;
+	setup();
+	efa_agent_set_image_state(&agent, EFA_IMAGE_TRIAL, now);
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH,
+	    image_size, image_md5, EFA_UPLOAD_PULLED, now), EFA_E_TRIAL);
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FS, 0, NULL,
+	    0, now), EFA_E_TRIAL);
+	assert_int_equal(fp.error_count, 2);
+	assert_int_equal(fp.free_count, 0);
+	assert_int_equal(fp.begin_count, 0);
+	assert_int_equal(efa_agent_state(&agent), EFA_IDLE);
+	assert_int_equal(efa_agent_confirm(&agent), EFA_E_OK);
+	assert_int_equal(efa_agent_upload_begin(&agent, EFA_CMD_FLASH,
+	    image_size, image_md5, EFA_UPLOAD_PULLED, now), EFA_E_OK);
+	feed(0, image_size, 500);
+	assert_int_equal(efa_agent_upload_end(&agent, now), EFA_E_OK);
+	want_sink_image();
+}
+
 /* After a failed upload the next one starts clean. */
 static void
 test_again_after_failure(void **state)
@@ -606,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_timeout_and_abort),
 		cmocka_unit_test(test_one_at_a_time),
 		cmocka_unit_test(test_window_and_veto),
+		cmocka_unit_test(test_trial),
 		cmocka_unit_test(test_again_after_failure),
 		cmocka_unit_test(test_password),
 	};

@@ -394,6 +394,7 @@ main(int argc, char **argv)
 	fleet.agent_cfg.auth = opt.auth;
 	fleet.agent_cfg.chip_flash_size = opt.flash_size;
 	fleet.agent_cfg.require_arm = opt.update_window_s > 0;
+	fleet.agent_cfg.trial_ms = opt.trial_deadline_ms;
 	if (opt.password_file != NULL &&
 	    load_password(opt.password_file, opt.auth, fleet.agent_cfg.pw_key,
 	    err, sizeof(err)) != 0) {

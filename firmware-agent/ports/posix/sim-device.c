@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "efa/efa_image.h"
+#include "efa/efa_port.h"
 #include "efa/efa_util.h"
 #include "efa/efa_hash.h"
+#include "sim-app.h"
 #include "sim-device.h"
 #include "sim-files.h"
 #include "sim-http.h"
@@ -92,6 +94,9 @@ sim_device_report(struct sim_device *dev)
 	r.boot_count = dev->boot_count;
 	r.last_error = dev->last_error;
 	r.state = dev->online ? "online" : "rebooting";
+	r.image_state = efa_image_state_name(efa_agent_image_state(
+	    &dev->agent));
+	r.rejected_md5 = dev->rejected_md5;
 	r.mac = dev->mac_text;
 	r.pulls = dev->pulls;
 	r.last_pull_status = dev->last_pull_status;
@@ -219,8 +224,29 @@ sink_abort(void *ctx)
 	efa_flashwriter_sink.abort(&dev->fw);
 }
 
+static enum efa_err
+sink_confirm(void *ctx)
+{
+	struct sim_device *dev = ctx;
+	enum efa_err err = efa_flashwriter_sink.confirm(&dev->fw);
+
+	note_flash_error(dev, err);
+	return err;
+}
+
+static enum efa_err
+sink_reject(void *ctx)
+{
+	struct sim_device *dev = ctx;
+	enum efa_err err = efa_flashwriter_sink.reject(&dev->fw);
+
+	note_flash_error(dev, err);
+	return err;
+}
+
 static const struct efa_sink_ops sim_sink = {
-	sink_free_space, sink_begin, sink_write, sink_finish, sink_abort
+	sink_free_space, sink_begin, sink_write, sink_finish, sink_abort,
+	sink_confirm, sink_reject
 };
 
 /* ---- hooks ---- */
@@ -812,6 +838,7 @@ go_offline(struct sim_device *dev)
 		conn_close(dev->conn, 1);
 	sim_http_offline(dev);
 	sim_pull_offline(dev);
+	sim_app_stop(dev);
 	dev->ack_count = 0;
 	uv_timer_stop(&dev->agent_timer);
 	uv_timer_stop(&dev->io_timer);
@@ -828,11 +855,23 @@ go_offline(struct sim_device *dev)
 static void
 net_reboot(void *ctx)
 {
-	struct sim_device *dev = ctx;
+	sim_device_restart(ctx);
+}
 
+void
+sim_device_restart(struct sim_device *dev)
+{
 	sim_device_log(dev, "rebooting");
 	go_offline(dev);
 	sim_device_report(dev);
+}
+
+void
+sim_device_changed(struct sim_device *dev)
+{
+	sim_device_report(dev);
+	if (dev->online && dev->fleet->on_online != NULL)
+		dev->fleet->on_online(dev->fleet, dev);
 }
 
 static void
@@ -874,7 +913,7 @@ publish_running_image(struct sim_device *dev)
 			return -1;
 		}
 	}
-	/* the boot copier verified these bytes against the record's MD5 */
+	/* the boot swap verified these bytes against the record's MD5 */
 	efa_hex(dev->running_md5, dev->running.md5, 16);
 	if (dev->fleet->opt->pull_url != NULL) {
 		/* only pulling ESP32s send it (a whole fleet's reboots would
@@ -945,7 +984,10 @@ boot(struct sim_device *dev)
 	}
 	if (res == EFA_BOOT_FAILED)
 		snprintf(dev->last_error, sizeof(dev->last_error),
-		    "BOOT: boot copy failed: %s", efa_err_name(err));
+		    "BOOT: boot swap failed: %s", efa_err_name(err));
+	dev->rejected_md5[0] = '\0';
+	if (dev->running.state == EFA_IMAGE_ROLLED_BACK)
+		efa_hex(dev->rejected_md5, dev->running.other_md5, 16);
 	efa_flashwriter_init(&dev->fw, &dev->flash.ops, &dev->flash,
 	    &dev->layout, dev->fleet->io_buf, dev->fleet->io_buf_len);
 	dev->boot_count++;
@@ -956,8 +998,16 @@ boot(struct sim_device *dev)
 	if (res == EFA_BOOT_UPDATED)
 		sim_device_log(dev, "booted the new image %s",
 		    dev->running_md5);
+	if (res == EFA_BOOT_ROLLED_BACK)
+		sim_device_log(dev, "rolled back to %s (gave up %s)",
+		    dev->running_md5, dev->rejected_md5);
+	if (dev->running.state == EFA_IMAGE_TRIAL)
+		sim_device_log(dev, "on trial, start %u of %u",
+		    dev->running.boots, EFA_TRIAL_BOOTS);
 	efa_agent_init(&dev->agent, &dev->fleet->agent_cfg, &sim_net, dev,
 	    &sim_sink, dev, &hooks);
+	efa_agent_set_image_state(&dev->agent,
+	    (enum efa_image_state)dev->running.state, sim_device_now(dev));
 	if (dev->powerloss_at > 0 && !dev->powerloss_armed) {
 		dev->powerloss_armed = 1;
 		flashsim_fail_after(&dev->flash, dev->powerloss_at);
@@ -974,6 +1024,8 @@ boot(struct sim_device *dev)
 	sim_device_report(dev);
 	if (dev->fleet->on_online != NULL)
 		dev->fleet->on_online(dev->fleet, dev);
+	sim_app_boot(dev);
+	sim_device_after_agent(dev);   /* the trial's deadline */
 }
 
 /* ---- UDP ---- */
@@ -1063,6 +1115,12 @@ apply_faults(struct sim_device *dev)
 		case SIM_FAULT_GONE:
 			dev->gone = 1;
 			break;
+		case SIM_FAULT_CRASH_LOOP:
+			dev->crash_loop = 1;
+			break;
+		case SIM_FAULT_UNHEALTHY:
+			dev->unhealthy = 1;
+			break;
 		}
 	}
 }
@@ -1112,14 +1170,12 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 	dev->layout.fs_size = o->fs_size;
 	dev->layout.fs_start = dev->layout.bootrec_addr - o->fs_size;
 
-	/* a new flash (or one without a valid image) gets the factory image */
+	/* a new flash (or one without a valid image) gets the factory image;
+	 * only read here: the boot (boot()) is the device's first start */
 	{
-		struct efa_running r;
-		enum efa_err e = EFA_E_OK;
-
-		efa_boot_run(&dev->flash.ops, &dev->flash, &dev->layout,
-		    fleet->io_buf, fleet->io_buf_len, &r, &e);
-		if (!r.valid && provision_factory(dev) != 0) {
+		efa_flashwriter_init(&dev->fw, &dev->flash.ops, &dev->flash,
+		    &dev->layout, fleet->io_buf, fleet->io_buf_len);
+		if (!dev->fw.running.valid && provision_factory(dev) != 0) {
 			snprintf(err, errlen, "%s: cannot write the factory "
 			    "image", dev->name);
 			return -1;
@@ -1132,9 +1188,10 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 	uv_timer_init(fleet->loop, &dev->ack_timer);
 	uv_timer_init(fleet->loop, &dev->boot_timer);
 	uv_timer_init(fleet->loop, &dev->pull_timer);
+	uv_timer_init(fleet->loop, &dev->app_timer);
 	dev->udp.data = dev->agent_timer.data = dev->io_timer.data = dev;
 	dev->ack_timer.data = dev->boot_timer.data = dev;
-	dev->pull_timer.data = dev;
+	dev->pull_timer.data = dev->app_timer.data = dev;
 	dev->handles_open = 1;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -1188,5 +1245,6 @@ sim_device_stop(struct sim_device *dev)
 	uv_close((uv_handle_t *)&dev->io_timer, handle_closed);
 	uv_close((uv_handle_t *)&dev->ack_timer, handle_closed);
 	uv_close((uv_handle_t *)&dev->boot_timer, handle_closed);
+	uv_close((uv_handle_t *)&dev->app_timer, handle_closed);
 	flashsim_file_close(&dev->ffile);
 }

@@ -57,7 +57,7 @@ struct sim_device {
 
 	/* faults */
 	uint8_t silent, no_space, boot_old, drop_done, powerloss_armed;
-	uint8_t no_connect, gone;
+	uint8_t no_connect, gone, crash_loop, unhealthy;
 	uint32_t drop_at, powerloss_at;
 
 	/* flash and what runs from it */
@@ -67,6 +67,7 @@ struct sim_device {
 	struct efa_flashwriter fw;
 	struct efa_running running;
 	char running_md5[33];
+	char rejected_md5[33];     /* rolled back: the image given up; "" */
 	char version[48];
 	uint32_t boot_count;
 	char last_error[160];
@@ -93,6 +94,7 @@ struct sim_device {
 	uv_timer_t io_timer;       /* resume reading (rate / window model) */
 	uv_timer_t ack_timer;      /* delayed acks (round-trip model) */
 	uv_timer_t boot_timer;     /* end of a reboot */
+	uv_timer_t app_timer;      /* the application's trial (sim-app.c) */
 	uint8_t online;
 	uint8_t handles_open;
 	struct sim_conn *conn;
@@ -141,6 +143,13 @@ void sim_device_after_agent(struct sim_device *dev);
 
 /* Rewrite device.json. */
 void sim_device_report(struct sim_device *dev);
+
+/* What the device advertises changed (its image was confirmed): rewrite
+ * device.json, publish the new mDNS record. */
+void sim_device_changed(struct sim_device *dev);
+
+/* The device restarts (its application crashed): offline, then a boot. */
+void sim_device_restart(struct sim_device *dev);
 
 /* With -v: "espfleet-sim: <name>: <message>" on stderr. */
 void sim_device_log(const struct sim_device *dev, const char *fmt, ...)

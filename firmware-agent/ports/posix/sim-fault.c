@@ -24,6 +24,8 @@ static const struct {
 	{ "powerloss-at", SIM_FAULT_POWERLOSS_AT, "N" },
 	{ "no-connect", SIM_FAULT_NO_CONNECT, NULL },
 	{ "gone", SIM_FAULT_GONE, NULL },
+	{ "crash-loop", SIM_FAULT_CRASH_LOOP, NULL },
+	{ "unhealthy", SIM_FAULT_UNHEALTHY, NULL },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

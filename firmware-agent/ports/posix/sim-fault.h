@@ -16,8 +16,11 @@ enum sim_fault_kind {
 	SIM_FAULT_BOOT_OLD,     /* says OK, then boots the previous image */
 	SIM_FAULT_POWERLOSS_AT, /* power fails at the ARG-th flash op, once */
 	SIM_FAULT_NO_CONNECT,   /* says OK but never connects back */
-	SIM_FAULT_GONE          /* after an update: says OK, goes offline for
+	SIM_FAULT_GONE,         /* after an update: says OK, goes offline for
 	                           the reboot and never comes back */
+	SIM_FAULT_CRASH_LOOP,   /* a new image crashes (restarts) instead of
+	                           confirming, until it is rolled back */
+	SIM_FAULT_UNHEALTHY     /* a new image runs but never confirms */
 };
 
 #define SIM_FAULT_MAX_RANGES 32

@@ -137,6 +137,11 @@ sim_write_device_json(const char *dir, const struct sim_device_report *r)
 	else
 		cJSON_AddNullToObject(o, "last_error");
 	cJSON_AddStringToObject(o, "state", r->state);
+	cJSON_AddStringToObject(o, "image_state", r->image_state);
+	if (r->rejected_md5[0] != '\0')
+		cJSON_AddStringToObject(o, "rejected_md5", r->rejected_md5);
+	else
+		cJSON_AddNullToObject(o, "rejected_md5");
 	if (r->mac != NULL)
 		cJSON_AddStringToObject(o, "mac", r->mac);
 	cJSON_AddNumberToObject(o, "pulls", r->pulls);

@@ -27,6 +27,8 @@ struct sim_device_report {
 	uint32_t boot_count;
 	const char *last_error; /* "" if none */
 	const char *state;      /* "online" | "rebooting" */
+	const char *image_state; /* "ok" | "trial" | "rolled-back" */
+	const char *rejected_md5; /* rolled back: 32 hex; "" otherwise */
 	const char *mac;        /* STA MAC "AA:BB:CC:DD:EE:FF" */
 	uint32_t pulls;         /* --pull: pulls answered */
 	int last_pull_status;   /* their last HTTP status; 0: none yet */

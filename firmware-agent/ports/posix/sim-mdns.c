@@ -3,7 +3,8 @@
  * espfleet-sim --mdns (sim-mdns.h): one entry group per device (its own host
  * name and A record, an _arduino._tcp service with the stock and agent TXT
  * keys), one avahi client per 500 devices; offline withdraws the group,
- * online publishes the current record (a new MD5 after an update).
+ * online publishes the current record (a new MD5 after an update, the
+ * image's state: trial, ok once confirmed, rolled-back).
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 
 #include "avahi-uv.h"
 #include "efa/efa_mdns.h"
+#include "efa/efa_port.h"
 #include "sim-device.h"
 #include "sim-mdns.h"
 
@@ -129,6 +131,11 @@ device_txt(const struct sim_device *dev)
 	l = avahi_string_list_add_printf(l, EFA_TXT_FLASH "=%u",
 	    o->flash_size);
 	l = avahi_string_list_add_pair(l, EFA_TXT_AUTH, auth_names[o->auth]);
+	l = avahi_string_list_add_pair(l, EFA_TXT_STATE,
+	    efa_image_state_name(efa_agent_image_state(&dev->agent)));
+	if (dev->rejected_md5[0] != '\0')
+		l = avahi_string_list_add_pair(l, EFA_TXT_REJECTED,
+		    dev->rejected_md5);
 	return l;
 }
 

@@ -37,6 +37,11 @@ static const char usage_text[] =
 "      --reboot-ms MS       time a device is offline while rebooting (300)\n"
 "      --update-window SEC  accept updates only for SEC seconds after a\n"
 "                           button press (SIGUSR1 presses every device's)\n"
+"      --confirm-after SEC  a new image runs on trial; its application\n"
+"                           confirms it SEC seconds after the boot\n"
+"                           (default 0.2)\n"
+"      --trial-deadline SEC the agent gives up an image still on trial\n"
+"                           after SEC seconds (default 300)\n"
 "      --board B            board id advertised over mDNS (default generic\n"
 "                           for esp8266, esp32 for esp32)\n"
 "      --mdns               publish every device over mDNS (avahi)\n"
@@ -51,8 +56,8 @@ static const char usage_text[] =
 "      --pull-every SEC     the period of --pull (default 60)\n"
 "      --fault SPEC         KIND[=ARG][:DEVICES], DEVICES like 3,7-9;\n"
 "                           kinds: silent, no-space, drop-at=BYTES,\n"
-"                           boot-old, powerloss-at=N, no-connect, gone\n"
-"                           (repeatable)\n"
+"                           boot-old, powerloss-at=N, no-connect, gone,\n"
+"                           crash-loop, unhealthy (repeatable)\n"
 "  -v, --verbose            log protocol events to stderr\n"
 "  -h, --help               show this help\n"
 "  -V, --version            show the version\n"
@@ -89,6 +94,34 @@ sim_parse_bytes(const char *s, uint32_t *out)
 	return 0;
 }
 
+int
+sim_parse_seconds(const char *s, uint32_t max_ms, uint32_t *ms)
+{
+	uint64_t v = 0;
+	unsigned frac = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max_ms)
+			return -1;
+	}
+	v *= 1000;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9' && frac < 3; p++, frac++)
+			v += (uint64_t)(*p - '0') * (frac == 0 ? 100 :
+			    frac == 1 ? 10 : 1);
+		if (frac == 0)
+			return -1;
+	}
+	if (*p != '\0' || v > max_ms)
+		return -1;
+	*ms = (uint32_t)v;
+	return 0;
+}
+
 static int
 parse_u32_range(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
@@ -110,7 +143,7 @@ enum {
 	OPT_CHIP, OPT_FLASH_SIZE, OPT_FS_SIZE, OPT_FACTORY_SIZE, OPT_RATE,
 	OPT_RTT, OPT_WINDOW, OPT_REBOOT_MS, OPT_UPDATE_WINDOW, OPT_BOARD,
 	OPT_MDNS, OPT_FAULT, OPT_THREADS, OPT_HTTP_PORT, OPT_PULL,
-	OPT_PULL_EVERY
+	OPT_PULL_EVERY, OPT_CONFIRM_AFTER, OPT_TRIAL_DEADLINE
 };
 
 static const struct option longopts[] = {
@@ -130,6 +163,8 @@ static const struct option longopts[] = {
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "reboot-ms", required_argument, NULL, OPT_REBOOT_MS },
 	{ "update-window", required_argument, NULL, OPT_UPDATE_WINDOW },
+	{ "confirm-after", required_argument, NULL, OPT_CONFIRM_AFTER },
+	{ "trial-deadline", required_argument, NULL, OPT_TRIAL_DEADLINE },
 	{ "board", required_argument, NULL, OPT_BOARD },
 	{ "mdns", no_argument, NULL, OPT_MDNS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -179,6 +214,8 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 	o->factory_size = 64u << 10;
 	o->reboot_ms = 300;
 	o->pull_every_ms = 60000;
+	o->confirm_after_ms = 200;
+	o->trial_deadline_ms = 300000;
 	/* 0, not 1: a full reset (glibc, musl, BSD); 1 keeps getopt's
 	 * position inside the previous call's argv (e.g. after "-hv") */
 	optind = 0;
@@ -273,6 +310,19 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 			if (parse_u32_range(optarg, 1, 86400,
 			    &o->update_window_s) != 0)
 				BAD("--update-window: '%s' is not 1-86400 "
+				    "seconds", optarg);
+			break;
+		case OPT_CONFIRM_AFTER:
+			if (sim_parse_seconds(optarg, 86400000u,
+			    &o->confirm_after_ms) != 0)
+				BAD("--confirm-after: '%s' is not 0-86400 "
+				    "seconds", optarg);
+			break;
+		case OPT_TRIAL_DEADLINE:
+			if (sim_parse_seconds(optarg, 86400000u,
+			    &o->trial_deadline_ms) != 0 ||
+			    o->trial_deadline_ms == 0)
+				BAD("--trial-deadline: '%s' is not 0.001-86400 "
 				    "seconds", optarg);
 			break;
 		case OPT_BOARD:

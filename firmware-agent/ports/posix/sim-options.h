@@ -31,6 +31,8 @@ struct sim_options {
 	uint32_t window;         /* bytes per round trip */
 	uint32_t reboot_ms;      /* offline time of a reboot */
 	uint32_t update_window_s; /* 0 = always accept; else armed by SIGUSR1 */
+	uint32_t confirm_after_ms; /* a new image's application confirms it */
+	uint32_t trial_deadline_ms; /* the agent gives it up unconfirmed */
 	const char *board;
 	int mdns;
 	int verbose;
@@ -50,6 +52,10 @@ enum sim_parse_result {
 
 enum sim_parse_result sim_options_parse(int argc, char **argv,
     struct sim_options *o, char *err, size_t errlen);
+
+/* Seconds with up to three decimals ("0.2", "300") as milliseconds, at
+ * most max_ms. 0 or -1. */
+int sim_parse_seconds(const char *s, uint32_t max_ms, uint32_t *ms);
 
 /* "4M", "65536", "64K": binary suffixes K, M, G. 0 or -1. */
 int sim_parse_bytes(const char *s, uint32_t *out);

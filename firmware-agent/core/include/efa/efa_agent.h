@@ -4,8 +4,11 @@
  * invitation, challenge auth (md5 or sha256 scheme), connect-back, byte-count
  * acks, final OK or error text, reboot request. The port feeds it datagrams,
  * TCP events and the clock (now_ms, wrapping uint32), and performs the I/O
- * it asks for through efa_net_ops. Image bytes go to an efa_sink. No heap,
- * no stdio, no platform headers; one struct efa_agent per device.
+ * it asks for through efa_net_ops. Image bytes go to an efa_sink. A new
+ * image runs on trial until the application confirms it (efa_agent_confirm)
+ * or its deadline passes (the sink rejects it, the device reboots into the
+ * previous one). No heap, no stdio, no platform headers; one struct
+ * efa_agent per device.
  */
 #ifndef EFA_AGENT_H
 #define EFA_AGENT_H
@@ -71,6 +74,12 @@ struct efa_agent_config {
 	uint32_t chip_flash_size;    /* real flash size, for header checks */
 	uint8_t require_arm;         /* accept invitations only while armed */
 	const struct efa_crypto *crypto; /* NULL = efa_crypto_builtin */
+	/* How long (ms from efa_agent_set_image_state) an image on trial may
+	 * run unconfirmed before the agent gives it up, at most 2^31 - 1
+	 * (24.8 days: deadlines compare as signed differences); 0:
+	 * EFA_TRIAL_MS, EFA_NO_TIMEOUT: never. Only with a sink that can
+	 * reject. */
+	uint32_t trial_ms;
 };
 
 enum efa_state {
@@ -114,6 +123,10 @@ struct efa_agent {
 	uint8_t hdr_checked;
 	struct efa_md5 md5;
 	enum efa_err last_error;
+
+	uint8_t image_state;    /* enum efa_image_state */
+	uint8_t trial_over;     /* the deadline passed, the image was given up */
+	uint32_t trial_at;      /* the trial runs trial_ms from here */
 };
 
 void efa_agent_init(struct efa_agent *a, const struct efa_agent_config *cfg,
@@ -149,6 +162,29 @@ void efa_agent_arm(struct efa_agent *a, uint32_t duration_ms,
 
 /* Drop whatever is in progress (e.g. power loss in a simulator); no I/O. */
 void efa_agent_reset(struct efa_agent *a);
+
+/*
+ * What the boot reported about the running image (efa_running.state of the
+ * core's flash writer, the bootloader's state on ESP-IDF); EFA_IMAGE_OK
+ * after efa_agent_init. Call it right after efa_agent_init (it drops
+ * whatever is in progress, as efa_agent_reset). EFA_IMAGE_TRIAL starts the trial at now_ms: with a
+ * sink that can reject, updates are refused (EFA_E_TRIAL) until the image
+ * is confirmed, and at the deadline (cfg.trial_ms) the agent calls the
+ * sink's reject, reports EFA_E_UNCONFIRMED (or reject's error) to on_error
+ * and asks for a reboot.
+ */
+void efa_agent_set_image_state(struct efa_agent *a, enum efa_image_state s,
+    uint32_t now_ms);
+enum efa_image_state efa_agent_image_state(const struct efa_agent *a);
+
+/*
+ * The application is healthy: keep the running image. On trial, the sink's
+ * confirm (if it has one) makes that permanent, and the state is then
+ * EFA_IMAGE_OK; advertise it again. EFA_E_OK (also when not on trial),
+ * EFA_E_UNCONFIRMED after the deadline (too late: the image was given up,
+ * the reboot is due) or confirm's error (still on trial).
+ */
+enum efa_err efa_agent_confirm(struct efa_agent *a);
 
 enum efa_state efa_agent_state(const struct efa_agent *a);
 const char *efa_agent_state_name(enum efa_state s);

@@ -56,6 +56,20 @@
 #define EFA_AUTH_THROTTLE_MAX_MS 64000u
 #endif
 
+/* A new image runs on trial until the application confirms it. The core's
+ * flash writer rolls back an image that has been started this many times
+ * without a confirmation (a crash loop), i.e. at its EFA_TRIAL_BOOTS-th
+ * restart (at most 16). */
+#ifndef EFA_TRIAL_BOOTS
+#define EFA_TRIAL_BOOTS 3u
+#endif
+
+/* ...and the agent gives it up when it has run this long (ms of uptime)
+ * without a confirmation (struct efa_agent_config trial_ms overrides it). */
+#ifndef EFA_TRIAL_MS
+#define EFA_TRIAL_MS 300000u
+#endif
+
 /* PBKDF2 iteration count of the ESP32 >= 3.3.1 scheme (protocol.md 3.2). */
 #ifndef EFA_PBKDF2_ITERATIONS
 #define EFA_PBKDF2_ITERATIONS 10000u

@@ -38,7 +38,11 @@
 	  "connect-back to the host failed")                                 \
 	X(ENTROPY, 23, "no random source for the nonce",                     \
 	  "no random source for the nonce")                                  \
-	X(POWERLOSS, 24, "power lost", "power lost")
+	X(POWERLOSS, 24, "power lost", "power lost")                         \
+	X(TRIAL, 25, "new firmware on trial, not confirmed yet",             \
+	  "new firmware on trial, not confirmed yet")                        \
+	X(UNCONFIRMED, 26, "not confirmed in time, rolling back",            \
+	  "not confirmed in time, rolling back")
 
 enum efa_err {
 #define EFA_ERR_ENUM(name, num, t8266, t32) EFA_E_##name,

@@ -24,6 +24,9 @@
 #define EFA_TXT_CHIP "efa_chip"           /* "esp8266" | "esp32" */
 #define EFA_TXT_FLASH "efa_flash"         /* flash size, bytes */
 #define EFA_TXT_AUTH "efa_auth"           /* "none" | "md5" | "sha256" */
+#define EFA_TXT_STATE "efa_state"         /* "trial" | "ok" | "rolled-back" */
+#define EFA_TXT_REJECTED "efa_rejected"   /* rolled back: MD5 of the image
+                                             that was given up */
 
 #define EFA_AGENT_TXT_VERSION "1"
 

@@ -13,6 +13,7 @@
 
 #include "efa_auth.h"
 #include "efa_err.h"
+#include "efa_sink.h"
 #include "efa_wire.h"
 
 /* "esp8266" | "esp32" (the efa_chip TXT value). */
@@ -20,6 +21,9 @@ const char *efa_chip_name(enum efa_chip chip);
 
 /* "none" | "md5" | "sha256" (the efa_auth TXT value). */
 const char *efa_auth_scheme_name(enum efa_auth_scheme scheme);
+
+/* "ok" | "trial" | "rolled-back" (the efa_state TXT value). */
+const char *efa_image_state_name(enum efa_image_state state);
 
 /* What a device advertises. Strings may be NULL (key left out). */
 struct efa_txt_info {
@@ -33,9 +37,15 @@ struct efa_txt_info {
 	const char *version;   /* firmware version text */
 	uint32_t free_space;   /* largest image the device takes now */
 	uint32_t flash_size;   /* real flash size, bytes; 0: unknown */
+	/* efa_image_state_name() of the running image; NULL for a port
+	 * that does not know (the key is left out) */
+	const char *state;
+	/* rolled back: MD5 of the rejected image, 32 lowercase hex (as
+	 * efa_hex writes it); else NULL */
+	const char *rejected_md5_hex;
 };
 
-#define EFA_TXT_ITEMS_MAX 11
+#define EFA_TXT_ITEMS_MAX 13
 #define EFA_TXT_VALUE_MAX 64  /* longer values are left out */
 
 /* TXT items as key/value string pairs; values point into info's strings
@@ -51,10 +61,11 @@ struct efa_txt {
 
 /*
  * Build the TXT items: the stock keys first (when info->board is set),
- * then efa, efa_chip, efa_auth, efa_md5, efa_ver, efa_free, efa_flash.
- * A text value that is empty, longer than EFA_TXT_VALUE_MAX, not printable
- * ASCII or contains '=' (IDEs drop such items) is left out, as is an MD5
- * that is not 32 hex digits (it is sent lowercase) and a flash size of 0.
+ * then efa, efa_chip, efa_auth, efa_md5, efa_ver, efa_free, efa_flash,
+ * efa_state, efa_rejected. A text value that is empty, longer than
+ * EFA_TXT_VALUE_MAX, not printable ASCII or contains '=' (IDEs drop such
+ * items) is left out, as is an efa_md5 that is not 32 hex digits (it is
+ * sent lowercase) and a flash size of 0.
  * Returns the number of items.
  */
 size_t efa_txt_build(struct efa_txt *t, const struct efa_txt_info *info);

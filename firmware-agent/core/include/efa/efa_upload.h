@@ -28,8 +28,9 @@
  * MD5 must be md5_hex (32 hex digits, any case; NULL: not checked). The
  * agent must be idle. Returns EFA_E_OK (the agent is then EFA_UPLOADING),
  * or EFA_E_RUNNING (another update runs; nothing reported), EFA_E_WINDOW,
- * EFA_E_UNKNOWN_CMD, EFA_E_MD5 (md5_hex not 32 hex digits), EFA_E_SPACE,
- * EFA_E_BUSY (on_start refused) or the sink's begin error, each also given
+ * EFA_E_UNKNOWN_CMD, EFA_E_MD5 (md5_hex not 32 hex digits), EFA_E_TRIAL
+ * (the running image is on trial), EFA_E_SPACE, EFA_E_BUSY (on_start
+ * refused) or the sink's begin error, each also given
  * to on_error. flags: EFA_UPLOAD_PULLED or 0.
  */
 enum efa_err efa_agent_upload_begin(struct efa_agent *a, int cmd,

@@ -10,6 +10,7 @@
 #include "EspFleetAgent.h"
 
 extern "C" {
+#include "efa/efa_mdns.h"
 #include "efa/efa_util.h"
 }
 
@@ -22,6 +23,8 @@ extern "C" {
 #else
 #include <ESPmDNS.h>
 #include <Update.h>
+#include <esp_image_format.h>
+#include <esp_ota_ops.h>
 #include <esp_random.h>
 #define EFA_ARDUINO_CHIP EFA_CHIP_ESP32
 #define EFA_ARDUINO_PORT 3232
@@ -34,6 +37,43 @@ extern "C" {
 #endif
 
 EspFleetAgent FleetAgent;
+
+#if defined(ARDUINO_ARCH_ESP32)
+/* The core's initArduino() marks a new image valid before setup() unless
+ * this says the sketch decides later: markHealthy() does (arduino-esp32's
+ * weak hook; its bootloader has the app rollback enabled). */
+extern "C" bool
+verifyRollbackLater(void)
+{
+	return true;
+}
+
+/* MD5 of the application image in partition p (its length from the image
+ * header) as hex; false if there is no valid image. */
+static bool
+partitionMd5(const esp_partition_t *p, char hex[EFA_MD5_HEX_LEN + 1])
+{
+	esp_partition_pos_t pos = { p->address, p->size };
+	esp_image_metadata_t meta;
+	struct efa_md5 md5;
+	uint8_t buf[256], digest[EFA_MD5_LEN];
+	uint32_t off, n;
+
+	if (esp_image_verify(ESP_IMAGE_VERIFY_SILENT, &pos, &meta) != ESP_OK)
+		return false;
+	efa_md5_init(&md5);
+	for (off = 0; off < meta.image_len; off += n) {
+		n = meta.image_len - off < sizeof(buf) ?
+		    meta.image_len - off : sizeof(buf);
+		if (esp_partition_read(p, off, buf, n) != ESP_OK)
+			return false;
+		efa_md5_update(&md5, buf, n);
+	}
+	efa_md5_final(&md5, digest);
+	efa_hex(hex, digest, sizeof(digest));
+	return true;
+}
+#endif
 
 static EspFleetAgent *
 self(void *ctx)
@@ -52,6 +92,7 @@ EspFleetAgent::EspFleetAgent()
 	memset(&_cfg, 0, sizeof(_cfg));
 	memset(&_connectTo, 0, sizeof(_connectTo));
 	_defaultHostname[0] = '\0';
+	_rejected[0] = '\0';
 	_cfg.chip = EFA_ARDUINO_CHIP;
 	_cfg.auth = EFA_AUTH_NONE;
 }
@@ -63,6 +104,13 @@ void EspFleetAgent::setMdnsEnabled(bool on) { _mdns = on; }
 void EspFleetAgent::setRebootOnSuccess(bool on) { _rebootOnSuccess = on; }
 void EspFleetAgent::setRequireArm(bool on) { _cfg.require_arm = on; }
 void EspFleetAgent::setAuthScheme(enum efa_auth_scheme s) { _scheme = s; }
+void
+EspFleetAgent::setTrialTimeout(uint32_t ms)
+{
+	/* 0 never; the core takes at most 2^31 - 1 ms */
+	_cfg.trial_ms = ms == 0 ? EFA_NO_TIMEOUT :
+	    ms < 0x7FFFFFFFu ? ms : 0x7FFFFFFFu;
+}
 void EspFleetAgent::onStart(StartHook fn) { _onStart = fn; }
 void EspFleetAgent::onProgress(ProgressHook fn) { _onProgress = fn; }
 void EspFleetAgent::onEnd(EndHook fn) { _onEnd = fn; }
@@ -110,7 +158,12 @@ EspFleetAgent::begin()
 		udpSend, tcpConnect, tcpSend, tcpClose, netRandom, netReboot
 	};
 	static const struct efa_sink_ops sink = {
-		sinkFree, sinkBegin, sinkWrite, sinkFinish, sinkAbort
+		sinkFree, sinkBegin, sinkWrite, sinkFinish, sinkAbort,
+#if defined(ARDUINO_ARCH_ESP32)
+		sinkConfirm, sinkReject    /* the bootloader's rollback */
+#else
+		nullptr, nullptr           /* eboot keeps no previous image */
+#endif
 	};
 	struct efa_hooks hooks = {
 		hookStart, hookProgress, hookEnd, hookError, this
@@ -138,6 +191,7 @@ EspFleetAgent::begin()
 		hostname = _defaultHostname;
 	}
 	efa_agent_init(&_agent, &_cfg, &net, this, &sink, this, &hooks);
+	efa_agent_set_image_state(&_agent, bootState(), millis());
 	if (_armMs != 0)
 		efa_agent_arm(&_agent, _armMs, millis());
 	if (!_udp.begin(_port))
@@ -168,6 +222,8 @@ EspFleetAgent::advertise(const char *hostname)
 	info.version = _version;
 	info.free_space = ESP.getFreeSketchSpace();
 	info.flash_size = _cfg.chip_flash_size;
+	info.state = efa_image_state_name(efa_agent_image_state(&_agent));
+	info.rejected_md5_hex = _rejected[0] != '\0' ? _rejected : nullptr;
 	efa_txt_build(&txt, &info);
 	for (i = 0; i < txt.count; i++)
 		MDNS.addServiceTxt("arduino", "tcp", txt.key[i], txt.value[i]);
@@ -259,6 +315,50 @@ EspFleetAgent::receive()
 	if (efa_agent_state(&_agent) == EFA_RECEIVING &&
 	    !_client.connected() && _client.available() <= 0)
 		efa_agent_tcp_closed(&_agent, millis());
+}
+
+/* What the running image is, from the bootloader's point of view. */
+enum efa_image_state
+EspFleetAgent::bootState()
+{
+#if defined(ARDUINO_ARCH_ESP32)
+	const esp_partition_t *run = esp_ota_get_running_partition();
+	const esp_partition_t *bad = esp_ota_get_last_invalid_partition();
+	esp_ota_img_states_t st;
+
+	if (run != NULL && esp_ota_get_state_partition(run, &st) == ESP_OK &&
+	    st == ESP_OTA_IMG_PENDING_VERIFY)
+		return EFA_IMAGE_TRIAL;
+	/* the bootloader (a restart) or the deadline gave an image up */
+	if (bad != NULL && bad != run && partitionMd5(bad, _rejected))
+		return EFA_IMAGE_ROLLED_BACK;
+	return EFA_IMAGE_OK;
+#else
+	/* no previous image to go back to: every boot is on trial until
+	 * the sketch says it is healthy */
+	return EFA_IMAGE_TRIAL;
+#endif
+}
+
+bool
+EspFleetAgent::markHealthy()
+{
+	if (!_begun || efa_agent_confirm(&_agent) != EFA_E_OK)
+		return false;
+	if (_mdns) {
+		MDNS.addServiceTxt("arduino", "tcp", EFA_TXT_STATE,
+		    efa_image_state_name(efa_agent_image_state(&_agent)));
+#if defined(ARDUINO_ARCH_ESP8266)
+		MDNS.announce();  /* LEAmDNS updates the item silently */
+#endif
+	}
+	return true;
+}
+
+enum efa_image_state
+EspFleetAgent::imageState() const
+{
+	return efa_agent_image_state(&_agent);
 }
 
 bool
@@ -390,6 +490,26 @@ EspFleetAgent::sinkAbort(void *ctx)
 	Update.abort();
 #endif
 }
+
+#if defined(ARDUINO_ARCH_ESP32)
+enum efa_err
+EspFleetAgent::sinkConfirm(void *ctx)
+{
+	(void)ctx;
+	return esp_ota_mark_app_valid_cancel_rollback() == ESP_OK ?
+	    EFA_E_OK : EFA_E_WRITE;
+}
+
+/* The deadline passed: the bootloader boots the previous image (this call
+ * restarts the chip; it returns only if it could not). */
+enum efa_err
+EspFleetAgent::sinkReject(void *ctx)
+{
+	(void)ctx;
+	esp_ota_mark_app_invalid_rollback_and_reboot();
+	return EFA_E_WRITE;
+}
+#endif
 
 /* ---- efa_hooks ---- */
 

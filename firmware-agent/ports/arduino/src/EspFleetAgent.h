@@ -85,6 +85,21 @@ public:
 	void onEnd(EndHook fn);
 	void onError(ErrorHook fn);
 
+	/* A new image runs on trial (TXT efa_state=trial) until the sketch
+	 * says it works: call markHealthy() once it does (Wi-Fi up, sensors
+	 * read, the main loop running); espfleet verifies an update only
+	 * then. ESP32: a restart before it, or no call within the trial
+	 * timeout, makes the bootloader go back to the previous image
+	 * (efa_state=rolled-back). ESP8266: the stock eboot copies a new
+	 * image over the old one, so there is nothing to go back to: every
+	 * boot runs on trial until markHealthy(), nothing is rolled back.
+	 * true when the image is kept (or was not on trial). */
+	bool markHealthy();
+	/* ESP32: give an unconfirmed image up after ms of uptime (default
+	 * 300 s; 0: never). Before begin(). */
+	void setTrialTimeout(uint32_t ms);
+	enum efa_image_state imageState() const;
+
 	/* Open the OTA UDP port and advertise over mDNS. Call once WiFi is
 	 * up. false if the UDP port could not be opened. */
 	bool begin();
@@ -109,12 +124,15 @@ private:
 	    uint32_t len);
 	static enum efa_err sinkFinish(void *ctx, const uint8_t md5[16]);
 	static void sinkAbort(void *ctx);
+	static enum efa_err sinkConfirm(void *ctx);
+	static enum efa_err sinkReject(void *ctx);
 	static int hookStart(void *ctx, int cmd, uint32_t size);
 	static void hookProgress(void *ctx, uint32_t done, uint32_t total);
 	static void hookEnd(void *ctx, int cmd);
 	static void hookError(void *ctx, enum efa_err err);
 
 	void advertise(const char *hostname);
+	enum efa_image_state bootState();
 	void connectBack();
 	void receive();
 
@@ -126,6 +144,7 @@ private:
 	const char *_hostname;
 	const char *_version;
 	char _defaultHostname[20];
+	char _rejected[EFA_MD5_HEX_LEN + 1];  /* rolled back: given up */
 	uint16_t _port;
 	bool _mdns;
 	bool _rebootOnSuccess;

@@ -27,6 +27,7 @@
 #include "sdkconfig.h"
 
 #include "efa/efa_hash.h"
+#include "efa/efa_mdns.h"
 #include "efa/efa_port.h"
 #include "efa/efa_util.h"
 #include "efa_idf.h"
@@ -44,11 +45,12 @@ static struct {
 	esp_ota_handle_t ota;
 	const esp_partition_t *target;
 	int ota_active;
-	int pending_verify;       /* running a new, unconfirmed image */
-	uint32_t started_ms;
 	volatile uint32_t arm_ms; /* efa_idf_arm() request for the task */
 	volatile int arm_req;
+	volatile int confirm_req; /* efa_idf_mark_healthy() for the task */
+	volatile esp_err_t confirm_result;
 	char hostname[32];
+	char rejected[EFA_MD5_HEX_LEN + 1]; /* rolled back: the image given up */
 	uint8_t buf[CONFIG_EFA_IOBUF_SIZE];
 } ag = { .udp = -1, .tcp = -1 };
 
@@ -160,7 +162,7 @@ sink_begin(void *ctx, int cmd, uint32_t size)
 		ag.ota_active = 1;
 		return EFA_E_OK;
 	case ESP_ERR_OTA_ROLLBACK_INVALID_STATE:
-		return EFA_E_BUSY;   /* the running image is not confirmed */
+		return EFA_E_TRIAL;  /* the running image is not confirmed */
 	case ESP_ERR_INVALID_SIZE:
 		return EFA_E_SIZE;
 	case ESP_ERR_OTA_PARTITION_CONFLICT:
@@ -216,22 +218,46 @@ sink_abort(void *ctx)
 	}
 }
 
+/* The application confirmed the image (efa_idf_mark_healthy): the
+ * bootloader keeps it. Idempotent. */
+static enum efa_err
+sink_confirm(void *ctx)
+{
+	(void)ctx;
+	return esp_ota_mark_app_valid_cancel_rollback() == ESP_OK ?
+	    EFA_E_OK : EFA_E_WRITE;
+}
+
+/* Its trial deadline passed: the bootloader boots the previous image. The
+ * call restarts the chip; it returns only when no previous image can be
+ * booted. */
+static enum efa_err
+sink_reject(void *ctx)
+{
+	esp_err_t err;
+
+	(void)ctx;
+	err = esp_ota_mark_app_invalid_rollback_and_reboot();
+	ESP_LOGE(TAG, "cannot roll back: %s", esp_err_to_name(err));
+	return EFA_E_WRITE;
+}
+
 static const struct efa_net_ops net_ops = {
 	udp_send, tcp_connect, tcp_send, tcp_close, net_random, net_reboot
 };
 static const struct efa_sink_ops sink_ops = {
-	sink_free, sink_begin, sink_write, sink_finish, sink_abort
+	sink_free, sink_begin, sink_write, sink_finish, sink_abort,
+	sink_confirm, sink_reject
 };
 
 /* ---- start-up ---- */
 
-/* MD5 of the running image (its length from the image header), read back
- * through the I/O buffer: espfleet compares it with the file it would
- * push. */
+/* MD5 of the application image in partition run (its length from the
+ * image header), read back through the I/O buffer: for the running image
+ * espfleet compares it with the file it would push. */
 static int
-running_md5(char hex[EFA_MD5_HEX_LEN + 1])
+partition_md5(const esp_partition_t *run, char hex[EFA_MD5_HEX_LEN + 1])
 {
-	const esp_partition_t *run = esp_ota_get_running_partition();
 	esp_partition_pos_t pos;
 	esp_image_metadata_t meta;
 	struct efa_md5 md5;
@@ -278,10 +304,13 @@ advertise(const struct efa_idf_config *cfg)
 	info.chip = EFA_CHIP_ESP32;
 	info.auth = ag.cfg.auth;
 	info.board = cfg->board;
-	info.md5_hex = running_md5(md5) == 0 ? md5 : NULL;
+	info.md5_hex = partition_md5(esp_ota_get_running_partition(), md5) ==
+	    0 ? md5 : NULL;
 	info.version = esp_app_get_description()->version;
 	info.free_space = next != NULL ? next->size : 0;
 	info.flash_size = ag.cfg.chip_flash_size;
+	info.state = efa_image_state_name(efa_agent_image_state(&ag.agent));
+	info.rejected_md5_hex = ag.rejected[0] != '\0' ? ag.rejected : NULL;
 	efa_txt_build(&txt, &info);
 	for (i = 0; i < txt.count; i++) {
 		items[i].key = txt.key[i];
@@ -355,18 +384,18 @@ start_connect(void)
 		connected(-1);
 }
 
+/* The application confirmed the image (efa_idf_mark_healthy): keep it,
+ * say so over mDNS. In the task, so it cannot cross the deadline. */
 static void
-check_health_deadline(uint32_t now)
+confirm(void)
 {
-#if defined(CONFIG_EFA_HEALTH_TIMEOUT_MS) && CONFIG_EFA_HEALTH_TIMEOUT_MS > 0
-	if (ag.pending_verify &&
-	    now - ag.started_ms >= (uint32_t)CONFIG_EFA_HEALTH_TIMEOUT_MS) {
-		ESP_LOGE(TAG, "new image not confirmed healthy: rolling back");
-		esp_ota_mark_app_invalid_rollback_and_reboot();
-	}
-#else
-	(void)now;
-#endif
+	enum efa_err err = efa_agent_confirm(&ag.agent);
+
+	if (err == EFA_E_OK)
+		mdns_service_txt_item_set("_arduino", "_tcp", EFA_TXT_STATE,
+		    efa_image_state_name(efa_agent_image_state(&ag.agent)));
+	ag.confirm_result = err == EFA_E_OK ? ESP_OK : ESP_FAIL;
+	ag.confirm_req = 0;
 }
 
 static void
@@ -396,6 +425,8 @@ agent_task(void *arg)
 			ag.arm_req = 0;
 			efa_agent_arm(&ag.agent, ag.arm_ms, now);
 		}
+		if (ag.confirm_req)
+			confirm();
 		if (n > 0 && FD_ISSET(ag.udp, &rd)) {
 			struct sockaddr_in sa;
 			socklen_t sl = sizeof(sa);
@@ -441,9 +472,9 @@ agent_task(void *arg)
 		if (ag.connect_pending)
 			start_connect();
 		now = now_ms();
+		/* also the trial's deadline: the sink rejects the image */
 		if (efa_agent_next_timeout(&ag.agent, now) == 0)
 			efa_agent_tick(&ag.agent, now);
-		check_health_deadline(now);
 		if (ag.reboot_pending) {
 			ESP_LOGI(TAG, "update committed, restarting");
 			vTaskDelay(pdMS_TO_TICKS(100));
@@ -453,6 +484,29 @@ agent_task(void *arg)
 }
 
 /* ---- API ---- */
+
+/*
+ * The running image's state, as the bootloader's app rollback has it:
+ * pending verify is a trial (a reset before efa_idf_mark_healthy() boots
+ * the previous image); a last invalid partition other than this one is an
+ * image given up (by a reset, or our deadline), whose MD5 we advertise.
+ */
+static enum efa_image_state
+boot_state(const esp_partition_t *run)
+{
+	const esp_partition_t *bad = esp_ota_get_last_invalid_partition();
+	esp_ota_img_states_t st;
+
+	if (run != NULL && esp_ota_get_state_partition(run, &st) == ESP_OK &&
+	    st == ESP_OTA_IMG_PENDING_VERIFY) {
+		ESP_LOGW(TAG, "new image on trial: no update is taken until "
+		    "the application calls efa_idf_mark_healthy()");
+		return EFA_IMAGE_TRIAL;
+	}
+	if (bad != NULL && bad != run && partition_md5(bad, ag.rejected) == 0)
+		return EFA_IMAGE_ROLLED_BACK;
+	return EFA_IMAGE_OK;
+}
 
 void
 efa_idf_config_default(struct efa_idf_config *cfg)
@@ -480,7 +534,6 @@ esp_err_t
 efa_idf_start(const struct efa_idf_config *cfg)
 {
 	const esp_partition_t *run = esp_ota_get_running_partition();
-	esp_ota_img_states_t state;
 	uint32_t flash_size = 0;
 	BaseType_t ok;
 
@@ -507,15 +560,14 @@ efa_idf_start(const struct efa_idf_config *cfg)
 		esp_read_mac(mac, ESP_MAC_WIFI_STA);
 		efa_default_hostname(ag.hostname, EFA_CHIP_ESP32, 0, mac);
 	}
-	ag.pending_verify = run != NULL &&
-	    esp_ota_get_state_partition(run, &state) == ESP_OK &&
-	    state == ESP_OTA_IMG_PENDING_VERIFY;
-	if (ag.pending_verify)
-		ESP_LOGW(TAG, "new image: no update is taken until the "
-		    "application calls efa_idf_mark_healthy()");
-	ag.started_ms = now_ms();
+#if defined(CONFIG_EFA_HEALTH_TIMEOUT_MS) && CONFIG_EFA_HEALTH_TIMEOUT_MS > 0
+	ag.cfg.trial_ms = CONFIG_EFA_HEALTH_TIMEOUT_MS;
+#else
+	ag.cfg.trial_ms = EFA_NO_TIMEOUT;   /* only a reset rolls back */
+#endif
 	efa_agent_init(&ag.agent, &ag.cfg, &net_ops, NULL, &sink_ops, NULL,
 	    &cfg->hooks);
+	efa_agent_set_image_state(&ag.agent, boot_state(run), now_ms());
 	ag.udp = open_udp(cfg->port);
 	if (ag.udp < 0)
 		return ESP_FAIL;
@@ -542,15 +594,25 @@ efa_idf_arm(uint32_t ms)
 esp_err_t
 efa_idf_mark_healthy(void)
 {
-	esp_err_t err = esp_ota_mark_app_valid_cancel_rollback();
+	int i;
 
-	if (err == ESP_OK)
-		ag.pending_verify = 0;
-	return err;
+	if (ag.udp < 0)   /* the agent does not run: only the bootloader */
+		return esp_ota_mark_app_valid_cancel_rollback();
+	ag.confirm_result = ESP_ERR_TIMEOUT;
+	ag.confirm_req = 1;   /* taken by the task within 100 ms */
+	for (i = 0; i < 100 && ag.confirm_req; i++)
+		vTaskDelay(pdMS_TO_TICKS(10));
+	return ag.confirm_req ? ESP_ERR_TIMEOUT : ag.confirm_result;
 }
 
 enum efa_state
 efa_idf_state(void)
 {
 	return efa_agent_state(&ag.agent);
+}
+
+enum efa_image_state
+efa_idf_image_state(void)
+{
+	return efa_agent_image_state(&ag.agent);
 }

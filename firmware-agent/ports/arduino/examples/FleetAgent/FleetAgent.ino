@@ -2,8 +2,11 @@
 /*
  * FleetAgent: a sketch that espfleet (or the Arduino IDE's espota) updates
  * over WiFi. ArduinoOTA.begin()/handle() become FleetAgent.begin()/
- * handle(); the valve closes while an update runs, and updates are taken
- * only for 5 minutes after the button is pressed. ESP8266 and ESP32.
+ * handle(); the valve closes while an update runs, updates are taken only
+ * for 5 minutes after the button is pressed, and a new firmware is kept
+ * only once it passed its own health check (Wi-Fi up and the main loop
+ * running for 10 s): on the ESP32 one that does not is rolled back.
+ * ESP8266 and ESP32.
  */
 #if defined(ARDUINO_ARCH_ESP8266)
 #include <ESP8266WiFi.h>
@@ -25,6 +28,8 @@ static const char *OTA_PASSWORD = FLEET_OTA_PASSWORD;
 static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */
 static const uint8_t BUTTON_PIN = 0;  /* FLASH/BOOT button, active low */
 static const uint32_t WINDOW_MS = 5ul * 60ul * 1000ul;
+static const uint32_t HEALTHY_AFTER_MS = 10000;  /* loop running, Wi-Fi up */
+static uint32_t healthySince;                    /* 0: not healthy yet */
 
 /* Flash writes stall loop() for a while: close the valve first. Returning
  * false refuses the update (espfleet reports "device busy"). */
@@ -63,6 +68,27 @@ updateFailed(enum efa_err err)
 {
 	Serial.printf("update: failed: %s\n", FleetAgent.errorText(err));
 	/* the old firmware keeps running; loop() resumes the application */
+}
+
+/* The firmware's own health check, at the end of every loop(): a loop
+ * that hangs or crashes never gets here, and Wi-Fi must have stayed up
+ * for HEALTHY_AFTER_MS. Then the new firmware is kept (espfleet sees
+ * efa_state=ok and verifies the update). Add the checks that matter for
+ * the machine: sensors answer, the controller reached its setpoint... */
+static void
+checkHealth()
+{
+	if (FleetAgent.imageState() != EFA_IMAGE_TRIAL)
+		return;
+	if (WiFi.status() != WL_CONNECTED) {
+		healthySince = 0;
+		return;
+	}
+	if (healthySince == 0)
+		healthySince = millis() | 1u;
+	if (millis() - healthySince >= HEALTHY_AFTER_MS &&
+	    FleetAgent.markHealthy())
+		Serial.println("firmware: healthy, kept");
 }
 
 void
@@ -106,4 +132,6 @@ loop()
 		return;  /* keep the machine in its safe state */
 
 	/* ... the application ... */
+
+	checkHealth();
 }

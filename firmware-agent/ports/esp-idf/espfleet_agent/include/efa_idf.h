@@ -43,11 +43,19 @@ void efa_idf_arm(uint32_t ms);
 /*
  * The application's health check passed: keep this image. After an
  * update (with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE) the new image runs
- * "pending verify" until this is called; a reset before it boots the
- * previous image again, and no new update is accepted until then.
- * Wraps esp_ota_mark_app_valid_cancel_rollback().
+ * "pending verify", advertised efa_state=trial, until this is called; a
+ * reset before it boots the previous image again, and so does the agent
+ * when CONFIG_EFA_HEALTH_TIMEOUT_MS passes first (then efa_state=
+ * rolled-back, efa_rejected its MD5); no new update is accepted until
+ * then. The agent task makes the call (esp_ota_mark_app_valid_cancel_
+ * rollback()) and advertises efa_state=ok; this waits for it, at most
+ * 1 s: ESP_OK, ESP_FAIL, or ESP_ERR_TIMEOUT (do not call it from the
+ * agent's hooks). Before efa_idf_start() it only tells the bootloader.
  */
 esp_err_t efa_idf_mark_healthy(void);
+
+/* The running image's state (EFA_IMAGE_OK, _TRIAL, _ROLLED_BACK). */
+enum efa_image_state efa_idf_image_state(void);
 
 /* The agent's state (EFA_IDLE when no update runs). */
 enum efa_state efa_idf_state(void);

@@ -107,9 +107,9 @@ app_main(void)
 			ESP_LOGI(TAG, "update window open for 5 minutes");
 		}
 		if (!confirmed && up_ms >= HEALTHY_AFTER_MS && app_healthy()) {
-			/* no-op unless this image came by OTA */
-			efa_idf_mark_healthy();
-			confirmed = true;
+			/* keeps an image on trial (espfleet then verifies
+			 * it); a no-op unless this image came by OTA */
+			confirmed = efa_idf_mark_healthy() == ESP_OK;
 		}
 		if (efa_idf_state() == EFA_IDLE) {
 			/* ... the application's work ... */

@@ -263,14 +263,17 @@ cmd_espota_exec(int argc, char **argv)
 	const char *ip = NULL, *file = NULL;
 	char *signed_path = NULL;
 	uint32_t port = 8266, host_port = 0, timeout_ms = 10000;
-	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1;
+	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1, nargs;
 	uv_loop_t loop;
 	struct stat st;
 
 	efl_log_set_prefix("espfleet espota");
+	nargs = argc;
 	if ((rc = take_password(&argc, argv, &pw)) != 0)
 		return rc;
 	rc = 1;
+	if (argc != nargs || pw.present)
+		(void)cmd__hide_argument_area(argc, argv);
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;

@@ -362,7 +362,8 @@ cmd_espota_exec(int argc, char **argv)
 	}
 	uv_loop_init(&loop);
 	if (efl_target_parse(&target, ip, (uint16_t)port, &eb) != 0 ||
-	    efl_targets_resolve(&loop, &target, 1, &eb) != 0) {
+	    efl_targets_resolve(&loop, &target, 1, &eb) != 0 ||
+	    efl_targets_check_unicast(&target, 1, &eb) != 0) {
 		efl_error("%s", eb.msg);
 		goto out;
 	}

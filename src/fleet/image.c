@@ -38,7 +38,8 @@ efl_image_open(struct efl_image *img, const char *path,
 	int fd;
 
 	memset(img, 0, sizeof(*img));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would block open() until a writer came */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		efl_errbuf_set(eb, "cannot read image '%s': %s", path,
 		    strerror(errno));

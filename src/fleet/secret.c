@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -81,13 +82,23 @@ efl_secret_from_file(struct efl_secret *s, const char *path,
     struct efl_errbuf *eb)
 {
 	char buf[EFL_PASSWORD_MAX + 2], *what;
+	struct stat st;
 	ssize_t n;
 	size_t len;
-	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would block open() until a writer came */
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		efl_errbuf_set(eb, "cannot read password file '%s': %s", path,
 		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		efl_errbuf_set(eb, "password file '%s' is not a regular file",
+		    path);
 		return -1;
 	}
 	n = read(fd, buf, sizeof(buf));

@@ -146,6 +146,33 @@ efl_target_numeric(struct efl_target *t)
 	return 1;
 }
 
+const char *
+efl_sockaddr_group_kind(const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	uint32_t v4;
+
+	if (sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (a[0] == 0xff)
+			return "a multicast address";
+		if (!IN6_IS_ADDR_V4MAPPED(
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr))
+			return NULL;
+		v4 = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 |
+		    (uint32_t)a[14] << 8 | a[15];
+	} else if (sa->sa_family == AF_INET) {
+		v4 = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+	} else {
+		return NULL;
+	}
+	if ((v4 >> 28) == 0xe)
+		return "a multicast address";
+	if (v4 == 0xffffffffu)
+		return "the broadcast address";
+	return NULL;
+}
+
 void
 efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
 {

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "error.h"
+#include "image.h"
 
 struct efl_http_header {
 	const char *name;       /* any case */
@@ -101,7 +102,6 @@ int efl_serve_bucket(const char *mac, char *out);
 /* ---- the server on a loop (serve-http.c) ---- */
 
 typedef struct uv_loop_s uv_loop_t;
-struct efl_image;
 struct efl_secret;
 struct efl_out;
 struct efl_server;
@@ -125,18 +125,34 @@ struct efl_serve_summary {
 	double seconds;
 };
 
+/* How often serve looks at its image files (stat) for a new image. */
+#define EFL_SERVE_WATCH_MS 1000u
+
 struct efl_server_opts {
 	const struct sockaddr *listen;
 	const char *path;           /* NULL: any */
 	const struct efl_image *image;   /* borrowed, outlives the server */
 	const struct efl_image *fs;      /* or NULL */
+	enum efl_image_check image_check; /* for a changed image */
 	uint32_t percent;
 	const struct efl_secret *password; /* NULL or not present: none */
 	uint32_t timeout_s;         /* idle connections dropped */
 };
 
-/* Listen and serve on loop, reporting every request to out. NULL with eb
- * when it cannot listen. */
+/*
+ * Listen and serve on loop, reporting every request to out. NULL with eb
+ * when it cannot listen.
+ * The images are served from memory. Every EFL_SERVE_WATCH_MS the server
+ * stats their files: a file that changed (device, inode, size, mtime,
+ * ctime) and then stayed the same for a whole interval is read whole
+ * again (a read during which it changes is dropped), checked like at start
+ * (image_check; none for fs), and served from then on with its own x-MD5
+ * (an "image" output event); requests already under way finish with the
+ * image they began with. Until then, and when the new file fails the
+ * checks (warning, an "image-refused" notice) or is gone, the copy read
+ * before is served: a file rewritten in place is never sent half old, half
+ * new, nor under another file's x-MD5.
+ */
 struct efl_server *efl_server_start(uv_loop_t *loop,
     const struct efl_server_opts *o, struct efl_out *out,
     struct efl_errbuf *eb);

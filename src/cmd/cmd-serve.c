@@ -294,6 +294,8 @@ cmd_serve_exec(int argc, char **argv)
 	so.path = a.path;
 	so.image = &img;
 	so.fs = a.fs != NULL ? &fs : NULL;
+	so.image_check = a.force ? EFL_IMAGE_CHECK_NONE :
+	    EFL_IMAGE_CHECK_MAGIC;
 	so.percent = a.percent;
 	so.password = &pw;
 	so.timeout_s = (a.timeout_ms + 999) / 1000;

@@ -3,9 +3,12 @@
  * The HTTP side of espfleet serve (see serve.h): libmicrohttpd on the loop
  * (mhd-uv.c) hands each request over; this file takes its headers and
  * Basic credentials, asks efl_serve_decide what to answer, sends that (the
- * image from the shared mapping, never copied) and reports the request
- * when it is over. The decision itself lives in server.c.
+ * image from the copy in memory, never copied again) and reports the
+ * request when it is over. It also watches the image files and swaps in a
+ * changed one only once it has settled and was read whole and checked
+ * (serve.h). The decision itself lives in server.c.
  */
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +31,25 @@
 #define MAX_HEADERS 48
 #define REALM "espfleet"
 
+/* One image being served, and what watching its file has seen. */
+struct served {
+	const char *which;               /* "image" or "fs" */
+	const struct efl_image *img;     /* the caller's, or a reloaded one
+	                                    that resp owns */
+	struct MHD_Response *resp;
+	char version[64];
+	struct efl_image_stamp pending;  /* a change seen, not yet settled */
+	struct efl_image_stamp refused;  /* a state that failed the checks */
+	int has_pending, has_refused, gone;
+};
+
 struct efl_server {
 	struct efl_mhd_uv *mhd;
 	struct efl_serve_config cfg;
-	char image_version[64];
-	const struct efl_image *image, *fs;
+	struct served image, fs;
+	enum efl_image_check check;
+	uv_timer_t watch;
 	const struct efl_secret *password;
-	struct MHD_Response *resp_image, *resp_fs;
 	struct efl_out *out;
 	struct efl_serve_summary sum;
 	uint64_t started_ms;
@@ -44,6 +59,7 @@ struct efl_server {
 struct req_ctx {
 	struct efl_serve_decision d;
 	struct efl_serve_event ev;
+	uint32_t body_size;    /* of the image it was answered with */
 };
 
 struct header_list {
@@ -161,19 +177,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	snprintf(rc->ev.path, sizeof(rc->ev.path), "%s", url);
 	rc->ev.d = &rc->d;
 
-	if (rc->d.body == EFL_SERVE_BODY_IMAGE)
-		r = s->resp_image;
-	else if (rc->d.body == EFL_SERVE_BODY_FS)
-		r = s->resp_fs;
-	else
+	if (rc->d.body == EFL_SERVE_BODY_IMAGE) {
+		r = s->image.resp;
+		rc->body_size = s->image.img->size;
+	} else if (rc->d.body == EFL_SERVE_BODY_FS) {
+		r = s->fs.resp;
+		rc->body_size = s->fs.img->size;
+	} else {
 		r = text_response(&rc->d);
+	}
 	if (r == NULL)
 		return MHD_NO;
 	if (rc->d.status == 401)
 		ok = MHD_queue_basic_auth_fail_response(c, REALM, r);
 	else
 		ok = MHD_queue_response(c, (unsigned)rc->d.status, r);
-	if (r != s->resp_image && r != s->resp_fs)
+	if (r != s->image.resp && r != s->fs.resp)
 		MHD_destroy_response(r);
 	return ok;
 }
@@ -193,9 +212,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	d = &rc->d;
 	rc->ev.completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
 	if (rc->ev.completed && strcmp(rc->ev.method, "HEAD") != 0)
-		rc->ev.bytes = d->body == EFL_SERVE_BODY_IMAGE ?
-		    s->image->size : d->body == EFL_SERVE_BODY_FS ?
-		    s->fs->size : 0;
+		rc->ev.bytes = rc->body_size;
 	s->sum.requests++;
 	if (d->body != EFL_SERVE_BODY_NONE && rc->ev.completed)
 		s->sum.offered++;
@@ -217,11 +234,27 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(rc);
 }
 
-/* The persistent answer carrying an image (shared by every request). */
-static struct MHD_Response *
-image_response(const struct efl_image *img)
+static void
+free_reloaded(void *cls)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(img->size,
+	struct efl_image *img = cls;
+
+	efl_image_close(img);
+	free(img);
+}
+
+/*
+ * The answer carrying an image, shared by every request: over the caller's
+ * image (owned NULL), or owning a reloaded one, freed with the answer once
+ * the last request sending it is over.
+ */
+static struct MHD_Response *
+image_response(const struct efl_image *img, struct efl_image *owned)
+{
+	struct MHD_Response *r = owned != NULL ?
+	    MHD_create_response_from_buffer_with_free_callback_cls(img->size,
+	    (void *)(uintptr_t)img->data, free_reloaded, owned) :
+	    MHD_create_response_from_buffer(img->size,
 	    (void *)(uintptr_t)img->data, MHD_RESPMEM_PERSISTENT);
 	char *copy, *disp;
 
@@ -238,6 +271,102 @@ image_response(const struct efl_image *img)
 	return r;
 }
 
+/* The configuration efl_serve_decide sees, from what is served now. */
+static void
+config_from_served(struct efl_server *s)
+{
+	s->cfg.image_md5 = s->image.img->md5_hex;
+	s->cfg.image_size = s->image.img->size;
+	s->cfg.image_version = s->image.version;
+	s->cfg.fs_md5 = s->fs.img != NULL ? s->fs.img->md5_hex : NULL;
+	s->cfg.fs_size = s->fs.img != NULL ? s->fs.img->size : 0;
+}
+
+/* Serve img (the caller's when owned is NULL) as sv from now on. */
+static int
+serve_image(struct served *sv, const struct efl_image *img,
+    struct efl_image *owned)
+{
+	struct MHD_Response *r = image_response(img, owned);
+
+	if (r == NULL)
+		return -1;
+	/* requests sending the old one keep it until they are over */
+	if (sv->resp != NULL)
+		MHD_destroy_response(sv->resp);
+	sv->resp = r;
+	sv->img = img;
+	efa_image_version(img->data, img->size, sv->version,
+	    sizeof(sv->version));
+	return 0;
+}
+
+/*
+ * One look at sv's file: a change is taken once the file has stayed the
+ * same for a whole interval and a read of it is whole (efl_image_open) and
+ * of that same state; then it is checked and, if good, served from now on.
+ */
+static void
+watch_one(struct efl_server *s, struct served *sv)
+{
+	struct efl_image_stamp now;
+	struct efl_errbuf eb;
+	struct efl_image *img;
+	const char *path = sv->img->path;
+
+	if (efl_image_stamp_of(path, &now) != 0) {
+		if (!sv->gone)
+			efl_warn("%s '%s': %s; still serving the copy read "
+			    "before", sv->which, path, strerror(errno));
+		sv->gone = 1;
+		sv->has_pending = 0;
+		return;
+	}
+	sv->gone = 0;
+	if (efl_image_stamp_equal(&now, &sv->img->stamp) ||
+	    (sv->has_refused && efl_image_stamp_equal(&now, &sv->refused))) {
+		sv->has_pending = 0;
+		return;
+	}
+	if (!sv->has_pending || !efl_image_stamp_equal(&now, &sv->pending)) {
+		sv->pending = now;   /* changed: wait until it settles */
+		sv->has_pending = 1;
+		return;
+	}
+	sv->has_pending = 0;
+	img = xcalloc(1, sizeof(*img));
+	if (efl_image_open(img, path, sv == &s->image ? s->check :
+	    EFL_IMAGE_CHECK_NONE, &eb) != 0) {
+		free(img);
+		if (efl_image_stamp_of(path, &now) != 0 ||
+		    !efl_image_stamp_equal(&now, &sv->pending))
+			return;   /* changed again: settle anew */
+		sv->refused = now;
+		sv->has_refused = 1;
+		efl_warn("not serving the changed %s: %s; still serving the "
+		    "copy read before", sv->which, eb.msg);
+		efl_out_notice(s->out, "image-refused", eb.msg);
+		return;
+	}
+	if (!efl_image_stamp_equal(&img->stamp, &now) ||
+	    serve_image(sv, img, img) != 0) {
+		free_reloaded(img);   /* changed again: settle anew */
+		return;
+	}
+	config_from_served(s);
+	efl_out_serve_image(s->out, sv->which, img, sv->version);
+}
+
+static void
+on_watch(uv_timer_t *t)
+{
+	struct efl_server *s = t->data;
+
+	watch_one(s, &s->image);
+	if (s->fs.img != NULL)
+		watch_one(s, &s->fs);
+}
+
 struct efl_server *
 efl_server_start(uv_loop_t *loop, const struct efl_server_opts *o,
     struct efl_out *out, struct efl_errbuf *eb)
@@ -245,27 +374,21 @@ efl_server_start(uv_loop_t *loop, const struct efl_server_opts *o,
 	struct efl_server *s = xcalloc(1, sizeof(*s));
 	struct efl_mhd_uv_config mc;
 
-	s->image = o->image;
-	s->fs = o->fs;
 	s->out = out;
+	s->check = o->image_check;
 	s->password = o->password != NULL && o->password->present ?
 	    o->password : NULL;
-	efa_image_version(o->image->data, o->image->size, s->image_version,
-	    sizeof(s->image_version));
+	s->image.which = "image";
+	s->fs.which = "fs";
 	s->cfg.path = o->path;
-	s->cfg.image_md5 = o->image->md5_hex;
-	s->cfg.image_size = o->image->size;
-	s->cfg.image_version = s->image_version;
-	s->cfg.fs_md5 = o->fs != NULL ? o->fs->md5_hex : NULL;
-	s->cfg.fs_size = o->fs != NULL ? o->fs->size : 0;
 	s->cfg.percent = o->percent;
 	s->cfg.password = s->password != NULL;
-	s->resp_image = image_response(o->image);
-	s->resp_fs = o->fs != NULL ? image_response(o->fs) : NULL;
-	if (s->resp_image == NULL || (o->fs != NULL && s->resp_fs == NULL)) {
+	if (serve_image(&s->image, o->image, NULL) != 0 ||
+	    (o->fs != NULL && serve_image(&s->fs, o->fs, NULL) != 0)) {
 		efl_errbuf_set(eb, "cannot prepare the HTTP answers");
 		goto fail;
 	}
+	config_from_served(s);
 	memset(&mc, 0, sizeof(mc));
 	mc.addr = o->listen;
 	mc.handler = on_request;
@@ -276,13 +399,17 @@ efl_server_start(uv_loop_t *loop, const struct efl_server_opts *o,
 	s->mhd = efl_mhd_uv_start(loop, &mc, eb->msg, sizeof(eb->msg));
 	if (s->mhd == NULL)
 		goto fail;
+	uv_timer_init(loop, &s->watch);
+	s->watch.data = s;
+	uv_timer_start(&s->watch, on_watch, EFL_SERVE_WATCH_MS,
+	    EFL_SERVE_WATCH_MS);
 	s->started_ms = efl_now_ms();
 	return s;
 fail:
-	if (s->resp_image != NULL)
-		MHD_destroy_response(s->resp_image);
-	if (s->resp_fs != NULL)
-		MHD_destroy_response(s->resp_fs);
+	if (s->image.resp != NULL)
+		MHD_destroy_response(s->image.resp);
+	if (s->fs.resp != NULL)
+		MHD_destroy_response(s->fs.resp);
 	free(s);
 	return NULL;
 }
@@ -293,14 +420,20 @@ efl_server_port(const struct efl_server *s)
 	return efl_mhd_uv_port(s->mhd);
 }
 
+static void
+watch_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
 void
 efl_server_stop(struct efl_server *s, struct efl_serve_summary *sum)
 {
 	efl_mhd_uv_stop(s->mhd);
-	MHD_destroy_response(s->resp_image);
-	if (s->resp_fs != NULL)
-		MHD_destroy_response(s->resp_fs);
+	MHD_destroy_response(s->image.resp);
+	if (s->fs.resp != NULL)
+		MHD_destroy_response(s->fs.resp);
 	s->sum.seconds = (double)(efl_now_ms() - s->started_ms) / 1000.0;
 	*sum = s->sum;
-	free(s);
+	uv_close((uv_handle_t *)&s->watch, watch_closed);
 }

@@ -26,7 +26,9 @@ struct efl_http_header {
 enum efl_serve_auth {
 	EFL_SERVE_AUTH_NONE = 0,  /* no (Basic) credentials sent */
 	EFL_SERVE_AUTH_OK,        /* the password matched */
-	EFL_SERVE_AUTH_BAD        /* it did not */
+	EFL_SERVE_AUTH_BAD,       /* it did not */
+	EFL_SERVE_AUTH_THROTTLED  /* not checked: the client address made
+	                             too many wrong tries (throttle_s) */
 };
 
 struct efl_serve_request {
@@ -35,6 +37,7 @@ struct efl_serve_request {
 	const struct efl_http_header *headers;
 	size_t nheaders;
 	enum efl_serve_auth auth;
+	uint32_t throttle_s;      /* THROTTLED: seconds still to wait */
 };
 
 struct efl_serve_config {
@@ -67,10 +70,11 @@ struct efl_serve_device {
 };
 
 struct efl_serve_decision {
-	int status;               /* 200, 304, 401, 403, 404, 405 */
+	int status;               /* 200, 304, 401, 403, 404, 405, 429 */
 	enum efl_serve_body body;
 	const char *md5;          /* x-MD5 to send (config's), or NULL */
 	const char *version;      /* x-version to send, or NULL */
+	uint32_t retry_after;     /* 429: Retry-After seconds */
 	char reason[200];         /* why, for the log and x-espfleet-reason */
 	struct efl_serve_device dev;
 };
@@ -79,8 +83,10 @@ struct efl_serve_decision {
  * Decide the answer to req (ESP8266httpUpdate and ESP32 HTTPUpdate
  * headers, protocol.md 7.1/7.2):
  *   405 a method other than GET/HEAD; 404 another path than cfg->path;
- *   401 a password is configured and req->auth is not OK;
- *   403 no x-ESP8266-/x-ESP32- device headers, or an unknown mode;
+ *   429 a password is configured and req->auth is THROTTLED (with
+ *     retry_after), 401 when it is otherwise not OK;
+ *   403 no x-ESP8266-STA-MAC or x-ESP32-STA-MAC header (a User-Agent
+ *     alone is no update client), or an unknown mode;
  *   mode "version": 200 with x-version and x-MD5, no body (404 when the
  *     image declares no version);
  *   mode "spiffs": 200 with the --fs image (404 without one), or 304
@@ -98,6 +104,49 @@ void efl_serve_decide(const struct efl_serve_config *cfg,
  * 100; the same MAC is in the same bucket in every run and version. -1 if
  * mac is not a MAC. out (18 bytes, may be NULL) receives the form. */
 int efl_serve_bucket(const char *mac, char *out);
+
+/* ---- wrong passwords, throttled per client address (throttle.c) ---- */
+
+/*
+ * After EFL_THROTTLE_FREE wrong passwords in a row from one client address
+ * (an IPv4 address, v4-mapped or not; the /64 of an IPv6 one), each
+ * further one locks the address out: first for EFL_THROTTLE_FIRST_MS,
+ * twice as long with each one after, at most EFL_THROTTLE_MAX_MS. A locked
+ * out address gets 429 without its password being looked at; the right
+ * password starts it afresh, and so does EFL_THROTTLE_FORGET_MS without a
+ * wrong one. EFL_THROTTLE_SLOTS addresses are remembered (the one quiet
+ * longest makes room). Pure: the time is an argument.
+ */
+#define EFL_THROTTLE_FREE 5u
+#define EFL_THROTTLE_FIRST_MS 1000u
+#define EFL_THROTTLE_MAX_MS 60000u
+#define EFL_THROTTLE_FORGET_MS 600000u
+#define EFL_THROTTLE_SLOTS 1024u
+
+struct efl_throttle_slot {
+	uint8_t key[9];           /* family, then 4 or 8 address bytes */
+	uint8_t used;
+	uint32_t failures;        /* wrong passwords in a row */
+	uint64_t last_ms;         /* the last wrong one */
+	uint64_t until_ms;        /* locked out until */
+};
+
+struct efl_throttle {
+	struct efl_throttle_slot slot[EFL_THROTTLE_SLOTS];
+};
+
+/* Milliseconds sa must still wait before a password of its is looked at;
+ * 0: now. */
+uint64_t efl_throttle_wait(const struct efl_throttle *t,
+    const struct sockaddr *sa, uint64_t now_ms);
+
+/* A wrong password from sa: the lockout it starts, in ms (0: none yet);
+ * *failures gets the number in a row. */
+uint64_t efl_throttle_failed(struct efl_throttle *t,
+    const struct sockaddr *sa, uint64_t now_ms, uint32_t *failures);
+
+/* The right password from sa: it starts afresh. */
+void efl_throttle_passed(struct efl_throttle *t, const struct sockaddr *sa);
 
 /* ---- the server on a loop (serve-http.c) ---- */
 
@@ -120,7 +169,7 @@ struct efl_serve_summary {
 	uint32_t requests;
 	uint32_t offered;         /* 200 with an image */
 	uint32_t not_modified;    /* 304 */
-	uint32_t refused;         /* 401, 403 */
+	uint32_t refused;         /* 401, 403, 429 */
 	uint32_t other;           /* 404, 405, versions, broken */
 	double seconds;
 };
@@ -137,7 +186,15 @@ struct efl_server_opts {
 	uint32_t percent;
 	const struct efl_secret *password; /* NULL or not present: none */
 	uint32_t timeout_s;         /* idle connections dropped */
+	uint32_t header_timeout_s;  /* a whole request (line and headers)
+	                               within this of the connection or of
+	                               its last answer, else dropped */
+	uint32_t max_per_client;    /* connections from one address at
+	                               once; more are closed at once */
 };
+
+#define EFL_SERVE_HEADER_TIMEOUT_S 10u
+#define EFL_SERVE_MAX_PER_CLIENT 32u
 
 /*
  * Listen and serve on loop, reporting every request to out. NULL with eb

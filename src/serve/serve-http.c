@@ -6,10 +6,13 @@
  * image from the copy in memory, never copied again) and reports the
  * request when it is over. It also watches the image files and swaps in a
  * changed one only once it has settled and was read whole and checked
- * (serve.h). The decision itself lives in server.c.
+ * (serve.h), throttles wrong passwords per client address (throttle.c)
+ * and drops connections that do not send a whole request in time. The
+ * decision itself lives in server.c.
  */
 #include <errno.h>
 #include <libgen.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +46,24 @@ struct served {
 	int has_pending, has_refused, gone;
 };
 
+/* One connection: since when it owes a whole request. */
+struct conn_state {
+	struct conn_state *next, *prev;
+	struct MHD_Connection *c;
+	uint64_t since_ms;    /* opened, or its last answer ended */
+	int answering;        /* a whole request came; 2: cut */
+};
+
 struct efl_server {
 	struct efl_mhd_uv *mhd;
 	struct efl_serve_config cfg;
 	struct served image, fs;
 	enum efl_image_check check;
-	uv_timer_t watch;
+	uv_timer_t tick;      /* image watch and request deadlines */
 	const struct efl_secret *password;
+	struct efl_throttle throttle;
+	struct conn_state *conns;
+	uint32_t header_timeout_ms;
 	struct efl_out *out;
 	struct efl_serve_summary sum;
 	uint64_t started_ms;
@@ -82,13 +96,34 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-/* Basic credentials against the password; the user name is not checked. */
-static enum efl_serve_auth
-check_auth(struct efl_server *s, struct MHD_Connection *c)
+static const struct sockaddr *
+client_sockaddr(struct MHD_Connection *c)
 {
-	char *pass = NULL, *user;
-	enum efl_serve_auth a;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+	return ci != NULL ? ci->client_addr : NULL;
+}
+
+/* Basic credentials against the password (the user name is not checked),
+ * unless the client address is locked out for wrong ones (req->throttle_s
+ * says how long). A wrong one counts against the address and may lock it
+ * out (a "throttled" event); the right one clears its count. */
+static enum efl_serve_auth
+check_auth(struct efl_server *s, struct MHD_Connection *c,
+    struct efl_serve_request *req)
+{
+	const struct sockaddr *from = client_sockaddr(c);
+	char *pass = NULL, *user, addr[64];
+	enum efl_serve_auth a;
+	uint64_t wait, lock;
+	uint32_t failures;
+
+	if (from != NULL && (wait = efl_throttle_wait(&s->throttle, from,
+	    efl_now_ms())) > 0) {
+		req->throttle_s = (uint32_t)((wait + 999) / 1000);
+		return EFL_SERVE_AUTH_THROTTLED;
+	}
 	user = MHD_basic_auth_get_username_password(c, &pass);
 	if (user == NULL) {
 		if (pass != NULL)
@@ -103,19 +138,93 @@ check_auth(struct efl_server *s, struct MHD_Connection *c)
 		MHD_free(pass);
 	}
 	MHD_free(user);
+	if (from != NULL && a == EFL_SERVE_AUTH_OK)
+		efl_throttle_passed(&s->throttle, from);
+	if (from != NULL && a == EFL_SERVE_AUTH_BAD &&
+	    (lock = efl_throttle_failed(&s->throttle, from, efl_now_ms(),
+	    &failures)) > 0) {
+		efl_sockaddr_text(from, addr, sizeof(addr));
+		efl_out_serve_throttled(s->out, addr, failures,
+		    (double)lock / 1000.0);
+	}
 	return a;
 }
 
 static void
 client_addr(struct MHD_Connection *c, char *out, size_t cap)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = client_sockaddr(c);
 
-	if (ci == NULL || ci->client_addr == NULL)
+	if (sa == NULL)
 		snprintf(out, cap, "?");
 	else
-		efl_sockaddr_text(ci->client_addr, out, cap);
+		efl_sockaddr_text(sa, out, cap);
+}
+
+static struct conn_state *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct efl_server *s = cls;
+	struct conn_state *cs = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		cs = xcalloc(1, sizeof(*cs));
+		cs->c = c;
+		cs->since_ms = efl_now_ms();
+		cs->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = cs;
+		s->conns = cs;
+		*socket_context = cs;
+		return;
+	}
+	if (cs == NULL)
+		return;
+	if (cs->prev != NULL)
+		cs->prev->next = cs->next;
+	else
+		s->conns = cs->next;
+	if (cs->next != NULL)
+		cs->next->prev = cs->prev;
+	*socket_context = NULL;
+	free(cs);
+}
+
+/* Cut the connections that owe a whole request for too long (a client
+ * sending its headers a byte at a time holds a connection forever
+ * otherwise: each byte restarts the idle timeout). The shutdown makes
+ * libmicrohttpd see the end and close it. */
+static void
+cut_slow_requests(struct efl_server *s)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_state *cs;
+	uint64_t now = efl_now_ms();
+	char addr[64];
+
+	for (cs = s->conns; cs != NULL; cs = cs->next) {
+		if (cs->answering || now - cs->since_ms < s->header_timeout_ms)
+			continue;
+		ci = MHD_get_connection_info(cs->c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL)
+			continue;
+		cs->answering = 2;
+		client_addr(cs->c, addr, sizeof(addr));
+		efl_debug("dropping a connection from %s: no whole request "
+		    "within %u s", addr, s->header_timeout_ms / 1000);
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+	}
 }
 
 /* The answer for a decision without an image body. */
@@ -139,6 +248,12 @@ text_response(const struct efl_serve_decision *d)
 		MHD_add_response_header(r, EFA_HTTP_H_X_MD5, d->md5);
 	if (d->version != NULL)
 		MHD_add_response_header(r, EFA_HTTP_H_X_VERSION, d->version);
+	if (d->retry_after > 0) {
+		char s[16];
+
+		snprintf(s, sizeof(s), "%u", d->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, s);
+	}
 	return r;
 }
 
@@ -150,6 +265,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	struct efl_server *s = cls;
 	struct req_ctx *rc = *con_cls;
 	struct efl_serve_request req;
+	struct conn_state *cs;
 	struct header_list hl;
 	struct MHD_Response *r;
 	enum MHD_Result ok;
@@ -162,6 +278,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	rc = xcalloc(1, sizeof(*rc));
 	*con_cls = rc;
+	if ((cs = conn_of(c)) != NULL && cs->answering == 0)
+		cs->answering = 1;
 	hl.n = 0;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
 	memset(&req, 0, sizeof(req));
@@ -169,7 +287,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	req.path = url;
 	req.headers = hl.h;
 	req.nheaders = hl.n;
-	req.auth = s->cfg.password ? check_auth(s, c) : EFL_SERVE_AUTH_NONE;
+	req.auth = s->cfg.password ? check_auth(s, c, &req) :
+	    EFL_SERVE_AUTH_NONE;
 	efl_serve_decide(&s->cfg, &req, &rc->d);
 
 	client_addr(c, rc->ev.addr, sizeof(rc->ev.addr));
@@ -204,8 +323,13 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct efl_server *s = cls;
 	struct req_ctx *rc = *con_cls;
 	const struct efl_serve_decision *d;
+	struct conn_state *cs = conn_of(c);
 
-	(void)c;
+	if (cs != NULL && cs->answering == 1) {
+		/* the next request on this connection owes its own */
+		cs->answering = 0;
+		cs->since_ms = efl_now_ms();
+	}
 	if (rc == NULL)
 		return;
 	*con_cls = NULL;
@@ -218,7 +342,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		s->sum.offered++;
 	else if (d->status == 304)
 		s->sum.not_modified++;
-	else if (d->status == 401 || d->status == 403)
+	else if (d->status == 401 || d->status == 403 || d->status == 429)
 		s->sum.refused++;
 	else
 		s->sum.other++;
@@ -358,13 +482,14 @@ watch_one(struct efl_server *s, struct served *sv)
 }
 
 static void
-on_watch(uv_timer_t *t)
+on_tick(uv_timer_t *t)
 {
 	struct efl_server *s = t->data;
 
 	watch_one(s, &s->image);
 	if (s->fs.img != NULL)
 		watch_one(s, &s->fs);
+	cut_slow_requests(s);
 }
 
 struct efl_server *
@@ -396,12 +521,16 @@ efl_server_start(uv_loop_t *loop, const struct efl_server_opts *o,
 	mc.completed = on_completed;
 	mc.completed_cls = s;
 	mc.timeout_s = o->timeout_s;
+	mc.per_ip_limit = o->max_per_client;
+	mc.connection = on_connection;
+	mc.connection_cls = s;
+	s->header_timeout_ms = o->header_timeout_s * 1000u;
 	s->mhd = efl_mhd_uv_start(loop, &mc, eb->msg, sizeof(eb->msg));
 	if (s->mhd == NULL)
 		goto fail;
-	uv_timer_init(loop, &s->watch);
-	s->watch.data = s;
-	uv_timer_start(&s->watch, on_watch, EFL_SERVE_WATCH_MS,
+	uv_timer_init(loop, &s->tick);
+	s->tick.data = s;
+	uv_timer_start(&s->tick, on_tick, EFL_SERVE_WATCH_MS,
 	    EFL_SERVE_WATCH_MS);
 	s->started_ms = efl_now_ms();
 	return s;
@@ -421,7 +550,7 @@ efl_server_port(const struct efl_server *s)
 }
 
 static void
-watch_closed(uv_handle_t *h)
+tick_closed(uv_handle_t *h)
 {
 	free(h->data);
 }
@@ -435,5 +564,5 @@ efl_server_stop(struct efl_server *s, struct efl_serve_summary *sum)
 		MHD_destroy_response(s->fs.resp);
 	s->sum.seconds = (double)(efl_now_ms() - s->started_ms) / 1000.0;
 	*sum = s->sum;
-	uv_close((uv_handle_t *)&s->watch, watch_closed);
+	uv_close((uv_handle_t *)&s->tick, tick_closed);
 }

@@ -366,10 +366,21 @@ static void
 write_done(uv_write_t *req, int status)
 {
 	struct sim_write *w = (struct sim_write *)req;
+	struct sim_conn *c = w->conn;
+	struct sim_device *dev = c->dev;
 
-	(void)status;
-	w->conn->writes_pending--;
+	c->writes_pending--;
 	free(w);
+	if (status < 0 && status != UV_ECANCELED && dev != NULL &&
+	    dev->conn == c) {
+		/* the host reset the connection (EPIPE, ECONNRESET): this
+		 * upload failed, as if the host had closed it */
+		sim_device_log(dev, "connection broken: %s",
+		    uv_strerror(status));
+		conn_close(c, 0);
+		efa_agent_tcp_closed(&dev->agent, sim_device_now(dev));
+		sim_device_after_agent(dev);
+	}
 }
 
 static void

@@ -9,7 +9,8 @@
 # image is still unsent when the file changes.
 if [ "${EFL_IN_PRIVATE_NETNS:-}" != 1 ]; then
 	EFL_IN_PRIVATE_NETNS=1 exec unshare -n bash "$0" "$@" ||
-		{ echo "image-shortened: needs root (unshare -n): skipped"; exit 77; }
+		{ echo "image-shortened: needs root (unshare -n): skipped"
+		  exit 77; }
 fi
 . "$(dirname "$0")/lib.sh"
 ip link set lo up

@@ -62,6 +62,29 @@ start_sim() {
 	fail "espfleet-sim $name not ready within 30 s"
 }
 
+# start_serve NAME [serve options...]: espfleet serve --json with JSON on
+# $T/NAME.json, waits (<= 10 s) for the "listening" line; sets SERVE_PID
+# and SERVE_PORT (the port it listens on, also when asked for port 0).
+start_serve() {
+	local name=$1
+	shift
+	"$ESPFLEET" serve --json "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	for _ in $(seq 100); do
+		if grep -q '"event":"listening"' "$T/$name.json" 2>/dev/null
+		then
+			SERVE_PORT=$(jq -r 'select(.event == "listening") |
+			    .listen' "$T/$name.json" | sed 's/.*://')
+			return 0
+		fi
+		kill -0 "$SERVE_PID" 2>/dev/null ||
+			fail "serve $name exited: $(cat "$T/$name.err")"
+		sleep 0.1
+	done
+	fail "serve $name is not listening within 10 s"
+}
+
 # stop_pid PID: stop one process we started, wait for it (bounded).
 stop_pid() {
 	kill "$1" 2>/dev/null || true

@@ -7,7 +7,10 @@
 #     200-byte password: no run of NUL bytes tells the password's length.
 . "$(dirname "$0")/lib.sh"
 
-command -v gcore >/dev/null || { echo "password-memory: no gcore: skipped"; exit 77; }
+if ! command -v gcore >/dev/null; then
+	echo "password-memory: no gcore: skipped"
+	exit 77
+fi
 
 PW='Kestrel-Obsidian-9182'
 LONG=$(printf 'L%.0s' $(seq 200))
@@ -62,11 +65,10 @@ wait_log espota 'invitation'
 no_secret_in_core espota "$BG_PID"
 stop_pid "$BG_PID"
 
-run_bg serve env EFL_CANARY=canary-in-the-core "$ESPFLEET" serve --json \
-    --password-file "$T/pw" -l 127.72.1.1:0 "$T/app.bin"
-wait_log serve '"event":"listening"'
-port=$(jq -r 'select(.event == "listening") | .listen' "$T/serve.out" |
-    sed 's/.*://')
+EFL_CANARY=canary-in-the-core start_serve serve --password-file "$T/pw" \
+    -l 127.72.1.1:0 "$T/app.bin"
+BG_PID=$SERVE_PID
+port=$SERVE_PORT
 # one request with the password and one without: both answered
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "x:$PW" \
     -H 'User-Agent: ESP8266-http-Update' \

@@ -18,22 +18,6 @@ MD5=$(md5sum <"$T/app.bin" | cut -d' ' -f1)
 printf 'Gate-Keeper-61\n' >"$T/pw"
 CLIENTS="$EFL_TESTS/tools/slow-clients.py"
 
-# start_serve NAME ADDR [options]: JSON in $T/NAME.json; sets PORT
-start_serve() {
-	local name=$1 addr=$2
-	shift 2
-	"$ESPFLEET" serve --json -l "$addr:0" "$@" "$T/app.bin" \
-	    >"$T/$name.json" 2>"$T/$name.err" &
-	PIDS+=("$!")
-	for _ in $(seq 100); do
-		grep -q '"event":"listening"' "$T/$name.json" 2>/dev/null && break
-		sleep 0.1
-	done
-	PORT=$(jq -r 'select(.event == "listening") | .listen' \
-	    "$T/$name.json" | sed 's/.*://')
-	[ -n "$PORT" ] || fail "serve $name: $(cat "$T/$name.err")"
-}
-
 # pull FROM URL [curl options]: a device's pull from address FROM, within
 # 5 s; prints the HTTP status
 pull() {
@@ -46,7 +30,8 @@ pull() {
 	    "$url" || true
 }
 
-start_serve open 127.76.0.1
+start_serve open -l 127.76.0.1:0 "$T/app.bin"
+PORT=$SERVE_PORT
 OPEN=http://127.76.0.1:$PORT/fw.bin
 # a slowloris from one address, in the background for its ~10 s
 python3 "$CLIENTS" slowloris 127.76.1.3 127.76.0.1 "$PORT" 2 25 \
@@ -86,8 +71,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
 [ "$code" = 403 ] || fail "User-Agent without STA-MAC answered $code"
 
 # wrong passwords
-start_serve auth 127.76.0.2 --password-file "$T/pw"
-AUTH=http://127.76.0.2:$PORT/fw.bin
+start_serve auth -l 127.76.0.2:0 --password-file "$T/pw" "$T/app.bin"
+AUTH=http://127.76.0.2:$SERVE_PORT/fw.bin
 for i in 1 2 3 4 5; do
 	code=$(pull 127.76.3.1 "$AUTH" -u "x:wrong-$i")
 	[ "$code" = 401 ] || fail "wrong password $i answered $code"

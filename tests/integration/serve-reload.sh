@@ -22,17 +22,8 @@ md5() { md5sum <"$1" | cut -d' ' -f1; }
 cp "$T/a.bin" "$T/app.bin"
 cp "$T/fs1.bin" "$T/fs.bin"
 
-"$ESPFLEET" serve --json -l $SRV:0 --fs "$T/fs.bin" "$T/app.bin" \
-    >"$T/serve.json" 2>"$T/serve.err" &
-SERVE_PID=$!
-PIDS+=("$SERVE_PID")
-for _ in $(seq 100); do
-	grep -q '"event":"listening"' "$T/serve.json" 2>/dev/null && break
-	sleep 0.1
-done
-PORT=$(jq -r 'select(.event == "listening") | .listen' "$T/serve.json" |
-    sed 's/.*://')
-[ -n "$PORT" ] || fail "serve is not listening: $(cat "$T/serve.err")"
+start_serve serve -l $SRV:0 --fs "$T/fs.bin" "$T/app.bin"
+PORT=$SERVE_PORT
 
 # get NAME [MODE] [curl options]: a pull like ESP8266httpUpdate's; the
 # body must be whole and match the x-MD5 it came with. Sets GOT_MD5.
@@ -53,7 +44,17 @@ get() {
 	xmd5=$(sed -n 's/^x-MD5: *\([0-9a-f]*\).*/\1/ip' "$hdr")
 	GOT_MD5=$(md5 "$body")
 	[ "$GOT_MD5" = "$xmd5" ] ||
-		fail "$name: the body (md5 $GOT_MD5) is not what x-MD5 says ($xmd5)"
+		fail "$name: the body (md5 $GOT_MD5) is not the x-MD5 ($xmd5)"
+}
+
+# until_served FILE NAME [MODE]: pulls (<= 10 s) until FILE is served
+until_served() {
+	for _ in $(seq 50); do
+		get "$2" "${3:-sketch}"
+		[ "$GOT_MD5" = "$(md5 "$1")" ] && return 0
+		sleep 0.2
+	done
+	fail "$1 is never served"
 }
 
 get first
@@ -71,13 +72,7 @@ get in-place-2
 	fail "a half-rewritten file was served"
 # the rewrite completed in place: served once it settled (<= 10 s)
 cp "$T/b.bin" "$T/app.bin"
-for _ in $(seq 50); do
-	get settled
-	[ "$GOT_MD5" = "$(md5 "$T/b.bin")" ] && break
-	[ "$GOT_MD5" = "$(md5 "$T/a.bin")" ] || fail "served neither a nor b"
-	sleep 0.2
-done
-[ "$GOT_MD5" = "$(md5 "$T/b.bin")" ] || fail "b.bin never served"
+until_served "$T/b.bin" settled
 
 # a slow download of b under way while c replaces it (by rename): it
 # finishes with b, whole; later requests get c
@@ -86,12 +81,7 @@ SLOW=$!
 sleep 0.5
 cp "$T/c.bin" "$T/new.bin"
 mv "$T/new.bin" "$T/app.bin"
-for _ in $(seq 50); do
-	get renamed
-	[ "$GOT_MD5" = "$(md5 "$T/c.bin")" ] && break
-	sleep 0.2
-done
-[ "$GOT_MD5" = "$(md5 "$T/c.bin")" ] || fail "c.bin never served"
+until_served "$T/c.bin" renamed
 wait "$SLOW" || fail "the download under way failed"
 [ "$(md5 "$T"/slow.*.body)" = "$(md5 "$T/b.bin")" ] ||
 	fail "the download under way did not get b.bin"
@@ -121,12 +111,7 @@ grep -q "still serving the copy read before" "$T/serve.err" ||
 # back, as a new good image
 cp "$T/d.bin" "$T/new.bin"
 mv "$T/new.bin" "$T/app.bin"
-for _ in $(seq 50); do
-	get back
-	[ "$GOT_MD5" = "$(md5 "$T/d.bin")" ] && break
-	sleep 0.2
-done
-[ "$GOT_MD5" = "$(md5 "$T/d.bin")" ] || fail "d.bin never served"
+until_served "$T/d.bin" back
 
 # the filesystem image follows the same rule
 get fs1 spiffs
@@ -136,12 +121,7 @@ get fs-in-place spiffs
 [ "$GOT_MD5" = "$(md5 "$T/fs1.bin")" ] || fail "a half-rewritten fs served"
 cp "$T/fs2.bin" "$T/new.bin"
 mv "$T/new.bin" "$T/fs.bin"
-for _ in $(seq 50); do
-	get fs2 spiffs
-	[ "$GOT_MD5" = "$(md5 "$T/fs2.bin")" ] && break
-	sleep 0.2
-done
-[ "$GOT_MD5" = "$(md5 "$T/fs2.bin")" ] || fail "fs2.bin never served"
+until_served "$T/fs2.bin" fs2 spiffs
 
 stop_pid "$SERVE_PID"
 echo "serve-reload: ok"

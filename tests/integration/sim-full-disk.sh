@@ -13,7 +13,8 @@
 if [ "${EFL_IN_PRIVATE_NS:-}" != 1 ]; then
 	EFL_IN_PRIVATE_NS=1 exec unshare -m -n --propagation private \
 	    bash "$0" "$@" ||
-		{ echo "sim-full-disk: needs root (unshare -m -n): skipped"; exit 77; }
+		{ echo "sim-full-disk: needs root (unshare -m -n): skipped"
+		  exit 77; }
 fi
 . "$(dirname "$0")/lib.sh"
 ip link set lo up
@@ -48,28 +49,21 @@ consistent() {
 	size=$(jq -r .running_size "$dir/device.json")
 	[ "$size" -gt 0 ] || fail "$1 runs a $size-byte image"
 	[ "$(stat -c %s "$dir/running.bin")" = "$size" ] ||
-		fail "$1: running.bin has $(stat -c %s "$dir/running.bin") bytes, device.json says $size"
+		fail "$1: running.bin has $(stat -c %s "$dir/running.bin")" \
+		    "bytes, device.json says $size"
 	[ "$(md5sum <"$dir/running.bin" | cut -d' ' -f1)" = "$md5" ] ||
 		fail "$1: running.bin is not the image device.json names"
 	echo "$md5"
 }
 
-"$ESPFLEET_SIM" --state-dir "$T/disk/state" --devices 2 \
-    --addr-base 127.78.0.1 >"$T/sim.out" 2>"$T/sim.err" &
-SIM_PID=$!
-PIDS+=("$SIM_PID")
-for _ in $(seq 100); do
-	grep -q '^ready ' "$T/sim.out" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q '^ready ' "$T/sim.out" || fail "sim not ready: $(cat "$T/sim.err")"
+start_sim disk/state --devices 2 --addr-base 127.78.0.1
 OLD1=$(consistent sim-0001)
 OLD2=$(consistent sim-0002)
 FACTORY=$(jq -r .running_size "$T/disk/state/sim-0001/device.json")
 
-# push_fails DEVICE: the push fails with a flash write error, the device
-# keeps its old image, consistently
-push_fails() { # ADDR DEVICE OLD_MD5 WHAT
+# push_fails ADDR DEVICE OLD_MD5 WHAT: the push fails with a flash write
+# error, the device keeps its old image, consistently
+push_fails() {
 	local rc=0
 	"$ESPFLEET" push --json -t 5 -r 0 "$T/app.bin" "$1" \
 	    >"$T/$2.json" 2>"$T/$2.err" || rc=$?
@@ -81,7 +75,7 @@ push_fails() { # ADDR DEVICE OLD_MD5 WHAT
 	    >/dev/null || fail "$4: $(jq -c 'select(.event == "result")' \
 	    "$T/$2.json")"
 	[ "$(consistent "$2")" = "$3" ] || fail "$2 lost its old image ($4)"
-	[ "$(jq -r .boot_count "$T/disk/state/$2/device.json")" = 1 ] ||
+	[ "$(device_field disk/state "$2" boot_count)" = 1 ] ||
 		fail "$2 rebooted ($4)"
 }
 
@@ -97,15 +91,8 @@ rm -f "$T/disk/filler"
 "$ESPFLEET" push --json -t 5 "$T/app.bin" 127.78.0.1 127.78.0.2 \
     >"$T/ok.json" 2>"$T/ok.err" || fail "push with room: $(cat "$T/ok.json")"
 for k in 0001 0002; do
-	wait_boot_count_dir() {
-		for _ in $(seq 100); do
-			[ "$(jq -r .boot_count "$T/disk/state/$1/device.json")" \
-			    -ge 2 ] 2>/dev/null && return 0
-			sleep 0.1
-		done
-		fail "$1 did not reboot"
-	}
-	wait_boot_count_dir "sim-$k"
-	[ "$(consistent "sim-$k")" = "$MD5" ] || fail "sim-$k: not the new image"
+	wait_boot_count disk/state "sim-$k" 2
+	[ "$(consistent "sim-$k")" = "$MD5" ] ||
+		fail "sim-$k: not the new image"
 done
 echo "sim-full-disk: ok"

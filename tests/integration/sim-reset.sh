@@ -20,7 +20,8 @@ for round in 1 2; do
 	# the device goes on writing its counts into the reset connection
 	sleep 1
 	kill -0 "$SIM_PID" 2>/dev/null ||
-		fail "espfleet-sim died after a reset: $(tail -3 "$T/fleet.err")"
+		fail "espfleet-sim died after a reset:" \
+		    "$(tail -3 "$T/fleet.err")"
 done
 [ "$(device_field fleet sim-0001 boot_count)" = 1 ] ||
 	fail "the reset upload rebooted sim-0001"

@@ -10,7 +10,8 @@
 # lo and a dummy interface; nothing is ever sent to its broadcast address.
 if [ "${EFL_IN_PRIVATE_NETNS:-}" != 1 ]; then
 	EFL_IN_PRIVATE_NETNS=1 exec unshare -n bash "$0" "$@" ||
-		{ echo "target-refusals: needs root (unshare -n): skipped"; exit 77; }
+		{ echo "target-refusals: needs root (unshare -n): skipped"
+		  exit 77; }
 fi
 . "$(dirname "$0")/lib.sh"
 

@@ -16,6 +16,9 @@ fi
 . "$(dirname "$0")/lib.sh"
 
 ip link set lo up
+# no IPv6 on the new interface: its own neighbour discovery and MLD would
+# send packets of their own and spoil the count of what leaves it
+sysctl -q -w net.ipv6.conf.default.disable_ipv6=1 || true
 if ip link add efl0 type dummy 2>/dev/null; then
 	IF=efl0
 else

@@ -141,28 +141,34 @@ guess_usual(const char *d, size_t n, uint64_t bound, uint32_t floor,
  * Decode the run d[0..n) of digits. Counts are at most what is unacked,
  * and at most MAX_COUNT unless the device reads more than that: a run
  * that is one number acknowledging exactly everything unacked (it took in
- * all that was sent), or any run once its usual read is that large.
+ * all that was sent) and that the usual read size, once known, does not
+ * explain; or any run once its usual read is that large.
  */
 static void
 decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 {
 	struct split stack[129], *best = stack;
-	uint64_t bound = sent > r->acked ? sent - r->acked : 0, sum;
+	uint64_t unacked = sent > r->acked ? sent - r->acked : 0, bound, sum;
 	uint32_t matches = 0, usual = r->usual;
 
-	if (bound == 0)
+	if (unacked == 0)
 		return; /* nothing unacked: these digits are not counts */
-	if (bound > MAX_COUNT && r->usual <= MAX_COUNT) {
-		if (n <= MAX_DIGITS && number(d, n) == bound) {
-			r->acked += (uint32_t)bound;
-			r->counted = r->acked;
-			r->usual = (uint32_t)bound;
-			return;
-		}
-		bound = MAX_COUNT;
-	}
 	if (n + 1 > sizeof(stack) / sizeof(stack[0]))
 		best = xmalloc((n + 1) * sizeof(*best));
+	bound = unacked;
+	if (bound > MAX_COUNT && r->usual <= MAX_COUNT) {
+		bound = MAX_COUNT;
+		if (n <= MAX_DIGITS && number(d, n) == unacked &&
+		    (usual == 0 || split_counts(d, n, bound, usual, best,
+		    &matches) == UINT64_MAX || matches == 0)) {
+			/* the device took in everything at once */
+			r->acked += (uint32_t)unacked;
+			r->counted = r->acked;
+			r->usual = (uint32_t)unacked;
+			goto out;
+		}
+		matches = 0;
+	}
 	/* reads are a TCP segment or more: a tiny usual count is only
 	 * believed when nothing else explains the digits */
 	if (usual == 0)
@@ -180,6 +186,7 @@ decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 		if (matches == 0 || r->usual == 0)
 			r->usual = (uint32_t)number(d, best[0].len);
 	}
+out:
 	if (best != stack)
 		free(best);
 }

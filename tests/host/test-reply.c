@@ -628,6 +628,14 @@ test_count_above_64k(void **state)
 	efl_reply_init(&r, 3000000);
 	feed(&r, "1460146", 3000000);
 	assert_int_equal(r.acked, 1606);
+
+	/* counts of the usual read size stay such counts even when, read
+	 * as one number, they would be exactly what is unacked */
+	efl_reply_init(&r, 20000000);
+	feed(&r, "1460", 1460);
+	assert_int_equal(r.acked, 1460);
+	feed(&r, "14601460", 1460 + 14601460);
+	assert_int_equal(r.acked, 1460 * 3);
 }
 
 /* Counts alone never end the reply, even if they add up to the total. */

@@ -56,6 +56,11 @@ host_problem(const char *host, int bracketed)
 		char addr[INET6_ADDRSTRLEN];
 		size_t n = strcspn(host, "%");
 
+		/* a zone is an interface name or number: not empty, and
+		 * nothing that would end it in "[ADDR%ZONE]:PORT" */
+		if (host[n] == '%' && (host[n + 1] == '\0' ||
+		    strpbrk(host + n + 1, "%[]") != NULL))
+			return "bad zone after '%' (an interface name)";
 		if (n < sizeof(addr)) {
 			memcpy(addr, host, n);
 			addr[n] = '\0';

@@ -128,6 +128,10 @@ test_parse_errors(void **state)
 	parse_bad("[]:80", "target '[]:80'");
 	parse_bad("[]", "empty brackets");
 	parse_bad("[fe80::1%]x", "unexpected text");
+	parse_bad("[fe80::1%]:80", "bad zone");
+	parse_bad("fe80::1%", "bad zone");
+	parse_bad("::%[]", "bad zone");
+	parse_bad("fe80::1%eth0%1", "bad zone");
 	parse_bad("[fe8g::1%eth0]:80", "brackets hold an IPv6 address only");
 	parse_bad("[localhost]:80", "brackets hold an IPv6 address only");
 	parse_bad("[1.2.3.4]:80", "brackets hold an IPv6 address only");

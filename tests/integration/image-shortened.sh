@@ -7,11 +7,7 @@
 # Runs in a private network namespace of its own (root, unshare -n) whose
 # TCP buffers are kept small, as a device's window keeps them: most of the
 # image is still unsent when the file changes.
-if [ "${EFL_IN_PRIVATE_NETNS:-}" != 1 ]; then
-	EFL_IN_PRIVATE_NETNS=1 exec unshare -n bash "$0" "$@" ||
-		{ echo "image-shortened: needs root (unshare -n): skipped"
-		  exit 77; }
-fi
+EFL_UNSHARE="-n"
 . "$(dirname "$0")/lib.sh"
 ip link set lo up
 sysctl -q -w net.ipv4.tcp_wmem="4096 16384 65536" \

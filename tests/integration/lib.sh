@@ -5,6 +5,21 @@
 # Processes are tracked by PID and stopped on exit; every wait is bounded.
 set -euo pipefail
 
+# A test that sets EFL_UNSHARE (unshare(1) flags: -n, or -m -n) before
+# sourcing this runs in namespaces of its own: it is executed again under
+# unshare, or skipped (77) where that is not allowed (not root).
+if [ -n "${EFL_UNSHARE:-}" ] && [ "${EFL_IN_PRIVATE_NS:-}" != 1 ]; then
+	# shellcheck disable=SC2086 # the flags are words
+	if ! unshare $EFL_UNSHARE true 2>/dev/null; then
+		echo "$(basename "$0" .sh): needs root (unshare" \
+		    "$EFL_UNSHARE): skipped"
+		exit 77
+	fi
+	# shellcheck disable=SC2086
+	EFL_IN_PRIVATE_NS=1 exec unshare $EFL_UNSHARE --propagation private \
+	    bash "$0" "$@"
+fi
+
 : "${ESPFLEET:?set by ctest}" "${ESPFLEET_SIM:?set by ctest}"
 : "${EFL_MKIMAGE:?set by ctest}"
 

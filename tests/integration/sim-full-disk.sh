@@ -10,12 +10,7 @@
 # again the same device takes the update.
 # Runs in private mount and network namespaces of its own (root) on a small
 # tmpfs it mounts there.
-if [ "${EFL_IN_PRIVATE_NS:-}" != 1 ]; then
-	EFL_IN_PRIVATE_NS=1 exec unshare -m -n --propagation private \
-	    bash "$0" "$@" ||
-		{ echo "sim-full-disk: needs root (unshare -m -n): skipped"
-		  exit 77; }
-fi
+EFL_UNSHARE="-m -n"
 . "$(dirname "$0")/lib.sh"
 ip link set lo up
 mkdir "$T/disk"

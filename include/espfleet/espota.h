@@ -48,8 +48,9 @@ void efl_reply_init(struct efl_reply *r, uint32_t total);
  * handed to the connection so far. Counts merged by TCP ("14601460") are
  * split the way that matches the device's usual read size most often (a
  * device reads the same amount each time, but for a short last read), with
- * no count above 64 KiB or what is unacked. Counts drive progress only;
- * success is decided by the "OK" alone.
+ * no count above what is unacked, nor above 64 KiB unless the device reads
+ * more at once (one count of everything unacked shows it). Counts drive
+ * progress only; success is decided by the "OK" alone.
  */
 void efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
     uint64_t sent);

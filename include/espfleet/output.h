@@ -105,6 +105,14 @@ void efl_out_serve_begin(struct efl_out *o, const char *listen,
 void efl_out_serve_request(struct efl_out *o,
     const struct efl_serve_event *e);
 void efl_out_serve_end(struct efl_out *o, const struct efl_serve_summary *s);
+/* A new file is served from now on as 'which' ("image" or "fs"): serve
+ * read the changed file whole and checked it (JSON: an "image" line). */
+void efl_out_serve_image(struct efl_out *o, const char *which,
+    const struct efl_image *img, const char *version);
+/* Requests from addr get 429 for 'seconds' after 'failures' wrong
+ * passwords in a row (JSON: a "throttled" line). */
+void efl_out_serve_throttled(struct efl_out *o, const char *addr,
+    uint32_t failures, double seconds);
 
 /* ---- discover ---- */
 

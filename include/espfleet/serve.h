@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "error.h"
+#include "image.h"
 
 struct efl_http_header {
 	const char *name;       /* any case */
@@ -25,7 +26,9 @@ struct efl_http_header {
 enum efl_serve_auth {
 	EFL_SERVE_AUTH_NONE = 0,  /* no (Basic) credentials sent */
 	EFL_SERVE_AUTH_OK,        /* the password matched */
-	EFL_SERVE_AUTH_BAD        /* it did not */
+	EFL_SERVE_AUTH_BAD,       /* it did not */
+	EFL_SERVE_AUTH_THROTTLED  /* not checked: the client address made
+	                             too many wrong tries (throttle_s) */
 };
 
 struct efl_serve_request {
@@ -34,6 +37,7 @@ struct efl_serve_request {
 	const struct efl_http_header *headers;
 	size_t nheaders;
 	enum efl_serve_auth auth;
+	uint32_t throttle_s;      /* THROTTLED: seconds still to wait */
 };
 
 struct efl_serve_config {
@@ -66,10 +70,11 @@ struct efl_serve_device {
 };
 
 struct efl_serve_decision {
-	int status;               /* 200, 304, 401, 403, 404, 405 */
+	int status;               /* 200, 304, 401, 403, 404, 405, 429 */
 	enum efl_serve_body body;
 	const char *md5;          /* x-MD5 to send (config's), or NULL */
 	const char *version;      /* x-version to send, or NULL */
+	uint32_t retry_after;     /* 429: Retry-After seconds */
 	char reason[200];         /* why, for the log and x-espfleet-reason */
 	struct efl_serve_device dev;
 };
@@ -78,8 +83,10 @@ struct efl_serve_decision {
  * Decide the answer to req (ESP8266httpUpdate and ESP32 HTTPUpdate
  * headers, protocol.md 7.1/7.2):
  *   405 a method other than GET/HEAD; 404 another path than cfg->path;
- *   401 a password is configured and req->auth is not OK;
- *   403 no x-ESP8266-/x-ESP32- device headers, or an unknown mode;
+ *   429 a password is configured and req->auth is THROTTLED (with
+ *     retry_after), 401 when it is otherwise not OK;
+ *   403 no x-ESP8266-STA-MAC or x-ESP32-STA-MAC header (a User-Agent
+ *     alone is no update client), or an unknown mode;
  *   mode "version": 200 with x-version and x-MD5, no body (404 when the
  *     image declares no version);
  *   mode "spiffs": 200 with the --fs image (404 without one), or 304
@@ -98,10 +105,52 @@ void efl_serve_decide(const struct efl_serve_config *cfg,
  * mac is not a MAC. out (18 bytes, may be NULL) receives the form. */
 int efl_serve_bucket(const char *mac, char *out);
 
+/* ---- wrong passwords, throttled per client address (throttle.c) ---- */
+
+/*
+ * After EFL_THROTTLE_FREE wrong passwords in a row from one client address
+ * (an IPv4 address, v4-mapped or not; the /64 of an IPv6 one), each
+ * further one locks the address out: first for EFL_THROTTLE_FIRST_MS,
+ * twice as long with each one after, at most EFL_THROTTLE_MAX_MS. A locked
+ * out address gets 429 without its password being looked at; the right
+ * password starts it afresh, and so does EFL_THROTTLE_FORGET_MS without a
+ * wrong one. EFL_THROTTLE_SLOTS addresses are remembered (the one quiet
+ * longest makes room). Pure: the time is an argument.
+ */
+#define EFL_THROTTLE_FREE 5u
+#define EFL_THROTTLE_FIRST_MS 1000u
+#define EFL_THROTTLE_MAX_MS 60000u
+#define EFL_THROTTLE_FORGET_MS 600000u
+#define EFL_THROTTLE_SLOTS 1024u
+
+struct efl_throttle_slot {
+	uint8_t key[9];           /* family, then 4 or 8 address bytes */
+	uint8_t used;
+	uint32_t failures;        /* wrong passwords in a row */
+	uint64_t last_ms;         /* the last wrong one */
+	uint64_t until_ms;        /* locked out until */
+};
+
+struct efl_throttle {
+	struct efl_throttle_slot slot[EFL_THROTTLE_SLOTS];
+};
+
+/* Milliseconds sa must still wait before a password of its is looked at;
+ * 0: now. */
+uint64_t efl_throttle_wait(const struct efl_throttle *t,
+    const struct sockaddr *sa, uint64_t now_ms);
+
+/* A wrong password from sa: the lockout it starts, in ms (0: none yet);
+ * *failures gets the number in a row. */
+uint64_t efl_throttle_failed(struct efl_throttle *t,
+    const struct sockaddr *sa, uint64_t now_ms, uint32_t *failures);
+
+/* The right password from sa: it starts afresh. */
+void efl_throttle_passed(struct efl_throttle *t, const struct sockaddr *sa);
+
 /* ---- the server on a loop (serve-http.c) ---- */
 
 typedef struct uv_loop_s uv_loop_t;
-struct efl_image;
 struct efl_secret;
 struct efl_out;
 struct efl_server;
@@ -120,23 +169,47 @@ struct efl_serve_summary {
 	uint32_t requests;
 	uint32_t offered;         /* 200 with an image */
 	uint32_t not_modified;    /* 304 */
-	uint32_t refused;         /* 401, 403 */
+	uint32_t refused;         /* 401, 403, 429 */
 	uint32_t other;           /* 404, 405, versions, broken */
 	double seconds;
 };
+
+/* How often serve looks at its image files (stat) for a new image. */
+#define EFL_SERVE_WATCH_MS 1000u
 
 struct efl_server_opts {
 	const struct sockaddr *listen;
 	const char *path;           /* NULL: any */
 	const struct efl_image *image;   /* borrowed, outlives the server */
 	const struct efl_image *fs;      /* or NULL */
+	enum efl_image_check image_check; /* for a changed image */
 	uint32_t percent;
 	const struct efl_secret *password; /* NULL or not present: none */
 	uint32_t timeout_s;         /* idle connections dropped */
+	uint32_t header_timeout_s;  /* a whole request (line and headers)
+	                               within this of the connection or of
+	                               its last answer, else dropped */
+	uint32_t max_per_client;    /* connections from one address at
+	                               once; more are closed at once */
 };
 
-/* Listen and serve on loop, reporting every request to out. NULL with eb
- * when it cannot listen. */
+#define EFL_SERVE_HEADER_TIMEOUT_S 10u
+#define EFL_SERVE_MAX_PER_CLIENT 32u
+
+/*
+ * Listen and serve on loop, reporting every request to out. NULL with eb
+ * when it cannot listen.
+ * The images are served from memory. Every EFL_SERVE_WATCH_MS the server
+ * stats their files: a file that changed (device, inode, size, mtime,
+ * ctime) and then stayed the same for a whole interval is read whole
+ * again (a read during which it changes is dropped), checked like at start
+ * (image_check; none for fs), and served from then on with its own x-MD5
+ * (an "image" output event); requests already under way finish with the
+ * image they began with. Until then, and when the new file fails the
+ * checks (warning, an "image-refused" notice) or is gone, the copy read
+ * before is served: a file rewritten in place is never sent half old, half
+ * new, nor under another file's x-MD5.
+ */
 struct efl_server *efl_server_start(uv_loop_t *loop,
     const struct efl_server_opts *o, struct efl_out *out,
     struct efl_errbuf *eb);

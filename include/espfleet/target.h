@@ -37,6 +37,11 @@ int efl_target_numeric(struct efl_target *t);
 
 void efl_target_free(struct efl_target *t);
 
+/* Why no single device can have the address sa: "a multicast address" or
+ * "the broadcast address" (IPv4 224.0.0.0/4 and 255.255.255.255, IPv6
+ * ff00::/8, also v4-mapped), or NULL. Pure. */
+const char *efl_sockaddr_group_kind(const struct sockaddr *sa);
+
 /* Format a socket address as text (no port). */
 void efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap);
 
@@ -58,6 +63,20 @@ typedef struct uv_loop_s uv_loop_t;
  * -1 with the first problem in eb.
  */
 int efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
+    struct efl_errbuf *eb);
+
+/*
+ * Why the resolved address of t is no single device's, into why (cap
+ * bytes), or NULL: efl_sockaddr_group_kind, or the broadcast address of an
+ * interface of this host (getifaddrs), which an invitation would take to
+ * every device of that segment.
+ */
+const char *efl_target_not_unicast(const struct efl_target *t, char *why,
+    size_t cap);
+
+/* The first of t[0..n) that efl_target_not_unicast refuses, as an error
+ * in eb (-1); 0 when every target is one device's. */
+int efl_targets_check_unicast(const struct efl_target *t, uint32_t n,
     struct efl_errbuf *eb);
 
 #endif

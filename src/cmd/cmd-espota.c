@@ -77,13 +77,15 @@ is_auth_long(const char *arg)
  * PW", "--auth=PW", abbreviations ("--aut=PW") and -a at the end of a group
  * of flags ("-ra PW", "-rdaPW"). The password bytes are zeroed and the
  * arguments that carried them leave the vector handed to getopt (a group
- * keeps its flags: "-rdaPW" becomes "-rd"). Returns 0, or -1 when -a or
- * --auth has no value (message printed).
+ * keeps its flags: "-rdaPW" becomes "-rd"). Returns 0, or the exit status
+ * after the message: 2 when -a or --auth has no value, 1 when the password
+ * is too long (every copy is wiped all the same).
  */
 static int
 take_password(int *argc, char **argv, struct efl_secret *pw)
 {
-	int i, out = 0, missing = 0;
+	struct efl_errbuf eb;
+	int i, out = 0, missing = 0, too_long = 0;
 
 	for (i = 0; i < *argc; i++) {
 		char *arg = argv[i], *val = NULL;
@@ -131,8 +133,10 @@ take_password(int *argc, char **argv, struct efl_secret *pw)
 			}
 		}
 		if (val != NULL) {
-			if (*val != '\0')
-				efl_secret_set(pw, val, "--auth");
+			if (*val != '\0' && !too_long &&
+			    efl_secret_set(pw, val, "--auth", "the password "
+			    "of -a/--auth", &eb) != 0)
+				too_long = 1;
 			explicit_bzero(val, strlen(val));
 		}
 		if (keep)
@@ -143,7 +147,11 @@ take_password(int *argc, char **argv, struct efl_secret *pw)
 	*argc = out;
 	if (missing) {
 		efl_error("option '-a/--auth' needs a value");
-		return -1;
+		return 2;
+	}
+	if (too_long) {
+		efl_error("%s", eb.msg);
+		return 1;
 	}
 	return 0;
 }
@@ -255,13 +263,17 @@ cmd_espota_exec(int argc, char **argv)
 	const char *ip = NULL, *file = NULL;
 	char *signed_path = NULL;
 	uint32_t port = 8266, host_port = 0, timeout_ms = 10000;
-	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1;
+	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1, nargs;
 	uv_loop_t loop;
 	struct stat st;
 
 	efl_log_set_prefix("espfleet espota");
-	if (take_password(&argc, argv, &pw) != 0)
-		return 2;
+	nargs = argc;
+	if ((rc = take_password(&argc, argv, &pw)) != 0)
+		return rc;
+	rc = 1;
+	if (argc != nargs || pw.present)
+		(void)cmd__hide_argument_area(argc, argv);
 	memset(&run, 0, sizeof(run));
 	optind = 1;
 	opterr = 0;
@@ -331,10 +343,11 @@ cmd_espota_exec(int argc, char **argv)
 		    "needed");
 		return 1;
 	}
-	if (!pw.present)
-		efl_secret_from_env(&pw);
-	else
-		efl_secret_drop_env();
+	if (!pw.present && efl_secret_from_env(&pw, &eb) < 0) {
+		efl_error("%s", eb.msg);
+		return 1;
+	}
+	efl_secret_drop_env();
 	/* espota.py prefers FILE.signed (ESP8266 signed updates) */
 	signed_path = xasprintf("%s.signed", file);
 	if (stat(signed_path, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -349,7 +362,8 @@ cmd_espota_exec(int argc, char **argv)
 	}
 	uv_loop_init(&loop);
 	if (efl_target_parse(&target, ip, (uint16_t)port, &eb) != 0 ||
-	    efl_targets_resolve(&loop, &target, 1, &eb) != 0) {
+	    efl_targets_resolve(&loop, &target, 1, &eb) != 0 ||
+	    efl_targets_check_unicast(&target, 1, &eb) != 0) {
 		efl_error("%s", eb.msg);
 		goto out;
 	}

@@ -427,6 +427,8 @@ static void
 target_from_device(struct efl_target *t, const struct efl_device *d,
     const struct efl_image *img, int command, uint16_t port)
 {
+	char why[160];
+
 	memset(t, 0, sizeof(*t));
 	t->label = xstrdup(d->name);
 	t->host = xstrdup(d->addr);
@@ -438,6 +440,9 @@ target_from_device(struct efl_target *t, const struct efl_device *d,
 	t->auth_upload = d->auth_upload;
 	if (numeric_addr(t) != 0)
 		t->skip_reason = xasprintf("unusable address '%s'", t->host);
+	else if (efl_target_not_unicast(t, why, sizeof(why)) != NULL)
+		t->skip_reason = xasprintf("not one device's address: %s",
+		    why);
 	else if (command != 0)
 		;   /* a filesystem image: neither check applies */
 	else if (d->md5 != NULL && strcasecmp(d->md5, img->md5_hex) == 0)
@@ -607,6 +612,11 @@ cmd_push_exec(int argc, char **argv)
 		if (efl_targets_resolve(loop, targets, ntargets, &eb) != 0) {
 			efl_error("%s", eb.msg);
 			rc = EFL_EXIT_SETUP;
+			goto out;
+		}
+		if (efl_targets_check_unicast(targets, ntargets, &eb) != 0) {
+			efl_error("%s", eb.msg);
+			rc = EFL_EXIT_USAGE;
 			goto out;
 		}
 	}

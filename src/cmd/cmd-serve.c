@@ -44,6 +44,12 @@ static const char serve_usage[] =
 "                          the first line of F (any user name)\n"
 "      --ask-password      prompt for that password (terminal only)\n"
 "  -t, --timeout SEC       drop a connection idle for SEC (default 30)\n"
+"      --header-timeout SEC\n"
+"                          drop a connection that has not sent a whole\n"
+"                          request (line and headers) SEC after it opened\n"
+"                          or its last answer ended (default 10)\n"
+"      --max-per-client N  connections from one client address at once;\n"
+"                          more are closed at once (default 32)\n"
 "      --force             serve an IMAGE that does not start with 0xE9 or\n"
 "                          a gzip header, or is shorter than a header\n"
 "      --json              JSON Lines on stdout\n"
@@ -51,13 +57,16 @@ static const char serve_usage[] =
 "  -h, --help              show this help\n"
 "\n"
 "The password may also come from ESPFLEET_PASSWORD; it is never accepted\n"
-"as an argument.\n"
+"as an argument. After 5 wrong passwords in a row from one address, each\n"
+"further one locks it out (429) for 1 s, then 2, 4, ... up to 60 s.\n"
+"A changed IMAGE is served once it has settled, read whole and checked.\n"
 "Exit status: 0 stopped by a signal, 2 usage error, 3 setup failure\n"
 "(unreadable image, cannot listen).\n";
 
 enum {
 	OPT_PATH = 256, OPT_FS, OPT_PERCENT, OPT_PASSWORD_FILE,
-	OPT_ASK_PASSWORD, OPT_FORCE, OPT_JSON
+	OPT_ASK_PASSWORD, OPT_FORCE, OPT_JSON, OPT_HEADER_TIMEOUT,
+	OPT_MAX_PER_CLIENT
 };
 
 static const struct option longopts[] = {
@@ -68,6 +77,8 @@ static const struct option longopts[] = {
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "ask-password", no_argument, NULL, OPT_ASK_PASSWORD },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+	{ "max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -78,7 +89,7 @@ static const struct option longopts[] = {
 struct serve_args {
 	struct sockaddr_storage listen;
 	const char *path, *fs, *image, *password_file;
-	uint32_t percent, timeout_ms;
+	uint32_t percent, timeout_ms, header_timeout_ms, max_per_client;
 	int ask_password, force, json, verbose;
 };
 
@@ -163,6 +174,8 @@ parse_args(int argc, char **argv, struct serve_args *a)
 	memset(a, 0, sizeof(*a));
 	a->percent = 100;
 	a->timeout_ms = 30000;
+	a->header_timeout_ms = EFL_SERVE_HEADER_TIMEOUT_S * 1000u;
+	a->max_per_client = EFL_SERVE_MAX_PER_CLIENT;
 	(void)parse_listen("8080", a);
 	optind = 1;
 	opterr = 0;
@@ -197,6 +210,16 @@ parse_args(int argc, char **argv, struct serve_args *a)
 		case 't':
 			if (cmd__parse_seconds("--timeout", optarg, 1000,
 			    3600000, &a->timeout_ms) != 0)
+				return cmd__usage_error("serve");
+			break;
+		case OPT_HEADER_TIMEOUT:
+			if (cmd__parse_seconds("--header-timeout", optarg,
+			    1000, 3600000, &a->header_timeout_ms) != 0)
+				return cmd__usage_error("serve");
+			break;
+		case OPT_MAX_PER_CLIENT:
+			if (cmd__parse_uint("--max-per-client", optarg, 1,
+			    10000, &a->max_per_client) != 0)
 				return cmd__usage_error("serve");
 			break;
 		case OPT_FORCE:
@@ -294,9 +317,13 @@ cmd_serve_exec(int argc, char **argv)
 	so.path = a.path;
 	so.image = &img;
 	so.fs = a.fs != NULL ? &fs : NULL;
+	so.image_check = a.force ? EFL_IMAGE_CHECK_NONE :
+	    EFL_IMAGE_CHECK_MAGIC;
 	so.percent = a.percent;
 	so.password = &pw;
 	so.timeout_s = (a.timeout_ms + 999) / 1000;
+	so.header_timeout_s = (a.header_timeout_ms + 999) / 1000;
+	so.max_per_client = a.max_per_client;
 	run.server = efl_server_start(&loop, &so, run.out, &eb);
 	if (run.server == NULL) {
 		efl_error("%s", eb.msg);

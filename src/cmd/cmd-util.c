@@ -194,6 +194,9 @@ cmd__load_password(const char *cmd, const char *file, int ask,
 		}
 		return 0;
 	}
-	efl_secret_from_env(pw);
+	if (efl_secret_from_env(pw, &eb) < 0) {
+		efl_error("%s", eb.msg);
+		return EFL_EXIT_SETUP;
+	}
 	return 0;
 }

@@ -43,6 +43,16 @@ int cmd__option_error(int c, char **argv, const char *cmd,
  * value, a password, is never echoed). */
 int cmd__password_file_arg(char **argv);
 
+/*
+ * After a password was taken out of the process's arguments (espota -a):
+ * rewrite the argument area that /proc/PID/cmdline and ps show as one line,
+ * the program's name and args[0..argc) separated by spaces, so that nothing
+ * there (not a run of NUL bytes) tells the password's length. args must
+ * point into that area; they are replaced by copies. Linux; 0, or -1 when
+ * the area is not found or nothing was taken out of it (left as it is).
+ */
+int cmd__hide_argument_area(int argc, char **args);
+
 struct efl_secret;
 
 /* The password of command cmd from --password-file (file non-NULL),

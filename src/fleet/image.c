@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Loading the image to push (see image.h): one read-only mapping shared by
- * every session, the MD5 the invitation announces, and pre-flight checks.
+ * Loading the image to push or serve (see image.h): one private copy read
+ * whole, the MD5 the invitation announces, and pre-flight checks.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,9 @@
 #include "efa/efa_util.h"
 #include "espfleet/common.h"
 #include "espfleet/image.h"
+
+/* Reads of a file that keeps changing before it is refused. */
+#define READ_ATTEMPTS 5
 
 void
 efl_md5_hex(const void *data, size_t len, char *out)
@@ -29,53 +31,140 @@ efl_md5_hex(const void *data, size_t len, char *out)
 	efa_hex(out, digest, 16);
 }
 
-int
-efl_image_open(struct efl_image *img, const char *path,
-    enum efl_image_check check, struct efl_errbuf *eb)
+static void
+stamp_from(struct efl_image_stamp *st, const struct stat *sb)
 {
-	struct stat st;
-	void *map;
-	int fd;
+	memset(st, 0, sizeof(*st));
+	st->dev = (uint64_t)sb->st_dev;
+	st->ino = (uint64_t)sb->st_ino;
+	st->size = (uint64_t)sb->st_size;
+	st->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 +
+	    sb->st_mtim.tv_nsec;
+	st->ctime_ns = (int64_t)sb->st_ctim.tv_sec * 1000000000 +
+	    sb->st_ctim.tv_nsec;
+}
 
-	memset(img, 0, sizeof(*img));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+int
+efl_image_stamp_of(const char *path, struct efl_image_stamp *st)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return -1;
+	stamp_from(st, &sb);
+	return 0;
+}
+
+int
+efl_image_stamp_equal(const struct efl_image_stamp *a,
+    const struct efl_image_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	    a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
+/*
+ * One read of the open file fd (fstat said *before): its bytes into a new
+ * buffer of *before's size, and one byte more to see it grew. 1 when the
+ * copy is whole and the file did not change meanwhile, 0 when it changed
+ * (try again), -1 on a read error (errno).
+ */
+static int
+read_once(int fd, const struct efl_image_stamp *before, uint8_t **out)
+{
+	struct efl_image_stamp after;
+	struct stat sb;
+	size_t want = (size_t)before->size, got = 0;
+	uint8_t *buf = xmalloc(want + 1);
+	ssize_t n;
+
+	while (got < want + 1) {
+		n = pread(fd, buf + got, want + 1 - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (fstat(fd, &sb) != 0) {
+		free(buf);
+		return -1;
+	}
+	stamp_from(&after, &sb);
+	if (got != want || !efl_image_stamp_equal(before, &after)) {
+		free(buf);
+		return 0;
+	}
+	*out = buf;
+	return 1;
+}
+
+/* The whole file, read until one copy is of one state of it. 0 or -1. */
+static int
+read_whole(struct efl_image *img, const char *path, struct efl_errbuf *eb)
+{
+	struct stat sb;
+	uint8_t *buf = NULL;
+	int fd, attempt, rc = 0;
+
+	/* O_NONBLOCK: a FIFO would block open() until a writer came */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		efl_errbuf_set(eb, "cannot read image '%s': %s", path,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0) {
+	for (attempt = 0; attempt < READ_ATTEMPTS && rc == 0; attempt++) {
+		if (fstat(fd, &sb) != 0) {
+			rc = -1;
+			break;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			efl_errbuf_set(eb, "image '%s' is not a regular file",
+			    path);
+			close(fd);
+			return -1;
+		}
+		if (sb.st_size == 0) {
+			efl_errbuf_set(eb, "image '%s' is empty", path);
+			close(fd);
+			return -1;
+		}
+		if (sb.st_size > 0x7fffffff) {
+			efl_errbuf_set(eb, "image '%s' is too large (%lld "
+			    "bytes; the espota protocol carries at most 2 GiB)",
+			    path, (long long)sb.st_size);
+			close(fd);
+			return -1;
+		}
+		stamp_from(&img->stamp, &sb);
+		rc = read_once(fd, &img->stamp, &buf);
+	}
+	if (rc < 0)
 		efl_errbuf_set(eb, "cannot read image '%s': %s", path,
 		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		efl_errbuf_set(eb, "image '%s' is not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_size == 0) {
-		efl_errbuf_set(eb, "image '%s' is empty", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_size > 0x7fffffff) {
-		efl_errbuf_set(eb, "image '%s' is too large (%lld bytes; the "
-		    "espota protocol carries at most 2 GiB)", path,
-		    (long long)st.st_size);
-		close(fd);
-		return -1;
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	else if (rc == 0)
+		efl_errbuf_set(eb, "image '%s' kept changing while it was "
+		    "read (is it being written?)", path);
 	close(fd);
-	if (map == MAP_FAILED) {
-		efl_errbuf_set(eb, "cannot map image '%s': %s", path,
-		    strerror(errno));
+	if (rc != 1)
 		return -1;
-	}
-	img->data = map;
-	img->size = (uint32_t)st.st_size;
+	img->data = buf;
+	img->size = (uint32_t)img->stamp.size;
+	return 0;
+}
+
+int
+efl_image_open(struct efl_image *img, const char *path,
+    enum efl_image_check check, struct efl_errbuf *eb)
+{
+	memset(img, 0, sizeof(*img));
+	if (read_whole(img, path, eb) != 0)
+		return -1;
 	img->path = xstrdup(path);
 	img->is_gzip = efa_image_is_gzip(img->data, img->size);
 	if (check == EFL_IMAGE_CHECK_MAGIC &&
@@ -107,8 +196,7 @@ efl_image_open(struct efl_image *img, const char *path,
 void
 efl_image_close(struct efl_image *img)
 {
-	if (img->data != NULL)
-		munmap((void *)(uintptr_t)img->data, img->size);
+	free((void *)(uintptr_t)img->data);
 	free(img->path);
 	memset(img, 0, sizeof(*img));
 }

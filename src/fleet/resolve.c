@@ -2,9 +2,14 @@
 /*
  * Resolving push targets before any device is contacted (see target.h):
  * host names through the system resolver on the loop, numeric addresses
- * directly; duplicates (the same device twice) are refused.
+ * directly; duplicates (the same device twice) are refused, and so are
+ * addresses that reach many devices (multicast, broadcast, the broadcast
+ * address of a local interface).
  */
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -112,5 +117,89 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 				rc = -1;
 			}
 	free(l);
+	return rc;
+}
+
+/* The IPv4 address of sa, v4-mapped or not; 0 if it has none. */
+static int
+ipv4_of(const struct sockaddr *sa, struct in_addr *out)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET) {
+		*out = ((const struct sockaddr_in *)sa)->sin_addr;
+		return 1;
+	}
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memcpy(&out->s_addr, s6->sin6_addr.s6_addr + 12, 4);
+		return 1;
+	}
+	return 0;
+}
+
+/* not_unicast with the interfaces of this host (ifs, may be NULL). */
+static const char *
+not_unicast(const struct efl_target *t, const struct ifaddrs *ifs,
+    char *why, size_t cap)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&t->addr;
+	const struct ifaddrs *i;
+	const char *kind = efl_sockaddr_group_kind(sa);
+	struct in_addr a;
+
+	if (kind != NULL) {
+		snprintf(why, cap, "%s is %s", t->addr_text, kind);
+		return why;
+	}
+	if (!ipv4_of(sa, &a))
+		return NULL;
+	for (i = ifs; i != NULL; i = i->ifa_next)
+		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr !=
+		    NULL && i->ifa_broadaddr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_broadaddr)->sin_addr.s_addr ==
+		    a.s_addr) {
+			snprintf(why, cap, "%s is the broadcast address of "
+			    "interface %s", t->addr_text, i->ifa_name);
+			return why;
+		}
+	return NULL;
+}
+
+const char *
+efl_target_not_unicast(const struct efl_target *t, char *why, size_t cap)
+{
+	struct ifaddrs *ifs = NULL;
+	const char *r;
+
+	if (getifaddrs(&ifs) != 0)
+		ifs = NULL;
+	r = not_unicast(t, ifs, why, cap);
+	if (ifs != NULL)
+		freeifaddrs(ifs);
+	return r;
+}
+
+int
+efl_targets_check_unicast(const struct efl_target *t, uint32_t n,
+    struct efl_errbuf *eb)
+{
+	struct ifaddrs *ifs = NULL;
+	char why[160], shown[160];
+	uint32_t i;
+	int rc = 0;
+
+	if (getifaddrs(&ifs) != 0)
+		ifs = NULL;
+	for (i = 0; i < n && rc == 0; i++)
+		if (not_unicast(&t[i], ifs, why, sizeof(why)) != NULL) {
+			efl_printable(shown, sizeof(shown), t[i].label,
+			    strlen(t[i].label));
+			efl_errbuf_set(eb, "target '%s': %s, which would "
+			    "reach every device that listens: give one "
+			    "device's address", shown, why);
+			rc = -1;
+		}
+	if (ifs != NULL)
+		freeifaddrs(ifs);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Password sources (see secret.h). The value lives in one buffer that is
- * locked in memory where possible and wiped when released.
+ * Password sources (see secret.h). The value lives in a page of its own,
+ * locked in memory, excluded from core dumps (MADV_DONTDUMP) and wiped when
+ * released; store() is the one place that takes a password in, and so the
+ * one place of the length rule.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,23 +11,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "espfleet/common.h"
 #include "espfleet/secret.h"
 
-static void
-store(struct efl_secret *s, const char *v, size_t n, const char *source)
+static size_t
+page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	return ps > EFL_PASSWORD_MAX ? (size_t)ps : 4096;
+}
+
+/* A page for the password: never swapped, never in a core dump. */
+static char *
+secret_page(void)
+{
+	void *p = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, page_size(), MADV_DONTDUMP);
+	(void)mlock(p, page_size());
+	return p;
+}
+
+/* Take the n bytes at v as the password from source; what names it in
+ * the error when it is longer than EFL_PASSWORD_MAX. */
+static int
+store(struct efl_secret *s, const char *v, size_t n, const char *source,
+    const char *what, struct efl_errbuf *eb)
 {
 	efl_secret_wipe(s);
-	(void)mlock(s->value, sizeof(s->value));
-	if (n > EFL_PASSWORD_MAX)
-		n = EFL_PASSWORD_MAX;
+	if (n > EFL_PASSWORD_MAX) {
+		efl_errbuf_set(eb, "%s is longer than %d bytes (the longest "
+		    "password taken)", what, EFL_PASSWORD_MAX);
+		return -1;
+	}
+	s->value = secret_page();
+	if (s->value == NULL) {
+		efl_errbuf_set(eb, "cannot keep the password in memory: %s",
+		    strerror(errno));
+		return -1;
+	}
 	memcpy(s->value, v, n);
 	s->value[n] = '\0';
 	s->len = n;
 	s->present = 1;
 	s->source = source;
+	return 0;
 }
 
 static size_t
@@ -43,14 +81,24 @@ int
 efl_secret_from_file(struct efl_secret *s, const char *path,
     struct efl_errbuf *eb)
 {
-	char buf[EFL_PASSWORD_MAX + 2];
+	char buf[EFL_PASSWORD_MAX + 2], *what;
+	struct stat st;
 	ssize_t n;
 	size_t len;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would block open() until a writer came */
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		efl_errbuf_set(eb, "cannot read password file '%s': %s", path,
 		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		efl_errbuf_set(eb, "password file '%s' is not a regular file",
+		    path);
 		return -1;
 	}
 	n = read(fd, buf, sizeof(buf));
@@ -62,32 +110,31 @@ efl_secret_from_file(struct efl_secret *s, const char *path,
 	}
 	len = line_length(buf, (size_t)n);
 	if (len == 0) {
-		memset(buf, 0, sizeof(buf));
+		explicit_bzero(buf, sizeof(buf));
 		efl_errbuf_set(eb, "password file '%s' is empty", path);
 		return -1;
 	}
-	if (len > EFL_PASSWORD_MAX) {
-		memset(buf, 0, sizeof(buf));
-		efl_errbuf_set(eb, "password in '%s' is longer than %d bytes",
-		    path, EFL_PASSWORD_MAX);
-		return -1;
-	}
-	store(s, buf, len, "--password-file");
-	memset(buf, 0, sizeof(buf));
-	return 0;
+	what = xasprintf("the password in '%s'", path);
+	rc = store(s, buf, len, "--password-file", what, eb);
+	free(what);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
 }
 
 int
-efl_secret_from_env(struct efl_secret *s)
+efl_secret_from_env(struct efl_secret *s, struct efl_errbuf *eb)
 {
 	char *v = getenv("ESPFLEET_PASSWORD");
+	int rc;
 
-	if (v == NULL || *v == '\0')
+	if (v == NULL || *v == '\0') {
+		efl_secret_drop_env();
 		return 0;
-	store(s, v, strlen(v), "ESPFLEET_PASSWORD");
-	memset(v, 0, strlen(v));
-	unsetenv("ESPFLEET_PASSWORD");
-	return 1;
+	}
+	rc = store(s, v, strlen(v), "ESPFLEET_PASSWORD", "ESPFLEET_PASSWORD",
+	    eb);
+	efl_secret_drop_env();
+	return rc == 0 ? 1 : -1;
 }
 
 void
@@ -109,7 +156,7 @@ efl_secret_prompt(struct efl_secret *s, const char *prompt,
 	char buf[EFL_PASSWORD_MAX + 2];
 	ssize_t n;
 	size_t len;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	int rc, fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0 || !isatty(fd)) {
 		if (fd >= 0)
@@ -146,24 +193,32 @@ efl_secret_prompt(struct efl_secret *s, const char *prompt,
 	}
 	len = line_length(buf, (size_t)n);
 	if (len == 0) {
+		explicit_bzero(buf, sizeof(buf));
 		efl_errbuf_set(eb, "no password entered");
 		return -1;
 	}
-	store(s, buf, len, "--ask-password");
-	memset(buf, 0, sizeof(buf));
-	return 0;
+	rc = store(s, buf, len, "--ask-password", "the password entered",
+	    eb);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
 }
 
-void
-efl_secret_set(struct efl_secret *s, const char *value, const char *source)
+int
+efl_secret_set(struct efl_secret *s, const char *value, const char *source,
+    const char *what, struct efl_errbuf *eb)
 {
-	store(s, value, strlen(value), source);
+	return store(s, value, strlen(value), source, what, eb);
 }
 
 void
 efl_secret_wipe(struct efl_secret *s)
 {
-	explicit_bzero(s->value, sizeof(s->value));
+	if (s->value != NULL) {
+		explicit_bzero(s->value, EFL_PASSWORD_MAX + 1);
+		munlock(s->value, page_size());
+		munmap(s->value, page_size());
+	}
+	s->value = NULL;
 	s->len = 0;
 	s->present = 0;
 }

@@ -56,6 +56,11 @@ host_problem(const char *host, int bracketed)
 		char addr[INET6_ADDRSTRLEN];
 		size_t n = strcspn(host, "%");
 
+		/* a zone is an interface name or number: not empty, and
+		 * nothing that would end it in "[ADDR%ZONE]:PORT" */
+		if (host[n] == '%' && (host[n + 1] == '\0' ||
+		    strpbrk(host + n + 1, "%[]") != NULL))
+			return "bad zone after '%' (an interface name)";
 		if (n < sizeof(addr)) {
 			memcpy(addr, host, n);
 			addr[n] = '\0';
@@ -144,6 +149,33 @@ efl_target_numeric(struct efl_target *t)
 	efl_sockaddr_text((struct sockaddr *)&t->addr, t->addr_text,
 	    sizeof(t->addr_text));
 	return 1;
+}
+
+const char *
+efl_sockaddr_group_kind(const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	uint32_t v4;
+
+	if (sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (a[0] == 0xff)
+			return "a multicast address";
+		if (!IN6_IS_ADDR_V4MAPPED(
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr))
+			return NULL;
+		v4 = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 |
+		    (uint32_t)a[14] << 8 | a[15];
+	} else if (sa->sa_family == AF_INET) {
+		v4 = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+	} else {
+		return NULL;
+	}
+	if ((v4 >> 28) == 0xe)
+		return "a multicast address";
+	if (v4 == 0xffffffffu)
+		return "the broadcast address";
+	return NULL;
 }
 
 void

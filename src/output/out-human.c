@@ -419,6 +419,29 @@ human_serve_request(struct efl_out *o, const struct efl_serve_event *e)
 }
 
 static void
+human_serve_image(struct efl_out *o, const char *which,
+    const struct efl_image *img, const char *version)
+{
+	char sz[32], v[80];
+
+	show(v, sizeof(v), version);
+	fprintf(o->fp, "%sserving %s%s from now on as the %s (%s, md5 %s%s%s)"
+	    "\n", c_on(o, BOLD), img->path, c_on(o, RESET),
+	    strcmp(which, "fs") == 0 ? "filesystem image" : "image",
+	    size_text(sz, sizeof(sz), img->size), img->md5_hex,
+	    v[0] != '\0' ? ", version " : "", v);
+}
+
+static void
+human_serve_throttled(struct efl_out *o, const char *addr,
+    uint32_t failures, double seconds)
+{
+	fprintf(o->fp, "%s%s: %u wrong password%s in a row: its requests get "
+	    "429 for %.0f s%s\n", c_on(o, RED), addr, failures,
+	    failures == 1 ? "" : "s", seconds, c_on(o, RESET));
+}
+
+static void
 human_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 {
 	fprintf(o->fp, "%u request%s: %u update%s offered, %u not modified, "
@@ -457,5 +480,7 @@ const struct out_renderer out_human__renderer = {
 	.serve_begin = human_serve_begin,
 	.serve_request = human_serve_request,
 	.serve_end = human_serve_end,
+	.serve_image = human_serve_image,
+	.serve_throttled = human_serve_throttled,
 	.free = human_free,
 };

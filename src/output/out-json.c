@@ -354,6 +354,32 @@ json_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 	emit(o, e);
 }
 
+static void
+json_serve_image(struct efl_out *o, const char *which,
+    const struct efl_image *img, const char *version)
+{
+	cJSON *e = event("image");
+
+	cJSON_AddStringToObject(e, "which", which);
+	add_text(e, "image", img->path);
+	cJSON_AddNumberToObject(e, "size", img->size);
+	cJSON_AddStringToObject(e, "md5", img->md5_hex);
+	add_text(e, "version", version[0] != '\0' ? version : NULL);
+	emit(o, e);
+}
+
+static void
+json_serve_throttled(struct efl_out *o, const char *addr, uint32_t failures,
+    double seconds)
+{
+	cJSON *e = event("throttled");
+
+	cJSON_AddStringToObject(e, "addr", addr);
+	cJSON_AddNumberToObject(e, "failures", failures);
+	cJSON_AddNumberToObject(e, "seconds", seconds);
+	emit(o, e);
+}
+
 const struct out_renderer out_json__renderer = {
 	.push_begin = json_push_begin,
 	.push_phase = json_push_phase,
@@ -369,4 +395,6 @@ const struct out_renderer out_json__renderer = {
 	.serve_begin = json_serve_begin,
 	.serve_request = json_serve_request,
 	.serve_end = json_serve_end,
+	.serve_image = json_serve_image,
+	.serve_throttled = json_serve_throttled,
 };

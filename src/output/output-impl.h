@@ -63,6 +63,10 @@ struct out_renderer {
 	    const struct efl_serve_event *e);
 	void (*serve_end)(struct efl_out *o,
 	    const struct efl_serve_summary *s);
+	void (*serve_image)(struct efl_out *o, const char *which,
+	    const struct efl_image *img, const char *version);
+	void (*serve_throttled)(struct efl_out *o, const char *addr,
+	    uint32_t failures, double seconds);
 	void (*free)(struct efl_out *o);
 };
 

@@ -170,3 +170,19 @@ efl_out_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 	o->r->serve_end(o, s);
 	fflush(o->fp);
 }
+
+void
+efl_out_serve_image(struct efl_out *o, const char *which,
+    const struct efl_image *img, const char *version)
+{
+	o->r->serve_image(o, which, img, version);
+	fflush(o->fp);
+}
+
+void
+efl_out_serve_throttled(struct efl_out *o, const char *addr,
+    uint32_t failures, double seconds)
+{
+	o->r->serve_throttled(o, addr, failures, seconds);
+	fflush(o->fp);
+}

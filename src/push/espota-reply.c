@@ -33,10 +33,23 @@ number(const char *d, size_t n)
 	return v;
 }
 
-/* No device takes in more than this in one read (lwIP windows are a few
- * KiB; espfleet-sim reads at most 64 KiB), so no single count is larger. */
+/* Digits of v (1 for 0). */
+static size_t
+digits(uint64_t v)
+{
+	size_t n = 1;
+
+	for (; v >= 10; v /= 10)
+		n++;
+	return n;
+}
+
+/* A device's usual read is at most this (lwIP windows are a few KiB;
+ * espfleet-sim reads at most 64 KiB). Larger counts (an emulated device
+ * that read a whole image at once) are believed only in the cases
+ * decode_counts names. */
 #define MAX_COUNT 65536u
-#define MAX_DIGITS 5    /* digits of MAX_COUNT */
+#define MAX_DIGITS 10   /* digits of the largest count, UINT32_MAX */
 /* The smallest read believed to be a device's usual one. */
 #define MIN_USUAL 128u
 
@@ -57,7 +70,7 @@ static uint64_t
 split_counts(const char *d, size_t n, uint64_t bound, uint32_t usual,
     struct split *best, uint32_t *matches)
 {
-	size_t i, k;
+	size_t i, k, maxk = digits(bound);
 
 	best[n].matches = 0;
 	best[n].counts = 0;
@@ -66,7 +79,7 @@ split_counts(const char *d, size_t n, uint64_t bound, uint32_t usual,
 		best[i].counts = UINT32_MAX;
 		if (d[i] == '0')
 			continue;
-		for (k = 1; k <= MAX_DIGITS && i + k <= n; k++) {
+		for (k = 1; k <= maxk && i + k <= n; k++) {
 			const struct split *rest = &best[i + k];
 			uint64_t v = number(d + i, k);
 			uint32_t m;
@@ -102,9 +115,9 @@ guess_usual(const char *d, size_t n, uint64_t bound, uint32_t floor,
 {
 	uint32_t usual = 0, best_m = 0, best_c = UINT32_MAX, m;
 	uint64_t best_s = UINT64_MAX, sum;
-	size_t k;
+	size_t k, maxk = digits(bound);
 
-	for (k = 1; k <= MAX_DIGITS && k <= n; k++) {
+	for (k = 1; k <= maxk && k <= n; k++) {
 		uint64_t v = number(d, k);
 
 		if (v == UINT64_MAX || v < floor || v > bound)
@@ -124,19 +137,38 @@ guess_usual(const char *d, size_t n, uint64_t bound, uint32_t floor,
 	return usual;
 }
 
+/*
+ * Decode the run d[0..n) of digits. Counts are at most what is unacked,
+ * and at most MAX_COUNT unless the device reads more than that: a run
+ * that is one number acknowledging exactly everything unacked (it took in
+ * all that was sent) and that the usual read size, once known, does not
+ * explain; or any run once its usual read is that large.
+ */
 static void
 decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 {
 	struct split stack[129], *best = stack;
-	uint64_t bound = sent > r->acked ? sent - r->acked : 0, sum;
+	uint64_t unacked = sent > r->acked ? sent - r->acked : 0, bound, sum;
 	uint32_t matches = 0, usual = r->usual;
 
-	if (bound > MAX_COUNT)
-		bound = MAX_COUNT;
-	if (bound == 0)
+	if (unacked == 0)
 		return; /* nothing unacked: these digits are not counts */
 	if (n + 1 > sizeof(stack) / sizeof(stack[0]))
 		best = xmalloc((n + 1) * sizeof(*best));
+	bound = unacked;
+	if (bound > MAX_COUNT && r->usual <= MAX_COUNT) {
+		bound = MAX_COUNT;
+		if (n <= MAX_DIGITS && number(d, n) == unacked &&
+		    (usual == 0 || split_counts(d, n, bound, usual, best,
+		    &matches) == UINT64_MAX || matches == 0)) {
+			/* the device took in everything at once */
+			r->acked += (uint32_t)unacked;
+			r->counted = r->acked;
+			r->usual = (uint32_t)unacked;
+			goto out;
+		}
+		matches = 0;
+	}
 	/* reads are a TCP segment or more: a tiny usual count is only
 	 * believed when nothing else explains the digits */
 	if (usual == 0)
@@ -154,6 +186,7 @@ decode_counts(struct efl_reply *r, const char *d, size_t n, uint64_t sent)
 		if (matches == 0 || r->usual == 0)
 			r->usual = (uint32_t)number(d, best[0].len);
 	}
+out:
 	if (best != stack)
 		free(best);
 }

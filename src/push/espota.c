@@ -2,7 +2,7 @@
 /*
  * One espota upload, host side (see espota.h): invitation and auth over one
  * UDP socket kept for the whole handshake, the connect-back accepted through
- * an efl_listener, the image written in one go from the shared mapping (no
+ * an efl_listener, the image written in one go from the shared copy (no
  * stop-and-wait), and the device's counts and result read as they arrive.
  * Also the espota transport of the push engine (session.h).
  */

@@ -3,7 +3,7 @@
  * The http transport of the push engine (session.h): one session POSTs the
  * image as multipart/form-data to a device's /update page (the contract of
  * ESP8266HTTPUpdateServer, protocol.md 7.3) through libcurl's multi socket
- * API on the loop (src/net/curl-uv.c), streaming from the shared mapping,
+ * API on the loop (src/net/curl-uv.c), streaming from the shared copy,
  * and reads the page's verdict. No espota here, no waiting.
  */
 #include <libgen.h>

@@ -145,7 +145,7 @@ struct efl_mhd_uv *
 efl_mhd_uv_start(uv_loop_t *loop, const struct efl_mhd_uv_config *cfg,
     char *err, size_t errlen)
 {
-	struct MHD_OptionItem opts[6];
+	struct MHD_OptionItem opts[8];
 	const union MHD_DaemonInfo *info;
 	struct efl_mhd_uv *m;
 	char text[80];
@@ -174,6 +174,14 @@ efl_mhd_uv_start(uv_loop_t *loop, const struct efl_mhd_uv_config *cfg,
 		opts[n++] = (struct MHD_OptionItem){
 			MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 			NULL };
+	if (cfg->per_ip_limit != 0)
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
+			NULL };
+	if (cfg->connection != NULL)
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_NOTIFY_CONNECTION,
+			(intptr_t)cfg->connection, cfg->connection_cls };
 	if (cfg->connection_memory != 0)
 		opts[n++] = (struct MHD_OptionItem){
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT,

@@ -24,6 +24,10 @@ struct efl_mhd_uv_config {
 	void *completed_cls;
 	unsigned timeout_s;          /* idle connections dropped; 0: never */
 	unsigned max_connections;    /* 0: libmicrohttpd's default */
+	unsigned per_ip_limit;       /* connections from one address at
+	                                once, more are closed; 0: no limit */
+	MHD_NotifyConnectionCallback connection; /* opened/closed, or NULL */
+	void *connection_cls;
 	size_t connection_memory;    /* per connection; 0: default 32 KiB */
 };
 

@@ -93,7 +93,8 @@ parse_size(const char *s)
 }
 
 /* Which chip asked, by its User-Agent, else by its headers; NULL when the
- * request is not an ESP8266httpUpdate/HTTPUpdate one. */
+ * request is not an ESP8266httpUpdate/HTTPUpdate one: those always send
+ * their STA MAC (a User-Agent alone is anybody's). */
 static const char *
 chip_of(const struct efl_serve_request *req, const char **prefix)
 {
@@ -111,6 +112,8 @@ chip_of(const struct efl_serve_request *req, const char **prefix)
 	else
 		return NULL;
 	*prefix = esp8266 ? EFA_HTTP_PREFIX_ESP8266 : EFA_HTTP_PREFIX_ESP32;
+	if (header(req, *prefix, EFA_HTTP_H_STA_MAC) == NULL)
+		return NULL;
 	return esp8266 ? "esp8266" : "esp32";
 }
 
@@ -185,6 +188,12 @@ efl_serve_decide(const struct efl_serve_config *cfg,
 	}
 	if (cfg->path != NULL && strcmp(req->path, cfg->path) != 0) {
 		answer(d, 404, "not the update path (%s)", cfg->path);
+		return;
+	}
+	if (cfg->password && req->auth == EFL_SERVE_AUTH_THROTTLED) {
+		d->retry_after = req->throttle_s > 0 ? req->throttle_s : 1;
+		answer(d, 429, "too many wrong passwords from this address: "
+		    "try again in %u s", d->retry_after);
 		return;
 	}
 	if (cfg->password && req->auth != EFL_SERVE_AUTH_OK) {

@@ -2,10 +2,11 @@
 /*
  * libFuzzer harness of push target parsing (src/fleet/target.c): any
  * text as a target ("ADDR[:PORT]", "[IPv6]:PORT", names) with any default
- * port, then efl_target_numeric and the endpoint texts. Checks: a refused
- * target leaves nothing allocated and a printable message; an accepted
- * one has a host without blanks or '/', keeps the text as its label, and
- * its "host:port" endpoint text parses back to the same host and port.
+ * port, then efl_target_numeric, efl_sockaddr_group_kind and the endpoint
+ * texts. Checks: a refused target leaves nothing allocated and a printable
+ * message; an accepted one has a host without blanks or '/', keeps the
+ * text as its label, its "host:port" endpoint text parses back to the same
+ * host and port, and its address kind is one of the two documented.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct efl_errbuf eb;
 	uint16_t def;
 	char *spec, *ep, sa[80];
+	const char *kind;
 	const unsigned char *c;
 	size_t n;
 
@@ -62,6 +64,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			violation("numeric target without address", spec);
 		efl_sockaddr_endpoint_text((struct sockaddr *)&t.addr, sa,
 		    sizeof(sa));
+		kind = efl_sockaddr_group_kind((struct sockaddr *)&t.addr);
+		if (kind != NULL && strcmp(kind, "a multicast address") != 0 &&
+		    strcmp(kind, "the broadcast address") != 0)
+			violation("unknown address kind", spec);
 	}
 	if (t.port != 0) {
 		n = strlen(t.host) + 16;

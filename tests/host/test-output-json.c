@@ -809,9 +809,30 @@ test_serve_events(void **state)
 	efl_out_serve_begin(c.o, "0.0.0.0:8080", &img, "", NULL, 50, 0);
 	efl_out_serve_request(c.o, &ev);
 	efl_out_serve_end(c.o, &sum);
+	efl_out_serve_image(c.o, "fs", &img, "v2");
+	efl_out_serve_throttled(c.o, "192.0.2.9", 5, 2);
 	cap_close(&c);
 	n = parse_lines(c.buf, c.len, objs, 8);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
+	o = objs[3];
+	assert_string_equal(cJSON_GetObjectItem(o, "event")->valuestring,
+	    "image");
+	assert_string_equal(cJSON_GetObjectItem(o, "which")->valuestring,
+	    "fs");
+	assert_string_equal(cJSON_GetObjectItem(o, "image")->valuestring,
+	    "app.bin");
+	assert_int_equal(cJSON_GetObjectItem(o, "size")->valueint, 300000);
+	assert_string_equal(cJSON_GetObjectItem(o, "md5")->valuestring,
+	    "0123456789abcdef0123456789abcdef");
+	assert_string_equal(cJSON_GetObjectItem(o, "version")->valuestring,
+	    "v2");
+	o = objs[4];
+	assert_string_equal(cJSON_GetObjectItem(o, "event")->valuestring,
+	    "throttled");
+	assert_string_equal(cJSON_GetObjectItem(o, "addr")->valuestring,
+	    "192.0.2.9");
+	assert_int_equal(cJSON_GetObjectItem(o, "failures")->valueint, 5);
+	assert_int_equal(cJSON_GetObjectItem(o, "seconds")->valueint, 2);
 	assert_string_equal(cJSON_GetObjectItem(objs[0], "event")->valuestring,
 	    "listening");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(objs[0], "version")));
@@ -848,6 +869,8 @@ test_serve_events(void **state)
 	snprintf(d.reason, sizeof(d.reason), "update offered");
 	ev.bytes = 300000;
 	efl_out_serve_request(c.o, &ev);
+	efl_out_serve_image(c.o, "image", &img, "v2");
+	efl_out_serve_throttled(c.o, "192.0.2.9", 5, 2);
 	efl_out_serve_end(c.o, &sum);
 	cap_close(&c);
 	assert_string_equal(c.buf,
@@ -855,6 +878,10 @@ test_serve_events(void **state)
 	    "enough free space\n"
 	    "192.0.2.7 5C:CF:7F:00:00:01 esp8266 - /fw.bin (md5 -): 200 update "
 	    "offered, 293.0 KiB sent\n"
+	    "serving app.bin from now on as the image (293.0 KiB, md5 "
+	    "0123456789abcdef0123456789abcdef, version v2)\n"
+	    "192.0.2.9: 5 wrong passwords in a row: its requests get 429 for "
+	    "2 s\n"
 	    "1 request: 0 updates offered, 0 not modified, 1 refused, 0 other, "
 	    "in 0.0 s\n");
 	free(c.buf);

@@ -591,6 +591,53 @@ test_single_counts_with_repeated_digits(void **state)
 	assert_int_equal(r.acked, 2920);
 }
 
+/*
+ * A device that takes in more than 64 KiB in one read (the stock
+ * ArduinoOTA under the ESP8266 core's host emulation read a whole
+ * 307200-byte image at once) sends one large count. Read as one count when
+ * it acknowledges everything sent so far, or once the device has shown it
+ * reads that much; never split into small counts ("307" + "200").
+ */
+static void
+test_count_above_64k(void **state)
+{
+	struct efl_reply r;
+
+	(void)state;
+	efl_reply_init(&r, 307200);
+	feed(&r, "307200", 307200);
+	assert_int_equal(r.acked, 307200);
+	assert_int_equal(r.state, EFL_REPLY_PENDING);
+	/* then the upload fails: the bytes reported are all 307200 */
+	feed(&r, "Error[4]: End Failed\n", 307200);
+	assert_int_equal(r.state, EFL_REPLY_ERROR);
+	assert_int_equal(r.acked, 307200);
+
+	/* a device known to read that much: later big counts are believed
+	 * while more is in flight */
+	efl_reply_init(&r, 1000000);
+	feed(&r, "307200", 307200);
+	assert_int_equal(r.acked, 307200);
+	feed(&r, "307200", 700000);
+	assert_int_equal(r.acked, 614400);
+	feed(&r, "307200307200", 1000000);
+	assert_int_equal(r.acked, 1000000);
+
+	/* a small count merged with a short one stays two counts, however
+	 * much is in flight (the cautious reading) */
+	efl_reply_init(&r, 3000000);
+	feed(&r, "1460146", 3000000);
+	assert_int_equal(r.acked, 1606);
+
+	/* counts of the usual read size stay such counts even when, read
+	 * as one number, they would be exactly what is unacked */
+	efl_reply_init(&r, 20000000);
+	feed(&r, "1460", 1460);
+	assert_int_equal(r.acked, 1460);
+	feed(&r, "14601460", 1460 + 14601460);
+	assert_int_equal(r.acked, 1460 * 3);
+}
+
 /* Counts alone never end the reply, even if they add up to the total. */
 static void
 test_counts_never_decide(void **state)
@@ -675,6 +722,7 @@ main(void)
 		cmocka_unit_test(test_ok_prefix_rule),
 		cmocka_unit_test(test_acked_never_exceeds_total),
 		cmocka_unit_test(test_count_larger_than_sent),
+		cmocka_unit_test(test_count_above_64k),
 		cmocka_unit_test(test_counts_never_decide),
 		cmocka_unit_test(test_classify),
 	};

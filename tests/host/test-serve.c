@@ -256,11 +256,58 @@ test_who_asks(void **state)
 	/* an ESP8266 user agent reads the ESP8266 headers only */
 	reset();
 	add("User-Agent", "ESP8266-http-Update");
+	add("x-ESP8266-STA-MAC", "not-a-mac");
 	add("x-ESP32-sketch-md5", IMG_MD5);
 	add("x-ESP8266-sketch-md5", OLD_MD5);
 	decide();
 	want(200, EFL_SERVE_BODY_IMAGE, "update offered");
 	assert_string_equal(d.dev.mac, "");
+}
+
+/* The User-Agent of an update client without its STA-MAC header is no
+ * update client (espfleet-serve(1): 403), for either chip. */
+static void
+test_user_agent_without_mac(void **state)
+{
+	(void)state;
+	reset();
+	add("User-Agent", "ESP8266-http-Update");
+	add("x-ESP8266-sketch-md5", OLD_MD5);
+	add("x-ESP8266-free-space", "1000000");
+	decide();
+	want(403, EFL_SERVE_BODY_NONE, "no x-ESP8266-STA-MAC or "
+	    "x-ESP32-STA-MAC header");
+	assert_null(d.dev.chip);
+
+	reset();
+	add("User-Agent", "ESP32-http-Update");
+	/* the other chip's MAC header does not count */
+	add("x-ESP8266-STA-MAC", MAC_A);
+	decide();
+	want(403, EFL_SERVE_BODY_NONE, "not an ESP8266httpUpdate");
+}
+
+/* A client address locked out for wrong passwords: 429 with Retry-After,
+ * before anything else is looked at; without a password nothing is
+ * throttled. */
+static void
+test_throttled(void **state)
+{
+	(void)state;
+	reset();
+	cfg.password = 1;
+	esp8266(MAC_A, OLD_MD5, "1000000");
+	req.auth = EFL_SERVE_AUTH_THROTTLED;
+	req.throttle_s = 4;
+	decide();
+	want(429, EFL_SERVE_BODY_NONE, "too many wrong passwords from this "
+	    "address: try again in 4 s");
+	assert_int_equal(d.retry_after, 4);
+	assert_null(d.md5);
+	req.auth = EFL_SERVE_AUTH_BAD;
+	decide();
+	want(401, EFL_SERVE_BODY_NONE, "wrong password");
+	assert_int_equal(d.retry_after, 0);
 }
 
 static void
@@ -379,6 +426,8 @@ main(void)
 		cmocka_unit_test(test_version_mode),
 		cmocka_unit_test(test_spiffs_mode),
 		cmocka_unit_test(test_who_asks),
+		cmocka_unit_test(test_user_agent_without_mac),
+		cmocka_unit_test(test_throttled),
 		cmocka_unit_test(test_method_path_auth),
 		cmocka_unit_test(test_bucket),
 		cmocka_unit_test(test_cohort),

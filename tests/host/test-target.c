@@ -128,6 +128,10 @@ test_parse_errors(void **state)
 	parse_bad("[]:80", "target '[]:80'");
 	parse_bad("[]", "empty brackets");
 	parse_bad("[fe80::1%]x", "unexpected text");
+	parse_bad("[fe80::1%]:80", "bad zone");
+	parse_bad("fe80::1%", "bad zone");
+	parse_bad("::%[]", "bad zone");
+	parse_bad("fe80::1%eth0%1", "bad zone");
 	parse_bad("[fe8g::1%eth0]:80", "brackets hold an IPv6 address only");
 	parse_bad("[localhost]:80", "brackets hold an IPv6 address only");
 	parse_bad("[1.2.3.4]:80", "brackets hold an IPv6 address only");
@@ -475,6 +479,72 @@ test_resolve_localhost_duplicate(void **state)
 	free_all(t, 2);
 }
 
+/* Addresses that reach many devices: multicast, the limited broadcast,
+ * also v4-mapped; everything else is some single device's. */
+static void
+test_group_kind(void **state)
+{
+	static const struct {
+		const char *addr;
+		const char *kind;
+	} cases[] = {
+		{ "224.0.0.1", "a multicast address" },
+		{ "224.0.0.251", "a multicast address" },
+		{ "239.255.255.250", "a multicast address" },
+		{ "255.255.255.255", "the broadcast address" },
+		{ "ff02::1", "a multicast address" },
+		{ "ff05::fb", "a multicast address" },
+		{ "::ffff:224.0.0.1", "a multicast address" },
+		{ "::ffff:255.255.255.255", "the broadcast address" },
+		{ "223.255.255.255", NULL },
+		{ "240.0.0.1", NULL },
+		{ "127.0.0.1", NULL },
+		{ "192.168.1.255", NULL },  /* a subnet's: see resolve.c */
+		{ "fe80::1", NULL },
+		{ "::1", NULL },
+		{ "::ffff:127.0.0.1", NULL },
+	};
+	struct efl_target t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got;
+
+		parse_ok(&t, cases[i].addr, 8266, cases[i].addr, 8266);
+		assert_true(efl_target_numeric(&t));
+		got = efl_sockaddr_group_kind((struct sockaddr *)&t.addr);
+		if ((got == NULL) != (cases[i].kind == NULL) ||
+		    (got != NULL && strcmp(got, cases[i].kind) != 0))
+			fail_msg("%s: got %s", cases[i].addr,
+			    got != NULL ? got : "NULL");
+		efl_target_free(&t);
+	}
+}
+
+/* The check over resolved targets names the first refused one. */
+static void
+test_check_unicast(void **state)
+{
+	struct efl_target t[3];
+	struct efl_errbuf eb;
+	size_t i;
+
+	(void)state;
+	parse_ok(&t[0], "127.0.0.1", 8266, "127.0.0.1", 8266);
+	parse_ok(&t[1], "[ff02::1]:3232", 8266, "ff02::1", 3232);
+	parse_ok(&t[2], "255.255.255.255", 8266, "255.255.255.255", 8266);
+	for (i = 0; i < 3; i++)
+		assert_true(efl_target_numeric(&t[i]));
+	assert_int_equal(efl_targets_check_unicast(t, 1, &eb), 0);
+	assert_int_equal(efl_targets_check_unicast(t, 3, &eb), -1);
+	assert_string_equal(eb.msg, "target '[ff02::1]:3232': ff02::1 is a "
+	    "multicast address, which would reach every device that "
+	    "listens: give one device's address");
+	for (i = 0; i < 3; i++)
+		efl_target_free(&t[i]);
+}
+
 int
 main(void)
 {
@@ -495,6 +565,8 @@ main(void)
 		cmocka_unit_test(test_resolve_different_ports),
 		cmocka_unit_test(test_resolve_keeps_known_addr),
 		cmocka_unit_test(test_resolve_localhost_duplicate),
+		cmocka_unit_test(test_group_kind),
+		cmocka_unit_test(test_check_unicast),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

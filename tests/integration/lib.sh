@@ -5,6 +5,21 @@
 # Processes are tracked by PID and stopped on exit; every wait is bounded.
 set -euo pipefail
 
+# A test that sets EFL_UNSHARE (unshare(1) flags: -n, or -m -n) before
+# sourcing this runs in namespaces of its own: it is executed again under
+# unshare, or skipped (77) where that is not allowed (not root).
+if [ -n "${EFL_UNSHARE:-}" ] && [ "${EFL_IN_PRIVATE_NS:-}" != 1 ]; then
+	# shellcheck disable=SC2086 # the flags are words
+	if ! unshare $EFL_UNSHARE true 2>/dev/null; then
+		echo "$(basename "$0" .sh): needs root (unshare" \
+		    "$EFL_UNSHARE): skipped"
+		exit 77
+	fi
+	# shellcheck disable=SC2086
+	EFL_IN_PRIVATE_NS=1 exec unshare $EFL_UNSHARE --propagation private \
+	    bash "$0" "$@"
+fi
+
 : "${ESPFLEET:?set by ctest}" "${ESPFLEET_SIM:?set by ctest}"
 : "${EFL_MKIMAGE:?set by ctest}"
 
@@ -60,6 +75,29 @@ start_sim() {
 		sleep 0.1
 	done
 	fail "espfleet-sim $name not ready within 30 s"
+}
+
+# start_serve NAME [serve options...]: espfleet serve --json with JSON on
+# $T/NAME.json, waits (<= 10 s) for the "listening" line; sets SERVE_PID
+# and SERVE_PORT (the port it listens on, also when asked for port 0).
+start_serve() {
+	local name=$1
+	shift
+	"$ESPFLEET" serve --json "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	for _ in $(seq 100); do
+		if grep -q '"event":"listening"' "$T/$name.json" 2>/dev/null
+		then
+			SERVE_PORT=$(jq -r 'select(.event == "listening") |
+			    .listen' "$T/$name.json" | sed 's/.*://')
+			return 0
+		fi
+		kill -0 "$SERVE_PID" 2>/dev/null ||
+			fail "serve $name exited: $(cat "$T/$name.err")"
+		sleep 0.1
+	done
+	fail "serve $name is not listening within 10 s"
 }
 
 # stop_pid PID: stop one process we started, wait for it (bounded).

@@ -18,24 +18,6 @@ mkimage "$T/canary.bin" 200000 -s 82 -V canary-3
 mkimage "$T/fs.bin" 65536 -s 83 -m 0x00
 APP_MD5=$(md5sum <"$T/app.bin" | cut -d' ' -f1)
 
-# start_serve NAME [serve options...]: JSON on $T/NAME.json, waits (<= 10 s)
-# for the "listening" line; sets SERVE_PID.
-start_serve() {
-	local name=$1
-	shift
-	"$ESPFLEET" serve --json "$@" >"$T/$name.json" 2>"$T/$name.err" &
-	SERVE_PID=$!
-	PIDS+=("$SERVE_PID")
-	for _ in $(seq 100); do
-		grep -q '"event":"listening"' "$T/$name.json" 2>/dev/null &&
-			return 0
-		kill -0 "$SERVE_PID" 2>/dev/null ||
-			fail "serve $name exited: $(cat "$T/$name.err")"
-		sleep 0.1
-	done
-	fail "serve $name is not listening within 10 s"
-}
-
 # stop_serve NAME: SIGTERM, exit 0 within 5 s, a summary line last
 stop_serve() {
 	local rc

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * File store for the simulated flash (see flashsim-file.h): complemented
- * bytes in a sparse file, pread/pwrite in 4 KiB chunks, erase by punching a
- * hole. Memory use is a few KiB of stack whatever the flash size.
+ * bytes in a sparse file, pread/pwrite in 4 KiB chunks, erase by zeroing in
+ * place, reservation of disk blocks. Memory use is a few KiB of stack
+ * whatever the flash size.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* fallocate(), FALLOC_FL_* */
@@ -108,32 +109,93 @@ file_write(void *ctx, uint32_t off, const uint8_t *buf, uint32_t len)
 	return 0;
 }
 
-/* Erased flash (0xFF) is stored as zeros: punch a hole, or write zeros. */
+/* 1 if [off, off + len) of the file is all hole (reads as zeros and holds
+ * no disk block), 0 if not or unknown. */
 static int
-file_erase(void *ctx, uint32_t off, uint32_t len)
+all_hole(int fd, uint32_t off, uint32_t len)
 {
-	struct flashsim_file *ff = ctx;
+#ifdef SEEK_DATA
+	off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+
+	if (d < 0)
+		return errno == ENXIO;  /* no data from off to the end */
+	return d >= (off_t)off + (off_t)len;
+#else
+	(void)fd;
+	(void)off;
+	(void)len;
+	return 0;
+#endif
+}
+
+/* Write zeros over [off, off + len). */
+static int
+write_zeros(int fd, uint32_t off, uint32_t len)
+{
 	uint8_t zero[CHUNK];
 	uint32_t done;
 
-	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
-		return -1;
-#ifdef FALLOC_FL_PUNCH_HOLE
-	if (!ff->no_punch) {
-		int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-
-		if (fallocate(ff->fd, mode, (off_t)off, (off_t)len) == 0)
-			return 0;
-		if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
-			return -1;
-		ff->no_punch = 1;
-	}
-#endif
 	memset(zero, 0, sizeof(zero));
 	for (done = 0; done < len; done += CHUNK) {
 		uint32_t n = len - done < CHUNK ? len - done : CHUNK;
 
-		if (write_all(ff->fd, zero, n, (off_t)off + done) != 0)
+		if (write_all(fd, zero, n, (off_t)off + done) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Erased flash (0xFF) is stored as zeros. A hole is erased already; data is
+ * zeroed in place (FALLOC_FL_ZERO_RANGE keeps the blocks where the
+ * filesystem has it, else zeros are written): never a punched hole, whose
+ * blocks the next write would have to find again on a full disk.
+ */
+static int
+file_erase(void *ctx, uint32_t off, uint32_t len)
+{
+	struct flashsim_file *ff = ctx;
+
+	if (ff->fd < 0 || off > ff->size || len > ff->size - off)
+		return -1;
+	if (all_hole(ff->fd, off, len))
+		return 0;
+#ifdef FALLOC_FL_ZERO_RANGE
+	if (fallocate(ff->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+	    (off_t)off, (off_t)len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
+		return -1;
+#endif
+	return write_zeros(ff->fd, off, len);
+}
+
+int
+flashsim_file_reserve(struct flashsim_file *ff, uint32_t off, uint32_t len)
+{
+	uint8_t buf[CHUNK];
+	uint32_t done, i;
+
+	if (ff->fd < 0 || off > ff->size || len > ff->size - off) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fallocate(ff->fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) ==
+	    0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+	/* no fallocate: write the zeros (erased bytes) back where they
+	 * are, which allocates holes and changes nothing */
+	for (done = 0; done < len; done += CHUNK) {
+		uint32_t n = len - done < CHUNK ? len - done : CHUNK;
+		ssize_t got = pread(ff->fd, buf, n, (off_t)off + done);
+
+		if (got != (ssize_t)n)
+			return -1;
+		for (i = 0; i < n && buf[i] == 0; i++)
+			;
+		if (i == n && write_all(ff->fd, buf, n, (off_t)off + done) != 0)
 			return -1;
 	}
 	return 0;

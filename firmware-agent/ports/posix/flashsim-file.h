@@ -14,13 +14,14 @@
 
 /*
  * The file holds the complement of every flash byte (~b), so an erased
- * flash (0xFF) is all zeros: a new file is a hole made by ftruncate, and an
- * erase punches a hole again (or writes zeros where holes are unsupported).
+ * flash (0xFF) is all zeros: a new file is a hole made by ftruncate. An
+ * erase writes zeros where the file has data and leaves holes alone: it
+ * never gives disk blocks back, so what flashsim_file_reserve reserved
+ * stays writable however full the disk gets.
  */
 struct flashsim_file {
 	int fd;           /* -1 when closed */
 	uint32_t size;    /* flash size in bytes */
-	uint8_t no_punch; /* hole punching unsupported: erase writes zeros */
 };
 
 /*
@@ -33,6 +34,14 @@ struct flashsim_file {
 int flashsim_file_open(struct flashsim_file *ff, const char *path,
     uint32_t size, struct flashsim_store *store_out, char *err,
     size_t errlen);
+
+/*
+ * Give [off, off + len) of the flash its disk blocks now (the data stays as
+ * it is), so that writing there later cannot fail for want of space.
+ * 0, or -1 with errno (ENOSPC, EDQUOT, EFBIG, ...).
+ */
+int flashsim_file_reserve(struct flashsim_file *ff, uint32_t off,
+    uint32_t len);
 
 /* Close the file (a no-op if already closed). The data stays on disk. */
 void flashsim_file_close(struct flashsim_file *ff);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,11 @@ main(int argc, char **argv)
 	uint32_t i;
 	int rc = 0;
 
+	/* A host that resets a connection must cost one device its upload
+	 * (EPIPE, handled where the write fails), not the whole fleet; a
+	 * file over RLIMIT_FSIZE is a failed write (EFBIG) too. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	switch (sim_options_parse(argc, argv, &opt, err, sizeof(err))) {
 	case SIM_PARSE_OK:
 		break;

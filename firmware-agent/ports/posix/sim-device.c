@@ -104,9 +104,16 @@ sim_device_report(struct sim_device *dev)
 	r.transfer_queued_at_first_ack = dev->queued_at_first_ack;
 	r.transfer_acks = dev->acks_sent;
 	r.transfer_bytes = dev->bytes_in;
-	if (sim_write_device_json(dev->dir, &r) != 0)
+	if (sim_write_device_json(dev->dir, &r) != 0) {
+		char path[PATH_MAX];
+
+		/* never a stale one: no device.json says nothing wrong */
 		fprintf(stderr, "espfleet-sim: %s: cannot write device.json: "
-		    "%s\n", dev->name, strerror(errno));
+		    "%s (removed)\n", dev->name, strerror(errno));
+		if (snprintf(path, sizeof(path), "%s/device.json", dev->dir) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
 }
 
 /* dir/name into out; -1 if it does not fit. */
@@ -206,12 +213,43 @@ sink_write(void *ctx, const uint8_t *buf, uint32_t len)
 	return err;
 }
 
+/*
+ * Before the commit: the disk blocks of everything the commit and the boot
+ * copy after it write (the destination of the image, the boot-record and
+ * info sectors) and of running.bin. A device's flash does not fill up; the
+ * host's disk may, and then the update fails here like a failed flash
+ * write, with the old image in place, instead of during the boot copy.
+ */
+static enum efa_err
+reserve_for_commit(struct sim_device *dev)
+{
+	uint32_t len = (dev->fw.staged + 4095u) & ~4095u;
+	uint32_t dst = dev->fw.cmd == EFA_CMD_FS ? dev->layout.fs_start : 0;
+	char path[PATH_MAX];
+
+	if (flashsim_file_reserve(&dev->ffile, dst, len) == 0 &&
+	    flashsim_file_reserve(&dev->ffile, dev->layout.bootrec_addr,
+	    4096) == 0 &&
+	    flashsim_file_reserve(&dev->ffile, dev->layout.info_addr,
+	    4096) == 0 &&
+	    (dev->fw.cmd == EFA_CMD_FS ||
+	    (dev_path(dev, "running.bin", path, sizeof(path)) == 0 &&
+	    sim_reserve_file_atomic(path, dev->fw.staged) == 0)))
+		return EFA_E_OK;
+	fprintf(stderr, "espfleet-sim: %s: no disk space for the update (%s): "
+	    "it fails as a flash write would\n", dev->name, strerror(errno));
+	return EFA_E_WRITE;
+}
+
 static enum efa_err
 sink_finish(void *ctx, const uint8_t md5[16])
 {
 	struct sim_device *dev = ctx;
-	enum efa_err err = efa_flashwriter_sink.finish(&dev->fw, md5);
+	enum efa_err err = dev->fw.active ? reserve_for_commit(dev) :
+	    EFA_E_OK;
 
+	if (err == EFA_E_OK)
+		err = efa_flashwriter_sink.finish(&dev->fw, md5);
 	note_flash_error(dev, err);
 	return err;
 }
@@ -401,10 +439,21 @@ static void
 write_done(uv_write_t *req, int status)
 {
 	struct sim_write *w = (struct sim_write *)req;
+	struct sim_conn *c = w->conn;
+	struct sim_device *dev = c->dev;
 
-	(void)status;
-	w->conn->writes_pending--;
+	c->writes_pending--;
 	free(w);
+	if (status < 0 && status != UV_ECANCELED && dev != NULL &&
+	    dev->conn == c) {
+		/* the host reset the connection (EPIPE, ECONNRESET): this
+		 * upload failed, as if the host had closed it */
+		sim_device_log(dev, "connection broken: %s",
+		    uv_strerror(status));
+		conn_close(c, 0);
+		efa_agent_tcp_closed(&dev->agent, sim_device_now(dev));
+		sim_device_after_agent(dev);
+	}
 }
 
 static void
@@ -930,8 +979,9 @@ publish_running_image(struct sim_device *dev)
 	efa_image_version(img, dev->running.size, dev->version,
 	    sizeof(dev->version));
 	rc = dev_path(dev, "running.bin", path, sizeof(path));
-	if (rc == 0)
-		rc = sim_write_file_atomic(path, img, dev->running.size);
+	if (rc == 0 && (rc = sim_write_file_atomic(path, img,
+	    dev->running.size)) != 0)
+		unlink(path);   /* never an image the device does not run */
 	free(img);
 	return rc;
 }

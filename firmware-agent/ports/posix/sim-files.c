@@ -64,22 +64,57 @@ sim_factory_image(uint8_t *buf, uint32_t size, const char *name,
 	}
 }
 
+/* path.tmp into tmp; -1 (ENAMETOOLONG) if it does not fit. */
+static int
+tmp_name(char *tmp, size_t cap, const char *path)
+{
+	if (snprintf(tmp, cap, "%s.tmp", path) >= (int)cap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_reserve_file_atomic(const char *path, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, rc;
+
+	if (tmp_name(tmp, sizeof(tmp), path) != 0)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	/* glibc writes zeros where the filesystem cannot fallocate */
+	rc = len > 0 ? posix_fallocate(fd, 0, (off_t)len) : 0;
+	close(fd);
+	if (rc != 0) {
+		unlink(tmp);
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
 int
 sim_write_file_atomic(const char *path, const void *buf, size_t len)
 {
 	char tmp[PATH_MAX];
 	const uint8_t *p = buf;
+	size_t total = len;
+	off_t off = 0;
 	int fd, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (tmp_name(tmp, sizeof(tmp), path) != 0)
 		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* no O_TRUNC: blocks reserved ahead (sim_reserve_file_atomic) are
+	 * written over, not given back first; the tail goes at the end */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = pwrite(fd, p, len, off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -87,8 +122,11 @@ sim_write_file_atomic(const char *path, const void *buf, size_t len)
 			goto fail;
 		}
 		p += n;
+		off += n;
 		len -= (size_t)n;
 	}
+	if (ftruncate(fd, (off_t)total) != 0)
+		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
 		goto fail;

@@ -3,7 +3,8 @@
  * What espfleet-sim keeps on disk per device, besides its flash: the factory
  * image it starts with, running.bin (always the image the device boots) and
  * device.json (chip, free space, running MD5, boot count, last error). All
- * files are replaced atomically (write to a temporary name, then rename).
+ * files are replaced atomically (write to a temporary name, then rename);
+ * the temporary one can be given its disk space ahead.
  */
 #ifndef ESPFLEET_SIM_FILES_H
 #define ESPFLEET_SIM_FILES_H
@@ -46,8 +47,14 @@ struct sim_device_report {
 void sim_factory_image(uint8_t *buf, uint32_t size, const char *name,
     enum efa_chip chip, uint32_t flash_size);
 
-/* Write buf to path atomically. 0, or -1 with errno set. */
+/* Write buf to path atomically (through path.tmp, then rename). 0, or -1
+ * with errno set; path is then as it was. */
 int sim_write_file_atomic(const char *path, const void *buf, size_t len);
+
+/* Give path.tmp len bytes of disk now, so that the next
+ * sim_write_file_atomic of path with at most len bytes cannot fail for
+ * want of space. 0, or -1 with errno set. */
+int sim_reserve_file_atomic(const char *path, size_t len);
 
 /* Write dir/device.json from r. 0 or -1 (errno). */
 int sim_write_device_json(const char *dir, const struct sim_device_report *r);

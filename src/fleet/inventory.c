@@ -922,7 +922,7 @@ efl_inventory_password(const struct efl_inventory *inv,
     struct efl_errbuf *eb)
 {
 	const struct efl_inv_group *g;
-	char name[80];
+	char name[80], what[160];
 	const char *v;
 
 	efl_secret_wipe(pw);
@@ -947,13 +947,9 @@ efl_inventory_password(const struct efl_inventory *inv,
 		    "not set" : "empty");
 		return -1;
 	}
-	if (strlen(v) > EFL_PASSWORD_MAX) {
-		efl_errbuf_set(eb, "group '%s': the password in %s is longer "
-		    "than %d bytes", name, g->password_env, EFL_PASSWORD_MAX);
-		return -1;
-	}
-	efl_secret_set(pw, v, g->password_env);
-	return 0;
+	snprintf(what, sizeof(what), "group '%s': the password in %s", name,
+	    g->password_env);
+	return efl_secret_set(pw, v, g->password_env, what, eb);
 }
 
 void

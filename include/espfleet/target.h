@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "error.h"
+#include "sockaddr.h"
 
 struct efl_target {
 	char *label;        /* as given, or the device name when discovered */
@@ -36,18 +37,6 @@ int efl_target_parse(struct efl_target *t, const char *spec,
 int efl_target_numeric(struct efl_target *t);
 
 void efl_target_free(struct efl_target *t);
-
-/* Format a socket address as text (no port). */
-void efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap);
-
-/* "ADDR:PORT", or "[ADDR]:PORT" when addr is an IPv6 address. */
-void efl_endpoint_text(char *out, size_t cap, const char *addr,
-    unsigned port);
-
-/* The same for a socket address and its own port. */
-void efl_sockaddr_endpoint_text(const struct sockaddr *sa, char *out,
-    size_t cap);
-
 
 typedef struct uv_loop_s uv_loop_t;
 

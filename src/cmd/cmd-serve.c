@@ -145,12 +145,7 @@ parse_listen(const char *s, struct serve_args *a)
 	    cmd__parse_ip("--listen", n > 0 ? host : "0.0.0.0", &a->listen) !=
 	    0)
 		return -1;
-	if (a->listen.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a->listen)->sin6_port =
-		    htons((uint16_t)p);
-	else
-		((struct sockaddr_in *)&a->listen)->sin_port =
-		    htons((uint16_t)p);
+	efl_sockaddr_set_port((struct sockaddr *)&a->listen, (uint16_t)p);
 	return 0;
 }
 
@@ -308,10 +303,8 @@ cmd_serve_exec(int argc, char **argv)
 		    "from %s)", pw.source);
 	/* the port bound, which port 0 leaves to the system */
 	port = efl_server_port(run.server);
-	if (port != 0 && a.listen.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a.listen)->sin6_port = htons(port);
-	else if (port != 0)
-		((struct sockaddr_in *)&a.listen)->sin_port = htons(port);
+	if (port != 0)
+		efl_sockaddr_set_port((struct sockaddr *)&a.listen, port);
 	efl_sockaddr_endpoint_text((struct sockaddr *)&a.listen, where,
 	    sizeof(where));
 	efa_image_version(img.data, img.size, version, sizeof(version));

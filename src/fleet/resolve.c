@@ -37,14 +37,10 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (pick == NULL)
 			pick = res;
 		if (pick != NULL && pick->ai_addrlen <= sizeof(l->t->addr)) {
-			memcpy(&l->t->addr, pick->ai_addr, pick->ai_addrlen);
+			efl_sockaddr_copy(&l->t->addr, pick->ai_addr);
 			l->t->addr_len = (socklen_t)pick->ai_addrlen;
-			if (pick->ai_family == AF_INET6)
-				((struct sockaddr_in6 *)&l->t->addr)->sin6_port =
-				    htons(l->t->port);
-			else
-				((struct sockaddr_in *)&l->t->addr)->sin_port =
-				    htons(l->t->port);
+			efl_sockaddr_set_port((struct sockaddr *)&l->t->addr,
+			    l->t->port);
 			efl_sockaddr_text((struct sockaddr *)&l->t->addr,
 			    l->t->addr_text, sizeof(l->t->addr_text));
 		} else {
@@ -57,8 +53,8 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 static int
 same_device(const struct efl_target *a, const struct efl_target *b)
 {
-	return a->addr.ss_family == b->addr.ss_family && a->port == b->port &&
-	    strcmp(a->addr_text, b->addr_text) == 0;
+	return efl_sockaddr_same_endpoint((const struct sockaddr *)&a->addr,
+	    (const struct sockaddr *)&b->addr);
 }
 
 int

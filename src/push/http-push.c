@@ -260,24 +260,18 @@ static int
 build_url(struct http_session *s, const struct sockaddr *addr,
     char *origin, size_t cap)
 {
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)addr;
 	char host[80], ip[64];
-	uint16_t port;
+	uint16_t port = efl_sockaddr_port(addr);
 
 	efl_sockaddr_text(addr, ip, sizeof(ip));
-	if (addr->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 =
-		    (const struct sockaddr_in6 *)addr;
-
-		port = ntohs(a6->sin6_port);
-		if (a6->sin6_scope_id != 0)
-			snprintf(host, sizeof(host), "[%s%%25%u]", ip,
-			    (unsigned)a6->sin6_scope_id);
-		else
-			snprintf(host, sizeof(host), "[%s]", ip);
-	} else {
-		port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
+	if (addr->sa_family == AF_INET6 && a6->sin6_scope_id != 0)
+		snprintf(host, sizeof(host), "[%s%%25%u]", ip,
+		    (unsigned)a6->sin6_scope_id);
+	else if (addr->sa_family == AF_INET6)
+		snprintf(host, sizeof(host), "[%s]", ip);
+	else
 		snprintf(host, sizeof(host), "%s", ip);
-	}
 	if (port != 80) {
 		size_t n = strlen(host);
 

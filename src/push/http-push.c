@@ -173,10 +173,10 @@ conclude_transport_error(struct http_session *s, CURLcode rc)
 {
 	const char *why = s->errbuf[0] != '\0' ? s->errbuf :
 	    curl_easy_strerror(rc);
-	unsigned sec = (s->timeout_ms + 999) / 1000;
-	char shown[CURL_ERROR_SIZE];
+	char shown[CURL_ERROR_SIZE], sec[EFL_SECONDS_TEXT_LEN];
 
 	efl_printable(shown, sizeof(shown), why, strlen(why));
+	efl_seconds_text(sec, s->timeout_ms);
 	if (s->phase == EFL_PHASE_CONNECTING &&
 	    (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT)) {
 		finish(s, EFL_R_NO_ANSWER, "no update page answers at %s "
@@ -187,10 +187,10 @@ conclude_transport_error(struct http_session *s, CURLcode rc)
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		if (s->phase == EFL_PHASE_FINISHING)
 			finish(s, EFL_R_TRANSFER_FAILED, "no result from the "
-			    "device within %u s after the last byte", sec);
+			    "device within %s s after the last byte", sec);
 		else
 			finish(s, EFL_R_TRANSFER_FAILED, "device stopped "
-			    "responding after %u of %u bytes (nothing for %u "
+			    "responding after %u of %u bytes (nothing for %s "
 			    "s)", s->sent, s->image->size, sec);
 		return;
 	}

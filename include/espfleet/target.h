@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "efa/efa_auth.h"
 #include "error.h"
 #include "sockaddr.h"
 
@@ -26,6 +27,7 @@ struct efl_target {
 	char *running_md5;  /* agent TXT key, else NULL */
 	uint32_t free_space;  /* agent TXT key; 0 = unknown */
 	int auth_upload;    /* -1 unknown, 0 no, 1 yes (TXT auth_upload) */
+	enum efa_auth_scheme auth_scheme; /* TXT efa_auth; NONE: unknown */
 	char *skip_reason;  /* set: reported as skipped, never contacted */
 };
 

@@ -16,7 +16,6 @@
 #include "espfleet/text.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
-#include "espfleet/espota.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"
 

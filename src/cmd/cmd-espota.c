@@ -17,10 +17,10 @@
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/secret.h"
+#include "espfleet/session.h"
 #include "espfleet/target.h"
 
 static const char espota_usage[] =
@@ -193,7 +193,7 @@ show_progress(struct espota_run *r, uint32_t acked)
 }
 
 static void
-on_phase(void *arg, enum efl_espota_phase phase)
+on_phase(void *arg, enum efl_phase phase)
 {
 	struct espota_run *r = arg;
 
@@ -227,7 +227,7 @@ on_progress(void *arg, uint32_t acked, uint32_t total)
 }
 
 static void
-on_done(void *arg, const struct efl_espota_result *res)
+on_done(void *arg, const struct efl_session_result *res)
 {
 	struct espota_run *r = arg;
 
@@ -244,14 +244,15 @@ cmd_espota_exec(int argc, char **argv)
 {
 	static struct efl_secret pw;
 	struct espota_run run;
-	struct efl_espota_callbacks cb = { on_phase, on_progress, on_done,
+	struct efl_session_callbacks cb = { on_phase, on_progress, on_done,
 		&run };
-	struct efl_espota_config cfg;
+	struct efl_session_config cfg;
+	struct efl_transport_opts to;
 	struct sockaddr_storage host_ip;
+	struct efl_transport *transport = NULL;
 	struct efl_target target;
 	struct efl_image img;
 	struct efl_errbuf eb;
-	struct efl_listener *listener = NULL;
 	const char *ip = NULL, *file = NULL;
 	char *signed_path = NULL;
 	uint32_t port = 8266, host_port = 0, timeout_ms = 10000;
@@ -353,14 +354,16 @@ cmd_espota_exec(int argc, char **argv)
 		efl_error("%s", eb.msg);
 		goto out;
 	}
-	if (host_port != 0) {
-		listener = efl_listener_open_port(&loop, have_host_ip ?
-		    (struct sockaddr *)&host_ip : NULL, target.addr.ss_family,
-		    (uint16_t)host_port, &eb);
-		if (listener == NULL) {
-			efl_error("Listen Failed: %s", eb.msg);
-			goto out;
-		}
+	/* the espota transport of espfleet push, for one device */
+	memset(&to, 0, sizeof(to));
+	to.host_ip = have_host_ip ? (struct sockaddr *)&host_ip : NULL;
+	to.host_port = (uint16_t)host_port;
+	to.listen_family = target.addr.ss_family;
+	to.md5_key_only = md5_key;
+	transport = efl_transport_find("espota")->create(&loop, &to, &eb);
+	if (transport == NULL) {
+		efl_error("Listen Failed: %s", eb.msg);
+		goto out;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.loop = &loop;
@@ -368,20 +371,13 @@ cmd_espota_exec(int argc, char **argv)
 	cfg.command = command;
 	cfg.password = &pw;
 	cfg.timeout_ms = timeout_ms;
-	cfg.host_ip = have_host_ip ? (struct sockaddr *)&host_ip : NULL;
-	cfg.listener = listener;
-	cfg.md5_key_only = md5_key;
 	cfg.label = ip;
 	run.total = img.size;
 	run.addr = ip;
-	if (efl_espota_start(&cfg, (struct sockaddr *)&target.addr, &cb,
-	    &eb) == NULL) {
+	if (transport->start(transport, &cfg, (struct sockaddr *)&target.addr,
+	    &cb, &eb) == NULL) {
 		efl_error("%s", eb.msg);
 		goto out;
-	}
-	if (listener != NULL) {
-		efl_listener_release(listener); /* the session holds it now */
-		listener = NULL;
 	}
 	while (!run.done)
 		uv_run(&loop, UV_RUN_ONCE);
@@ -392,8 +388,8 @@ cmd_espota_exec(int argc, char **argv)
 		efl_error("%s", run.message);
 	}
 out:
-	if (listener != NULL)
-		efl_listener_release(listener);
+	if (transport != NULL)
+		transport->free(transport);
 	efl_target_free(&target);
 	efl_image_close(&img);
 	efl_secret_wipe(&pw);

@@ -20,11 +20,9 @@
 #include <uv.h>
 
 #include "cmd-util.h"
-#include "efa/efa_http.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"
@@ -138,7 +136,7 @@ struct push_args {
 	int have_host_ip;
 	uint16_t host_port;
 	int md5_key_only;
-	int via_http;
+	const struct efl_transport_kind *via;
 	const char *http_user, *http_path;
 	const char *image;
 	char **targets;
@@ -186,6 +184,53 @@ fit_jobs_to_fd_limit(uint32_t *jobs)
 	*jobs = (uint32_t)need;
 }
 
+/* The names of the transports that take the options in mask, as
+ * "espota or http". */
+static void
+transport_names(char *out, size_t cap, unsigned mask)
+{
+	const struct efl_transport_kind *k;
+	size_t i, n = 0, pos = 0;
+
+	out[0] = '\0';
+	for (i = 0; (k = efl_transport_at(i)) != NULL; i++)
+		if ((k->options & mask) != 0 || mask == ~0u)
+			n++;
+	for (i = 0; (k = efl_transport_at(i)) != NULL && pos < cap; i++) {
+		if ((k->options & mask) == 0 && mask != ~0u)
+			continue;
+		pos += (size_t)snprintf(out + pos, cap - pos, "%s%s",
+		    pos == 0 ? "" : --n == 1 ? " or " : ", ", k->name);
+	}
+}
+
+/* Options of another transport than the one chosen: a usage error. */
+static int
+transport_options_fit(const struct push_args *a)
+{
+	const struct {
+		unsigned bit;
+		const char *name;
+		int given;
+	} opts[] = {
+		{ EFL_TOPT_HOST_PORT, "--host-port", a->host_port != 0 },
+		{ EFL_TOPT_MD5_KEY, "--md5-key", a->md5_key_only },
+		{ EFL_TOPT_HTTP_USER, "--http-user", a->http_user != NULL },
+		{ EFL_TOPT_HTTP_PATH, "--http-path", a->http_path != NULL },
+	};
+	char names[128];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (!opts[i].given || (a->via->options & opts[i].bit) != 0)
+			continue;
+		transport_names(names, sizeof(names), opts[i].bit);
+		efl_error("%s applies to --via %s only", opts[i].name, names);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 to go on, or an exit status. */
 static int
 parse_args(int argc, char **argv, struct push_args *a)
@@ -199,7 +244,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 	a->opts.timeout_ms = 10000;
 	a->opts.backoff_ms = 1000;
 	a->opts.verify_timeout_ms = 60000;
-	a->default_port = 8266;
+	a->via = efl_transport_find("espota");
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:t:r:P:I:p:nvh", longopts,
@@ -249,13 +294,12 @@ parse_args(int argc, char **argv, struct push_args *a)
 			a->port_given = 1;
 			break;
 		case OPT_VIA:
-			if (strcmp(optarg, "http") == 0) {
-				a->via_http = 1;
-			} else if (strcmp(optarg, "espota") == 0) {
-				a->via_http = 0;
-			} else {
-				efl_error("--via: '%s' is not espota or http",
-				    optarg);
+			if ((a->via = efl_transport_find(optarg)) == NULL) {
+				char names[128];
+
+				transport_names(names, sizeof(names), ~0u);
+				efl_error("--via: '%s' is not %s", optarg,
+				    names);
 				return cmd__usage_error("push");
 			}
 			break;
@@ -317,22 +361,10 @@ parse_args(int argc, char **argv, struct push_args *a)
 			    longopts);
 		}
 	}
-	if (a->via_http && (a->host_port != 0 || a->md5_key_only)) {
-		efl_error("%s applies to --via espota only", a->host_port != 0 ?
-		    "--host-port" : "--md5-key");
+	if (transport_options_fit(a) != 0)
 		return cmd__usage_error("push");
-	}
-	if (!a->via_http && (a->http_user != NULL || a->http_path != NULL)) {
-		efl_error("%s applies to --via http only",
-		    a->http_user != NULL ? "--http-user" : "--http-path");
-		return cmd__usage_error("push");
-	}
-	if (a->via_http && !a->port_given)
-		a->default_port = 80;
-	if (a->http_user == NULL)
-		a->http_user = "admin";
-	if (a->http_path == NULL)
-		a->http_path = EFA_HTTP_UPDATE_PATH;
+	if (!a->port_given)
+		a->default_port = a->via->default_port;
 	if (optind >= argc) {
 		efl_error("no image given");
 		return cmd__usage_error("push");
@@ -434,6 +466,10 @@ target_from_device(struct efl_target *t, const struct efl_device *d,
 	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
 	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
 	t->auth_upload = d->auth_upload;
+	if (d->auth != NULL && strcmp(d->auth, "sha256") == 0)
+		t->auth_scheme = EFA_AUTH_SHA256;
+	else if (d->auth != NULL && strcmp(d->auth, "md5") == 0)
+		t->auth_scheme = EFA_AUTH_MD5;
 	if (numeric_addr(t) != 0)
 		t->skip_reason = xasprintf("unusable address '%s'", t->host);
 	else if (command != 0)
@@ -467,7 +503,7 @@ select_targets(struct efl_discover *d, const struct push_args *a,
 			continue;
 		/* the update page is not what mDNS advertises */
 		target_from_device(&t[k], devs[i], img, a->opts.command,
-		    a->via_http ? (uint16_t)a->default_port : 0);
+		    a->via->advertised_port ? 0 : (uint16_t)a->default_port);
 		for (j = 0; j < k && t[k].skip_reason == NULL; j++)
 			if (t[j].skip_reason == NULL &&
 			    t[j].port == t[k].port &&
@@ -547,6 +583,7 @@ cmd_push_exec(int argc, char **argv)
 	struct efl_discover *disc = NULL;
 	struct efl_verifier *verifier = NULL;
 	struct efl_transport *transport = NULL;
+	struct efl_transport_opts to;
 	uv_loop_t *loop = NULL;
 	uint32_t ntargets = 0, i;
 	int rc;
@@ -626,22 +663,17 @@ cmd_push_exec(int argc, char **argv)
 				efl_warn("%s; targets are pushed without "
 				    "verification", eb.msg);
 		}
-		verifier = efl_discover_verifier_new(loop, disc, a.via_http);
+		verifier = efl_discover_verifier_new(loop, disc,
+		    !a.via->advertised_port);
 		a.opts.verifier = verifier;
 	}
-	if (a.via_http) {
-		struct efl_http_opts ho;
-
-		ho.user = a.http_user;
-		ho.path = a.http_path;
-		ho.host_ip = a.have_host_ip ? (struct sockaddr *)&a.host_ip :
-		    NULL;
-		transport = efl_http_transport_new(loop, &ho, &eb);
-	} else {
-		transport = efl_espota_transport_new(loop, a.have_host_ip ?
-		    (struct sockaddr *)&a.host_ip : NULL, a.host_port,
-		    a.md5_key_only, &eb);
-	}
+	memset(&to, 0, sizeof(to));
+	to.host_ip = a.have_host_ip ? (struct sockaddr *)&a.host_ip : NULL;
+	to.host_port = a.host_port;
+	to.md5_key_only = a.md5_key_only;
+	to.http_user = a.http_user;
+	to.http_path = a.http_path;
+	transport = a.via->create(loop, &to, &eb);
 	if (transport == NULL) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;

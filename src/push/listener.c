@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The connect-back listener (see espota.h): accepts the devices' TCP
+ * The connect-back listener (see listener.h): accepts the devices' TCP
  * connections and hands each to the session that expects its peer address.
  * Refcounted: open() holds one reference, each expecting session one more.
  */

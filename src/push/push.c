@@ -13,7 +13,6 @@
 
 #include "espfleet/common.h"
 #include "espfleet/text.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/push.h"
@@ -73,7 +72,7 @@ upload_end_ms(const struct efl_push_row *r, uint64_t now)
 }
 
 static void
-emit_phase(struct slot *sl, enum efl_espota_phase phase)
+emit_phase(struct slot *sl, enum efl_phase phase)
 {
 	struct efl_push_row *r = &sl->p->rows[sl->index];
 
@@ -176,7 +175,7 @@ on_verified(void *arg, enum efl_verify_outcome outcome, const char *detail)
 }
 
 static void
-session_phase(void *arg, enum efl_espota_phase phase)
+session_phase(void *arg, enum efl_phase phase)
 {
 	emit_phase(arg, phase);
 }
@@ -193,7 +192,7 @@ session_progress(void *arg, uint32_t acked, uint32_t total)
 }
 
 static void
-session_done(void *arg, const struct efl_espota_result *res)
+session_done(void *arg, const struct efl_session_result *res)
 {
 	struct slot *sl = arg;
 	struct push *p = sl->p;
@@ -222,8 +221,8 @@ start_attempt(struct push *p, uint32_t i)
 	struct slot *sl = &p->slots[i];
 	struct efl_push_row *r = &p->rows[i];
 	struct efl_target *t = &p->targets[i];
-	struct efl_espota_config cfg;
-	struct efl_espota_callbacks cb = { session_phase, session_progress,
+	struct efl_session_config cfg;
+	struct efl_session_callbacks cb = { session_phase, session_progress,
 		session_done, sl };
 	struct efl_errbuf eb;
 	uint64_t now = efl_now_ms();
@@ -254,6 +253,7 @@ start_attempt(struct push *p, uint32_t i)
 	cfg.password = p->pw;
 	cfg.timeout_ms = p->opts->timeout_ms;
 	cfg.label = r->label;
+	cfg.auth_scheme = t->auth_scheme;
 	sl->session = p->opts->transport->start(p->opts->transport, &cfg,
 	    (struct sockaddr *)&t->addr, &cb, &eb);
 	if (sl->session == NULL)

@@ -45,8 +45,8 @@ typedef struct uv_loop_s uv_loop_t;
 /*
  * Resolve every target that is not a numeric address with the system
  * resolver (uv_getaddrinfo, all at once; IPv4 preferred), running loop until
- * they are done. Also refuses two targets that are the same device. 0, or
- * -1 with the first problem in eb.
+ * they are done or the command is canceled (loop.h). Also refuses two
+ * targets that are the same device. 0, or -1 with the first problem in eb.
  */
 int efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
     struct efl_errbuf *eb);

@@ -19,6 +19,7 @@
 #include "espfleet/common.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/secret.h"
 #include "espfleet/session.h"
 #include "espfleet/target.h"
@@ -164,6 +165,9 @@ static const struct option longopts[] = {
 };
 
 struct espota_run {
+	struct efl_cancel_hook cancel;  /* first: the hook is the run */
+	struct efl_transport *transport;
+	void *session;
 	int progress_bar;
 	int dots;
 	uint32_t total;
@@ -239,8 +243,19 @@ on_done(void *arg, const struct efl_session_result *res)
 	fputc('\n', stderr);
 }
 
+/* SIGINT, SIGTERM, SIGHUP: the upload ends as canceled (exit 1). */
+static void
+on_cancel(struct efl_cancel_hook *h, int signum)
+{
+	struct espota_run *r = (struct espota_run *)h;
+
+	(void)signum;
+	if (!r->done)
+		r->transport->cancel(r->transport, r->session);
+}
+
 static int
-cmd_espota_exec(int argc, char **argv)
+cmd_espota_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	static struct efl_secret pw;
 	struct espota_run run;
@@ -257,10 +272,8 @@ cmd_espota_exec(int argc, char **argv)
 	char *signed_path = NULL;
 	uint32_t port = 8266, host_port = 0, timeout_ms = 10000;
 	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1;
-	uv_loop_t loop;
 	struct stat st;
 
-	efl_log_set_prefix("espfleet espota");
 	if (take_password(&argc, argv, &pw) != 0)
 		return 2;
 	memset(&run, 0, sizeof(run));
@@ -309,7 +322,7 @@ cmd_espota_exec(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(espota_usage, stdout);
-			return 0;
+			return EFL_CMD_HELP_SHOWN;
 		case ':':
 			efl_error("option '%s' needs a value", argv[optind - 1]);
 			return 2;
@@ -348,9 +361,8 @@ cmd_espota_exec(int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return 1;
 	}
-	uv_loop_init(&loop);
 	if (efl_target_parse(&target, ip, (uint16_t)port, &eb) != 0 ||
-	    efl_targets_resolve(&loop, &target, 1, &eb) != 0) {
+	    efl_targets_resolve(loop, &target, 1, &eb) != 0) {
 		efl_error("%s", eb.msg);
 		goto out;
 	}
@@ -360,13 +372,13 @@ cmd_espota_exec(int argc, char **argv)
 	to.host_port = (uint16_t)host_port;
 	to.listen_family = target.addr.ss_family;
 	to.md5_key_only = md5_key;
-	transport = efl_transport_find("espota")->create(&loop, &to, &eb);
+	transport = efl_transport_find("espota")->create(loop, &to, &eb);
 	if (transport == NULL) {
 		efl_error("Listen Failed: %s", eb.msg);
 		goto out;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.loop = &loop;
+	cfg.loop = loop;
 	cfg.image = &img;
 	cfg.command = command;
 	cfg.password = &pw;
@@ -374,13 +386,16 @@ cmd_espota_exec(int argc, char **argv)
 	cfg.label = ip;
 	run.total = img.size;
 	run.addr = ip;
-	if (transport->start(transport, &cfg, (struct sockaddr *)&target.addr,
-	    &cb, &eb) == NULL) {
+	run.transport = transport;
+	run.session = transport->start(transport, &cfg,
+	    (struct sockaddr *)&target.addr, &cb, &eb);
+	if (run.session == NULL) {
 		efl_error("%s", eb.msg);
 		goto out;
 	}
-	while (!run.done)
-		uv_run(&loop, UV_RUN_ONCE);
+	efl_loop_on_cancel(loop, &run.cancel, on_cancel);
+	efl_loop_run_until(loop, &run.done);
+	efl_loop_cancel_remove(loop, &run.cancel);
 	if (run.ok) {
 		efl_debug("Result: OK");
 		rc = 0;
@@ -394,8 +409,6 @@ out:
 	efl_image_close(&img);
 	efl_secret_wipe(&pw);
 	free(signed_path);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
 	return rc;
 }
 
@@ -403,5 +416,7 @@ const struct efl_cmd efl_cmd_espota = {
 	.name = "espota",
 	.summary = "drop-in for espota.py (Arduino IDE, arduino-cli, "
 	    "PlatformIO)",
+	.flags = EFL_CMD_LOOP,
+	.setup_failure = 1,     /* espota.py's exit statuses: 0, 1, 2 */
 	.exec = cmd_espota_exec,
 };

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <uv.h>
 
 #include "cmd-util.h"
@@ -25,6 +24,7 @@
 #include "espfleet/discover.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/output.h"
 #include "espfleet/push.h"
 #include "espfleet/secret.h"
@@ -156,32 +156,24 @@ struct push_args {
 #define FDS_RESERVED 64u
 
 /*
- * Room for *jobs uploads at once: the soft limit on open files is raised
- * to the hard one, and --jobs lowered (with a warning) where even that is
- * too small, so that uploads wait in the queue instead of failing with
- * "too many open files".
+ * Room for *jobs uploads at once in the limit on open files (main raised
+ * it to the hard limit, EFL_CMD_MANY_FILES): --jobs is lowered (with a
+ * warning) where even that is too small, so that uploads wait in the
+ * queue instead of failing with "too many open files".
  */
 static void
 fit_jobs_to_fd_limit(uint32_t *jobs)
 {
-	struct rlimit rl;
-	rlim_t need = (rlim_t)*jobs * FDS_PER_UPLOAD + FDS_RESERVED;
+	uint64_t limit = efl_fd_limit(), fit;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+	if (limit == 0 || limit >= (uint64_t)*jobs * FDS_PER_UPLOAD +
+	    FDS_RESERVED)
 		return;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-		(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur >= need)
-		return;
-	need = rl.rlim_cur > FDS_RESERVED + FDS_PER_UPLOAD ?
-	    (rl.rlim_cur - FDS_RESERVED) / FDS_PER_UPLOAD : 1;
+	fit = limit > FDS_RESERVED + FDS_PER_UPLOAD ?
+	    (limit - FDS_RESERVED) / FDS_PER_UPLOAD : 1;
 	efl_warn("--jobs %u lowered to %u: the limit on open files is %llu "
-	    "(ulimit -n)", *jobs, (unsigned)need,
-	    (unsigned long long)rl.rlim_cur);
-	*jobs = (uint32_t)need;
+	    "(ulimit -n)", *jobs, (unsigned)fit, (unsigned long long)limit);
+	*jobs = (uint32_t)fit;
 }
 
 /* The names of the transports that take the options in mask, as
@@ -231,7 +223,7 @@ transport_options_fit(const struct push_args *a)
 	return 0;
 }
 
-/* 0 to go on, or an exit status. */
+/* 0 to go on, an exit status, or EFL_CMD_HELP_SHOWN. */
 static int
 parse_args(int argc, char **argv, struct push_args *a)
 {
@@ -355,7 +347,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 			break;
 		case 'h':
 			fputs(push_usage, stdout);
-			return -EFL_EXIT_OK - 1; /* help shown */
+			return EFL_CMD_HELP_SHOWN;
 		default:
 			return cmd__option_error(c, argv, "push",
 			    longopts);
@@ -571,7 +563,7 @@ dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n)
 }
 
 static int
-cmd_push_exec(int argc, char **argv)
+cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	struct push_args a;
 	static struct efl_secret pw;
@@ -584,15 +576,10 @@ cmd_push_exec(int argc, char **argv)
 	struct efl_verifier *verifier = NULL;
 	struct efl_transport *transport = NULL;
 	struct efl_transport_opts to;
-	uv_loop_t *loop = NULL;
 	uint32_t ntargets = 0, i;
 	int rc;
 
-	efl_log_set_prefix("espfleet push");
-	rc = parse_args(argc, argv, &a);
-	if (rc < 0)
-		return EFL_EXIT_OK;
-	if (rc != 0)
+	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	efl_log_set_verbose(a.verbose);
 	if (a.ntargets == 0 && !SELECTING(&a)) {
@@ -610,8 +597,6 @@ cmd_push_exec(int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return EFL_EXIT_SETUP;
 	}
-	loop = xmalloc(sizeof(*loop));
-	uv_loop_init(loop);
 	if (SELECTING(&a)) {
 		/* the targets are what mDNS finds */
 		disc = browse_start(loop, &eb);
@@ -619,6 +604,11 @@ cmd_push_exec(int argc, char **argv)
 		    EFL_DISCOVER_TIMEOUT_MS, &eb) < 0) {
 			efl_error("%s", eb.msg);
 			rc = EFL_EXIT_SETUP;
+			goto out;
+		}
+		if (efl_loop_canceled(loop)) {
+			efl_error("interrupted while finding the devices");
+			rc = EFL_EXIT_FAILED;
 			goto out;
 		}
 		targets = select_targets(disc, &a, &img, &ntargets);
@@ -641,7 +631,8 @@ cmd_push_exec(int argc, char **argv)
 		}
 		if (efl_targets_resolve(loop, targets, ntargets, &eb) != 0) {
 			efl_error("%s", eb.msg);
-			rc = EFL_EXIT_SETUP;
+			rc = efl_loop_canceled(loop) ? EFL_EXIT_FAILED :
+			    EFL_EXIT_SETUP;
 			goto out;
 		}
 	}
@@ -708,16 +699,12 @@ out:
 	free(targets);
 	efl_image_close(&img);
 	efl_secret_wipe(&pw);
-	if (loop != NULL) {
-		uv_run(loop, UV_RUN_DEFAULT);
-		uv_loop_close(loop);
-		free(loop);
-	}
 	return rc;
 }
 
 const struct efl_cmd efl_cmd_push = {
 	.name = "push",
 	.summary = "upload an image to many devices at once (espota or HTTP)",
+	.flags = EFL_CMD_LOOP | EFL_CMD_MANY_FILES,
 	.exec = cmd_push_exec,
 };

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "espfleet/common.h"
+#include "espfleet/loop.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
 
@@ -18,6 +19,7 @@ struct lookup {
 	struct efl_target *t;
 	int status;
 	int done;
+	uint32_t *pending;
 };
 
 static void
@@ -28,6 +30,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 
 	l->done = 1;
 	l->status = status;
+	(*l->pending)--;
 	if (status == 0) {
 		for (ai = res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_family == AF_INET) {
@@ -63,8 +66,8 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 {
 	struct lookup *l = xcalloc(n ? n : 1, sizeof(*l));
 	struct addrinfo hints;
-	uint32_t i, j;
-	int rc = 0;
+	uint32_t i, j, pending = 0;
+	int rc = 0, canceled = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -76,12 +79,30 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 			continue;
 		}
 		l[i].req.data = &l[i];
+		l[i].pending = &pending;
 		l[i].status = uv_getaddrinfo(loop, &l[i].req, on_resolved,
 		    t[i].host, NULL, &hints);
 		if (l[i].status != 0)
 			l[i].done = 1;
+		else
+			pending++;
 	}
-	uv_run(loop, UV_RUN_DEFAULT);
+	/* only until these lookups are done (a signal cancels those not
+	 * started; the others must still come back) */
+	while (pending > 0) {
+		if (!canceled && efl_loop_canceled(loop)) {
+			canceled = 1;
+			for (i = 0; i < n; i++)
+				if (!l[i].done)
+					(void)uv_cancel((uv_req_t *)&l[i].req);
+		}
+		uv_run(loop, UV_RUN_ONCE);
+	}
+	if (canceled || efl_loop_canceled(loop)) {
+		efl_errbuf_set(eb, "interrupted while resolving the targets");
+		free(l);
+		return -1;
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if (l[i].status != 0) {
 			const char *host = t[i].host;

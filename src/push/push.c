@@ -3,10 +3,11 @@
  * The push engine (see push.h): keeps up to -j sessions running from the
  * rollout queue, retries transient failures after a backoff without holding
  * a slot, verifies successes after reboot, and turns everything into output
- * events. SIGINT/SIGTERM cancel what is running and what is queued. It
+ * events. The command's cancel (SIGINT, SIGTERM, SIGHUP: loop.h) cancels
+ * what is running and what is queued; the summary comes all the same. It
  * knows sessions only through the transport interface (session.h).
  */
-#include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -15,6 +16,7 @@
 #include "espfleet/text.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/push.h"
 #include "espfleet/rollout.h"
 #include "espfleet/session.h"
@@ -50,7 +52,7 @@ struct push {
 	struct slot *slots;
 
 	uv_timer_t wake, tick;
-	uv_signal_t sigint, sigterm;
+	struct efl_cancel_hook cancel;
 	int handles_open;
 	int all_done;
 	uint64_t started_ms;
@@ -276,8 +278,6 @@ all_done(struct push *p)
 	p->all_done = 1;
 	uv_close((uv_handle_t *)&p->wake, close_cb);
 	uv_close((uv_handle_t *)&p->tick, close_cb);
-	uv_close((uv_handle_t *)&p->sigint, close_cb);
-	uv_close((uv_handle_t *)&p->sigterm, close_cb);
 }
 
 static void
@@ -322,13 +322,14 @@ on_tick(uv_timer_t *t)
 }
 
 static void
-on_signal(uv_signal_t *sig, int signum)
+on_cancel(struct efl_cancel_hook *h, int signum)
 {
-	struct push *p = sig->data;
+	struct push *p = (struct push *)((char *)h -
+	    offsetof(struct push, cancel));
 	uint32_t i;
 
 	(void)signum;
-	if (p->report->canceled)
+	if (p->report->canceled || p->all_done)
 		return;
 	p->report->canceled = 1;
 	efl_out_notice(p->out, "espfleet", "interrupted: canceling");
@@ -404,20 +405,18 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	    opts->backoff_ms);
 	uv_timer_init(loop, &p->wake);
 	uv_timer_init(loop, &p->tick);
-	uv_signal_init(loop, &p->sigint);
-	uv_signal_init(loop, &p->sigterm);
-	p->wake.data = p->tick.data = p->sigint.data = p->sigterm.data = p;
-	p->handles_open = 4;
-	uv_signal_start(&p->sigint, on_signal, SIGINT);
-	uv_signal_start(&p->sigterm, on_signal, SIGTERM);
+	p->wake.data = p->tick.data = p;
+	p->handles_open = 2;
 	if (efl_out_mode(out) == EFL_OUT_TTY)
 		uv_timer_start(&p->tick, on_tick, 250, 250);
 	p->started_ms = efl_now_ms();
 	efl_out_push_begin(out, img->path, img->size, img->md5_hex,
 	    opts->command, n, opts->transport->name);
+	/* canceled already: every target is canceled before it starts */
+	efl_loop_on_cancel(loop, &p->cancel, on_cancel);
 	pump(p);
-	while (!p->all_done)
-		uv_run(loop, UV_RUN_ONCE);
+	efl_loop_run_until(loop, &p->all_done);
+	efl_loop_cancel_remove(loop, &p->cancel);
 	while (p->handles_open > 0)
 		uv_run(loop, UV_RUN_ONCE);
 

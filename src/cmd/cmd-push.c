@@ -9,13 +9,10 @@
  * engine, with verification after reboot, and maps its report to the exit
  * status.
  */
-#include <fnmatch.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <uv.h>
 
 #include "cmd-util.h"
@@ -28,6 +25,7 @@
 #include "espfleet/output.h"
 #include "espfleet/push.h"
 #include "espfleet/secret.h"
+#include "espfleet/select.h"
 #include "espfleet/session.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
@@ -396,122 +394,27 @@ browse_start(uv_loop_t *loop, struct efl_errbuf *eb)
 	return efl_discover_start(loop, NULL, &cb, eb);
 }
 
-static int
-selected(const struct push_args *a, const struct efl_device *d)
-{
-	uint32_t i;
-
-	if (!d->present)
-		return 0;
-	if (a->board != NULL && (d->board == NULL ||
-	    strcasecmp(d->board, a->board) != 0))
-		return 0;
-	if (a->nmatch == 0)
-		return 1;
-	for (i = 0; i < a->nmatch; i++)
-		if (fnmatch(a->match[i], d->name, 0) == 0)
-			return 1;
-	return 0;
-}
-
-/* The numeric address of a discovered device (maybe "fe80::1%eth0"). */
-static int
-numeric_addr(struct efl_target *t)
-{
-	struct addrinfo hints, *res = NULL;
-
-	if (efl_target_numeric(t))
-		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(t->host, NULL, &hints, &res) != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(t->addr)) {
-		if (res != NULL)
-			freeaddrinfo(res);
-		return -1;
-	}
-	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-	t->addr_len = (socklen_t)res->ai_addrlen;
-	if (res->ai_family == AF_INET6)
-		((struct sockaddr_in6 *)&t->addr)->sin6_port = htons(t->port);
-	else
-		((struct sockaddr_in *)&t->addr)->sin_port = htons(t->port);
-	snprintf(t->addr_text, sizeof(t->addr_text), "%s", t->host);
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* A target for a discovered device (at port, or the port it advertises
- * when 0), with the reason it is skipped (the image already runs there,
- * too little room) when there is one. */
-static void
-target_from_device(struct efl_target *t, const struct efl_device *d,
-    const struct efl_image *img, int command, uint16_t port)
-{
-	memset(t, 0, sizeof(*t));
-	t->label = xstrdup(d->name);
-	t->host = xstrdup(d->addr);
-	t->port = port != 0 ? port : d->port;
-	t->name = xstrdup(d->name);
-	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
-	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
-	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
-	t->auth_upload = d->auth_upload;
-	if (d->auth != NULL && strcmp(d->auth, "sha256") == 0)
-		t->auth_scheme = EFA_AUTH_SHA256;
-	else if (d->auth != NULL && strcmp(d->auth, "md5") == 0)
-		t->auth_scheme = EFA_AUTH_MD5;
-	if (numeric_addr(t) != 0)
-		t->skip_reason = xasprintf("unusable address '%s'", t->host);
-	else if (command != 0)
-		;   /* a filesystem image: neither check applies */
-	else if (d->md5 != NULL && strcasecmp(d->md5, img->md5_hex) == 0)
-		t->skip_reason = xstrdup("already running this image (efa_md5 "
-		    "matches)");
-	else if (d->free_space >= 0 && (uint64_t)d->free_space < img->size)
-		t->skip_reason = xasprintf("not enough free space (efa_free "
-		    "%lld bytes, image %u bytes)", (long long)d->free_space,
-		    img->size);
-}
-
-/*
- * The devices found over mDNS that the selection takes, as targets (*n of
- * them, sorted by name). Two services at one address and port are one
- * device: the second is skipped.
- */
+/* The devices found over mDNS that the selection takes, as targets (*n
+ * of them, sorted by name), with their skip reasons (fleet/select.c). */
 static struct efl_target *
 select_targets(struct efl_discover *d, const struct push_args *a,
     const struct efl_image *img, uint32_t *n)
 {
+	struct efl_selection sel;
 	const struct efl_device *const *devs;
-	struct efl_target *t;
-	uint32_t ndevs, i, j, k = 0;
+	uint32_t ndevs;
 
+	memset(&sel, 0, sizeof(sel));
+	sel.match = a->match;
+	sel.nmatch = a->nmatch;
+	sel.board = a->board;
+	sel.command = a->opts.command;
+	sel.image_md5 = img->md5_hex;
+	sel.image_size = img->size;
+	/* the update page is not what mDNS advertises */
+	sel.port = a->via->advertised_port ? 0 : (uint16_t)a->default_port;
 	devs = efl_discover_devices(d, &ndevs);
-	t = xcalloc(ndevs ? ndevs : 1, sizeof(*t));
-	for (i = 0; i < ndevs; i++) {
-		if (!selected(a, devs[i]))
-			continue;
-		/* the update page is not what mDNS advertises */
-		target_from_device(&t[k], devs[i], img, a->opts.command,
-		    a->via->advertised_port ? 0 : (uint16_t)a->default_port);
-		for (j = 0; j < k && t[k].skip_reason == NULL; j++)
-			if (t[j].skip_reason == NULL &&
-			    t[j].port == t[k].port &&
-			    strcmp(t[j].addr_text, t[k].addr_text) == 0) {
-				char shown[128];
-
-				efl_printable(shown, sizeof(shown), t[j].label,
-				    strlen(t[j].label));
-				t[k].skip_reason = xasprintf("same device as "
-				    "'%s' (%s port %u)", shown, t[k].addr_text,
-				    t[k].port);
-			}
-		k++;
-	}
-	*n = k;
-	return t;
+	return efl_select_targets(&sel, devs, ndevs, n);
 }
 
 /* A device that wants a password when none is configured: refuse before

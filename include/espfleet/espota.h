@@ -179,8 +179,7 @@ unsigned efl_espota_time(struct efl_espota_session *s, uint64_t now,
 
 /* Fail now with this result (the driver could not do an action). */
 unsigned efl_espota_fail(struct efl_espota_session *s,
-    enum efl_result_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    enum efl_result_code code, const char *message);
 
 /* Stop (SIGINT, ...): FINISHED with EFL_R_CANCELED. */
 unsigned efl_espota_cancel(struct efl_espota_session *s);

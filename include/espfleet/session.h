@@ -93,22 +93,12 @@ void efl_session_set_phase(enum efl_phase *cur,
 
 /* ---- transports ---- */
 
+struct efl_transport_kind;
+
+/* A transport instance: its kind (below) and whatever the kind keeps
+ * after this first member. */
 struct efl_transport {
-	const char *name;        /* "espota" | "http" */
-	/*
-	 * Start uploading cfg->image to the device at addr (port set).
-	 * Returns the session, or NULL with a message in eb (then no
-	 * callback is ever called).
-	 */
-	void *(*start)(struct efl_transport *t,
-	    const struct efl_session_config *cfg, const struct sockaddr *addr,
-	    const struct efl_session_callbacks *cb, struct efl_errbuf *eb);
-	/* Stop a session; done() follows with EFL_R_CANCELED unless it has
-	 * already come. */
-	void (*cancel)(struct efl_transport *t, void *session);
-	/* Release the transport once no session runs. Its libuv handles close
-	 * asynchronously: the loop must run afterwards. */
-	void (*free)(struct efl_transport *t);
+	const struct efl_transport_kind *kind;
 };
 
 /* The options a transport may take (EFL_TOPT_* says which it does). */
@@ -130,7 +120,10 @@ struct efl_transport_opts {
 	const char *http_path;   /* http: the update page, "/update" */
 };
 
-/* One entry of the table of transports (transports.c). */
+/*
+ * A kind of transport: one entry of the table (transports.c), defined
+ * next to its code. Through efl_transport_* below only.
+ */
 struct efl_transport_kind {
 	const char *name;        /* what --via takes */
 	uint16_t default_port;   /* of a target given without one */
@@ -138,10 +131,37 @@ struct efl_transport_kind {
 	 * transport talks to (espota); 0 if not (http: the update page) */
 	int advertised_port;
 	unsigned options;        /* EFL_TOPT_* it takes (host_ip: all do) */
-	/* NULL with eb when it cannot start (a port in use, no libcurl) */
 	struct efl_transport *(*create)(uv_loop_t *loop,
 	    const struct efl_transport_opts *o, struct efl_errbuf *eb);
+	void *(*start)(struct efl_transport *t,
+	    const struct efl_session_config *cfg, const struct sockaddr *addr,
+	    const struct efl_session_callbacks *cb, struct efl_errbuf *eb);
+	void (*cancel)(struct efl_transport *t, void *session);
+	void (*free)(struct efl_transport *t);
 };
+
+/* A transport of kind k; NULL with eb when it cannot start (a port in
+ * use, no libcurl). */
+struct efl_transport *efl_transport_new(const struct efl_transport_kind *k,
+    uv_loop_t *loop, const struct efl_transport_opts *o,
+    struct efl_errbuf *eb);
+
+/*
+ * Start uploading cfg->image to the device at addr (port set). Returns the
+ * session, or NULL with a message in eb (then no callback is ever
+ * called). cfg->image is borrowed and must outlive the session.
+ */
+void *efl_transport_start(struct efl_transport *t,
+    const struct efl_session_config *cfg, const struct sockaddr *addr,
+    const struct efl_session_callbacks *cb, struct efl_errbuf *eb);
+
+/* Stop a session; done() follows with EFL_R_CANCELED unless it has
+ * already come. */
+void efl_transport_cancel(struct efl_transport *t, void *session);
+
+/* Release the transport once no session runs (NULL: nothing). Its libuv
+ * handles close asynchronously: the loop must run afterwards. */
+void efl_transport_free(struct efl_transport *t);
 
 /* The transport named name, or NULL. */
 const struct efl_transport_kind *efl_transport_find(const char *name);

@@ -251,7 +251,7 @@ on_cancel(struct efl_cancel_hook *h, int signum)
 
 	(void)signum;
 	if (!r->done)
-		r->transport->cancel(r->transport, r->session);
+		efl_transport_cancel(r->transport, r->session);
 }
 
 static int
@@ -372,7 +372,8 @@ cmd_espota_exec(uv_loop_t *loop, int argc, char **argv)
 	to.host_port = (uint16_t)host_port;
 	to.listen_family = target.addr.ss_family;
 	to.md5_key_only = md5_key;
-	transport = efl_transport_find("espota")->create(loop, &to, &eb);
+	transport = efl_transport_new(efl_transport_find("espota"), loop, &to,
+	    &eb);
 	if (transport == NULL) {
 		efl_error("Listen Failed: %s", eb.msg);
 		goto out;
@@ -387,7 +388,7 @@ cmd_espota_exec(uv_loop_t *loop, int argc, char **argv)
 	run.total = img.size;
 	run.addr = ip;
 	run.transport = transport;
-	run.session = transport->start(transport, &cfg,
+	run.session = efl_transport_start(transport, &cfg,
 	    (struct sockaddr *)&target.addr, &cb, &eb);
 	if (run.session == NULL) {
 		efl_error("%s", eb.msg);
@@ -403,8 +404,7 @@ cmd_espota_exec(uv_loop_t *loop, int argc, char **argv)
 		efl_error("%s", run.message);
 	}
 out:
-	if (transport != NULL)
-		transport->free(transport);
+	efl_transport_free(transport);
 	efl_target_free(&target);
 	efl_image_close(&img);
 	efl_secret_wipe(&pw);

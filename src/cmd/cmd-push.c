@@ -567,7 +567,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	to.md5_key_only = a.md5_key_only;
 	to.http_user = a.http_user;
 	to.http_path = a.http_path;
-	transport = a.via->create(loop, &to, &eb);
+	transport = efl_transport_new(a.via, loop, &to, &eb);
 	if (transport == NULL) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
@@ -592,8 +592,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	else
 		rc = EFL_EXIT_OK;
 out:
-	if (transport != NULL)
-		transport->free(transport);
+	efl_transport_free(transport);
 	efl_out_free(out);
 	efl_discover_verifier_free(verifier);
 	efl_discover_free(disc);

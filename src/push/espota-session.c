@@ -51,14 +51,18 @@ static unsigned finish(struct efl_espota_session *s,
     enum efl_result_code code, const char *fmt, ...) EFL_PRINTFLIKE(3, 4);
 
 static unsigned
-vfinish(struct efl_espota_session *s, enum efl_result_code code,
-    const char *fmt, va_list ap)
+finish(struct efl_espota_session *s, enum efl_result_code code,
+    const char *fmt, ...)
 {
+	va_list ap;
+
 	if (s->done)
 		return 0;
 	s->done = 1;
 	s->result.code = code;
+	va_start(ap, fmt);
 	vsnprintf(s->result.message, sizeof(s->result.message), fmt, ap);
+	va_end(ap);
 	s->result.bytes = code == EFL_R_OK ? s->reply.total : s->reply.acked;
 	if (code == EFL_R_OK)
 		efl_debug("%s: update accepted (%u bytes)", s->p.label,
@@ -70,19 +74,6 @@ vfinish(struct efl_espota_session *s, enum efl_result_code code,
 	s->deadline_at = s->retx_at = 0;
 	explicit_bzero(s->dgram, sizeof(s->dgram));
 	return EFL_ESPOTA_FINISHED;
-}
-
-static unsigned
-finish(struct efl_espota_session *s, enum efl_result_code code,
-    const char *fmt, ...)
-{
-	va_list ap;
-	unsigned a;
-
-	va_start(ap, fmt);
-	a = vfinish(s, code, fmt, ap);
-	va_end(ap);
-	return a;
 }
 
 /* ---- handshake ---- */
@@ -489,15 +480,9 @@ efl_espota_wake_at(const struct efl_espota_session *s)
 
 unsigned
 efl_espota_fail(struct efl_espota_session *s, enum efl_result_code code,
-    const char *fmt, ...)
+    const char *message)
 {
-	va_list ap;
-	unsigned a;
-
-	va_start(ap, fmt);
-	a = vfinish(s, code, fmt, ap);
-	va_end(ap);
-	return a;
+	return finish(s, code, "%s", message);
 }
 
 unsigned

@@ -180,6 +180,17 @@ on_write(uv_write_t *req, int status)
 		    "word)", c->label, uv_strerror(status));
 }
 
+/* The connection refused what the driver had to do: the transfer fails. */
+static unsigned
+cannot_send(struct espota_conn *c, int uv_error)
+{
+	char message[200];
+
+	snprintf(message, sizeof(message), "cannot send to the device: %s",
+	    uv_strerror(uv_error));
+	return efl_espota_fail(&c->m, EFL_R_TRANSFER_FAILED, message);
+}
+
 static void
 write_image(struct espota_conn *c)
 {
@@ -190,8 +201,7 @@ write_image(struct espota_conn *c)
 	c->write_req.data = c;
 	rc = uv_write(&c->write_req, (uv_stream_t *)c->conn, &b, 1, on_write);
 	if (rc != 0)
-		apply(c, efl_espota_fail(&c->m, EFL_R_TRANSFER_FAILED, "cannot "
-		    "send to the device: %s", uv_strerror(rc)));
+		apply(c, cannot_send(c, rc));
 }
 
 static void
@@ -235,7 +245,7 @@ on_timer(uv_timer_t *t)
 
 	c->timer_at = 0;
 	if (c->start_error[0] != '\0') {
-		apply(c, efl_espota_fail(&c->m, EFL_R_TRANSFER_FAILED, "%s",
+		apply(c, efl_espota_fail(&c->m, EFL_R_TRANSFER_FAILED,
 		    c->start_error));
 		return;
 	}
@@ -333,8 +343,7 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	c->rcvlowat = 1;
 	rc = uv_read_start((uv_stream_t *)conn, conn_alloc, on_conn_read);
 	if (rc != 0)
-		actions |= efl_espota_fail(&c->m, EFL_R_TRANSFER_FAILED,
-		    "cannot send to the device: %s", uv_strerror(rc));
+		actions |= cannot_send(c, rc);
 	apply(c, actions);
 }
 
@@ -353,8 +362,8 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
     const struct sockaddr *addr, const struct efl_session_callbacks *cb,
     struct efl_errbuf *eb)
 {
-	struct espota_transport *et = (struct espota_transport *)t;
 	struct espota_conn *c = xcalloc(1, sizeof(*c));
+	struct espota_transport *et = (struct espota_transport *)t;
 	struct efl_espota_params p;
 	struct sockaddr_storage local;
 	char dev_text[64];
@@ -440,26 +449,12 @@ espota_cancel(struct efl_transport *t, void *session)
 	apply(c, efl_espota_cancel(&c->m));
 }
 
-static void
-espota_free(struct efl_transport *t)
-{
-	struct espota_transport *et = (struct espota_transport *)t;
-
-	if (et->shared != NULL)
-		efl_listener_release(et->shared);
-	free(et);
-}
-
 static struct efl_transport *
 espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
     struct efl_errbuf *eb)
 {
 	struct espota_transport *et = xcalloc(1, sizeof(*et));
 
-	et->t.name = "espota";
-	et->t.start = espota_start;
-	et->t.cancel = espota_cancel;
-	et->t.free = espota_free;
 	et->md5_key_only = o->md5_key_only;
 	if (o->host_ip != NULL) {
 		efl_sockaddr_copy(&et->host_ip, o->host_ip);
@@ -484,10 +479,23 @@ espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 	return &et->t;
 }
 
+static void
+espota_free(struct efl_transport *t)
+{
+	struct espota_transport *et = (struct espota_transport *)t;
+
+	if (et->shared != NULL)
+		efl_listener_release(et->shared);
+	free(et);
+}
+
 const struct efl_transport_kind efl_transport_espota = {
 	.name = "espota",
 	.default_port = 8266,
 	.advertised_port = 1,
 	.options = EFL_TOPT_HOST_PORT | EFL_TOPT_MD5_KEY,
 	.create = espota_new,
+	.start = espota_start,
+	.cancel = espota_cancel,
+	.free = espota_free,
 };

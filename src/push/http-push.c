@@ -399,10 +399,6 @@ http_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 		free(tr);
 		return NULL;
 	}
-	tr->t.name = "http";
-	tr->t.start = http_start;
-	tr->t.cancel = http_cancel;
-	tr->t.free = http_free;
 	tr->user = xstrdup(o->http_user != NULL ? o->http_user : "admin");
 	tr->path = xstrdup(o->http_path != NULL ? o->http_path :
 	    EFA_HTTP_UPDATE_PATH);
@@ -419,4 +415,7 @@ const struct efl_transport_kind efl_transport_http = {
 	.advertised_port = 0,   /* mDNS advertises the OTA port, not the page */
 	.options = EFL_TOPT_HTTP_USER | EFL_TOPT_HTTP_PATH,
 	.create = http_new,
+	.start = http_start,
+	.cancel = http_cancel,
+	.free = http_free,
 };

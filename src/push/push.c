@@ -256,7 +256,7 @@ start_attempt(struct push *p, uint32_t i)
 	cfg.timeout_ms = p->opts->timeout_ms;
 	cfg.label = r->label;
 	cfg.auth_scheme = t->auth_scheme;
-	sl->session = p->opts->transport->start(p->opts->transport, &cfg,
+	sl->session = efl_transport_start(p->opts->transport, &cfg,
 	    (struct sockaddr *)&t->addr, &cb, &eb);
 	if (sl->session == NULL)
 		finalize(sl, EFL_R_TRANSFER_FAILED, eb.msg, 0, -1, NULL);
@@ -339,7 +339,7 @@ on_cancel(struct efl_cancel_hook *h, int signum)
 		struct efl_push_row *r = &p->rows[i];
 
 		if (sl->session != NULL) {
-			p->opts->transport->cancel(p->opts->transport,
+			efl_transport_cancel(p->opts->transport,
 			    sl->session);
 		} else if (sl->verifying) {
 			p->opts->verifier->cancel(p->opts->verifier, sl);
@@ -411,7 +411,7 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 		uv_timer_start(&p->tick, on_tick, 250, 250);
 	p->started_ms = efl_now_ms();
 	efl_out_push_begin(out, img->path, img->size, img->md5_hex,
-	    opts->command, n, opts->transport->name);
+	    opts->command, n, opts->transport->kind->name);
 	/* canceled already: every target is canceled before it starts */
 	efl_loop_on_cancel(loop, &p->cancel, on_cancel);
 	pump(p);

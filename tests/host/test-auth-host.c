@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the host's OpenSSL hash provider (src/push/crypto.c): the
- * protocol.md 3.1/3.2 vectors through efa_auth_response, agreement with the
- * chip's efa_crypto_builtin on pseudo-random inputs (host and device must
+ * docs/protocol.md 3.1/3.2 vectors through efa_auth_response, agreement with
+ * the chip's efa_crypto_builtin on pseudo-random inputs (host and device must
  * compute the same), and efl_random_hex.
  */
 #include <stdarg.h>

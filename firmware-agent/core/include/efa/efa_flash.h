@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The core's flash writer and boot-time copier, modelled on the ESP8266
- * layout (protocol.md "Update process - memory view"):
+ * layout (docs/protocol.md 5.3):
  *
  *   0 .. running sketch | free ... staged new image | FS | boot rec | info
  *

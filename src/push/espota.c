@@ -251,9 +251,10 @@ on_timer(uv_timer_t *t)
 	}
 	if (c->rcvlowat > 1 && unread_bytes(c) > 0)
 		apply(c, efl_espota_bytes_waiting(&c->m, now_ms(c)));
+	/* the listener is only ours (and alive) until the connect-back */
 	if (!c->reported)
 		apply(c, efl_espota_time(&c->m, now_ms(c),
-		    listener__stray(c->listener)));
+		    c->expecting ? listener__stray(c->listener) : ""));
 }
 
 static void

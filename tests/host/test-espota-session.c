@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../src/push/crypto.h"
+#include "auth-vectors.h"
 #include "espfleet/espota.h"
 #include "espfleet/secret.h"
 #include "espfleet/sockaddr.h"
@@ -30,18 +31,10 @@
 #define TIMEOUT 10000u
 #define INVITATION "0 40000 4096 " MD5 "\n"
 
-static const char nonce32[] = "0123456789abcdef0123456789abcdef";
-static const char cnonce32[] = "fedcba9876543210fedcba9876543210";
-static const char nonce64[] =
-    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-static const char cnonce64[] =
-    "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
-/* docs/protocol.md 3.1 and 3.2, password "admin" */
-#define MD5_RESPONSE "199cd366606a4c7b55e82b1277ecd8ec"
-#define SHA_RESPONSE \
-	"f2c591596d5b9942c3f15cb8290866f4676fc5eec1bba3b040a91f92474fa114"
-#define SHA_MD5KEY_RESPONSE \
-	"506e9a94cc2374adf7c4f8480beb70ff1a7921bc09681d36b6280b41c004f4d7"
+static const char nonce32[] = TV_NONCE32;
+static const char cnonce32[] = TV_CNONCE32;
+static const char nonce64[] = TV_NONCE64;
+static const char cnonce64[] = TV_CNONCE64;
 
 struct h {
 	struct efl_espota_session s;
@@ -265,7 +258,7 @@ test_md5_scheme(void **state)
 	(void)state;
 	start(&h, "admin");
 	challenge(&h, nonce32, 100);
-	expect_auth(&h, cnonce32, MD5_RESPONSE);
+	expect_auth(&h, cnonce32, TV_MD5_RESPONSE);
 	connect_back(&h, 200);
 	assert_int_equal(bytes(&h, "4096OK", 300), EFL_ESPOTA_FINISHED);
 	expect_result(&h, EFL_R_OK, "");
@@ -279,7 +272,7 @@ test_sha256_scheme(void **state)
 	(void)state;
 	start(&h, "admin");
 	challenge(&h, nonce64, 100);
-	expect_auth(&h, cnonce64, SHA_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_RESPONSE);
 	assert_int_equal(h.s.known_scheme, EFA_AUTH_SHA256);
 	connect_back(&h, 200);
 }
@@ -294,13 +287,13 @@ test_md5_key_fallback(void **state)
 	(void)state;
 	start(&h, "admin");
 	challenge(&h, nonce64, 100);
-	expect_auth(&h, cnonce64, SHA_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_RESPONSE);
 	assert_int_equal(dgram(&h, "Authentication Failed", 200),
 	    EFL_ESPOTA_SEND);
 	expect_sent(&h, INVITATION);
 	assert_int_equal(h.s.phase, EFL_PHASE_INVITING);
 	challenge(&h, nonce64, 300);
-	expect_auth(&h, cnonce64, SHA_MD5KEY_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_MD5KEY_RESPONSE);
 	/* the MD5 key fails too: the password is wrong */
 	assert_int_equal(dgram(&h, "Authentication Failed", 400),
 	    EFL_ESPOTA_FINISHED);
@@ -317,7 +310,7 @@ test_md5_key_only(void **state)
 	h.p.md5_key_only = 1;
 	begin(&h, 0);
 	challenge(&h, nonce64, 100);
-	expect_auth(&h, cnonce64, SHA_MD5KEY_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_MD5KEY_RESPONSE);
 	assert_int_equal(dgram(&h, "Authentication Failed", 200),
 	    EFL_ESPOTA_FINISHED);
 	expect_result(&h, EFL_R_AUTH_FAILED, "device rejected the password");
@@ -748,7 +741,7 @@ test_no_downgrade_of_advertised_scheme(void **state)
 	assert_int_equal(efl_espota_time(&h.s, 1000, ""), EFL_ESPOTA_SEND);
 	expect_sent(&h, INVITATION);
 	challenge(&h, nonce64, 1100);
-	expect_auth(&h, cnonce64, SHA_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_RESPONSE);
 
 	/* only the forged challenge ever comes: a clear failure */
 	setup_at(&h, DEVICE, 8266, "admin");
@@ -782,7 +775,7 @@ test_no_downgrade_of_seen_scheme(void **state)
 	    210), 0);
 	assert_int_equal(h.s.phase, EFL_PHASE_INVITING);
 	challenge(&h, nonce64, 300);
-	expect_auth(&h, cnonce64, SHA_MD5KEY_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_MD5KEY_RESPONSE);
 	assert_int_equal(h.s.downgrades, 1);
 }
 
@@ -797,7 +790,7 @@ test_upgrade_allowed(void **state)
 	h.p.known_scheme = EFA_AUTH_MD5;
 	begin(&h, 0);
 	challenge(&h, nonce64, 10);
-	expect_auth(&h, cnonce64, SHA_RESPONSE);
+	expect_auth(&h, cnonce64, TV_SHA_RESPONSE);
 }
 
 int

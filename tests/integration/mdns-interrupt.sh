@@ -29,17 +29,7 @@ for sig in INT TERM HUP; do
 	sleep 1.5    # the browse is on; the ghost keeps it incomplete
 	kill -0 "$pid" 2>/dev/null ||
 		fail "discover ended before the signal: $(cat "$T/d-$sig.err")"
-	kill "-$sig" "$pid"
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && fail "discover ignored SIG$sig"
-	set +e
-	wait "$pid"
-	rc=$?
-	set -e
-	[ "$rc" = 0 ] || fail "discover exited $rc after SIG$sig, not 0"
+	end_with "$pid" "$sig" 0 discover
 	[ "$(json_count "$T/d-$sig.json" "(.event == \"device\") and
 	    (.name | startswith(\"$P-\"))")" = 1 ] ||
 		fail "SIG$sig: the device is not listed: $(cat "$T/d-$sig.json")"

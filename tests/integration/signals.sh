@@ -20,23 +20,6 @@ wait_for() {
 	fail "$3: $(cat "$1")"
 }
 
-# end_with PID SIGNAL WANT WHAT: send SIGNAL, the process ends within 10 s
-# with status WANT
-end_with() {
-	local rc
-	kill "-$2" "$1"
-	for _ in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$1" 2>/dev/null && fail "$4 ignored $2"
-	set +e
-	wait "$1"
-	rc=$?
-	set -e
-	[ "$rc" = "$3" ] || fail "$4 exited $rc after $2, not $3"
-}
-
 # push, mid-transfer: every target a result, the summary, exit 1
 d=1
 for sig in TERM HUP; do

@@ -163,7 +163,8 @@ unsigned efl_espota_connected(struct efl_espota_session *s,
 unsigned efl_espota_device_bytes(struct efl_espota_session *s,
     const char *data, size_t len, uint64_t sent, uint64_t now);
 
-/* Bytes wait unread below read_batch (a slow device): read every byte. */
+/* When the wake time has come: bytes wait unread below read_batch (a
+ * slow device, not a silent one): read every byte from now on. */
 unsigned efl_espota_bytes_waiting(struct efl_espota_session *s,
     uint64_t now);
 

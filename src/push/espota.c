@@ -249,7 +249,11 @@ on_timer(uv_timer_t *t)
 		    c->start_error));
 		return;
 	}
-	if (c->rcvlowat > 1 && unread_bytes(c) > 0)
+	/* the transfer looks silent, but counts of a slow device may wait
+	 * below the read batch: then it is not silent (only asked when the
+	 * silence is due, so that batching lasts while the device is busy) */
+	if (c->rcvlowat > 1 && now_ms(c) >= efl_espota_wake_at(&c->m) &&
+	    unread_bytes(c) > 0)
 		apply(c, efl_espota_bytes_waiting(&c->m, now_ms(c)));
 	/* the listener is only ours (and alive) until the connect-back */
 	if (!c->reported)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Start a system D-Bus and an avahi-daemon confined to loopback, for the mDNS
-# tests (Debian 12, root, no systemd; environment.md 2 and 9.1). Starts only
+# tests (Debian 12, root, no systemd; docs/contributing.md 2). Starts only
 # what is missing and records what it started (marker files in the state
 # directory) so that ci-avahi-down.sh stops exactly that. Idempotent.
 # Packages come from scripts/install-deps; this script installs nothing.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Multi-"host" mDNS lab in network namespaces (environment.md 3, 9.3), no
+# Multi-"host" mDNS lab in network namespaces (docs/contributing.md 2), no
 # systemd needed: one bridge netns, one host netns and N device netns, each
 # host/device netns with its own D-Bus bus and avahi-daemon (devices get
 # none with LAB_DEVICE_AVAHI=0). Root only. Stops only what it started.

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * espfleet: the command table and dispatch (exact name, then a unique
- * prefix), global --help/--version. Everything else lives in the commands.
+ * prefix), global --help/--version, and the setup shared by the commands
+ * (their flags: the loop owner, the open-file limit; the log prefix).
+ * Everything else lives in the commands.
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 
 static const struct efl_cmd *const commands[] = {
 	&efl_cmd_discover,
@@ -65,25 +67,37 @@ find_command(const char *name)
 	return NULL;
 }
 
-/* A push to a thousand devices holds a few sockets each: use the whole
- * open-file allowance the system grants. */
-static void
-raise_fd_limit(void)
+/* The setup every command gets as its flags ask, its run, and the
+ * teardown: one way for all of them. */
+static int
+run_command(const struct efl_cmd *cmd, int argc, char **argv)
 {
-	struct rlimit rl;
+	static char prefix[64];
+	struct efl_errbuf eb;
+	uv_loop_t *loop = NULL;
+	int rc;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	snprintf(prefix, sizeof(prefix), "espfleet %s", cmd->name);
+	efl_log_set_prefix(prefix);
+	if (cmd->flags & EFL_CMD_MANY_FILES)
+		(void)efl_fd_limit_raise();
+	if (cmd->flags & EFL_CMD_LOOP) {
+		loop = efl_loop_open(&eb);
+		if (loop == NULL) {
+			efl_error("%s", eb.msg);
+			return cmd->setup_failure != 0 ? cmd->setup_failure :
+			    EFL_EXIT_SETUP;
+		}
 	}
+	rc = cmd->exec(loop, argc, argv);
+	efl_loop_close(loop);
+	return rc == EFL_CMD_HELP_SHOWN ? EFL_EXIT_OK : rc;
 }
 
 int
 main(int argc, char **argv)
 {
 	const struct efl_cmd *cmd;
-
-	raise_fd_limit();
 
 	if (argc < 2) {
 		usage(stderr);
@@ -109,5 +123,5 @@ main(int argc, char **argv)
 		    stderr);
 		return EFL_EXIT_USAGE;
 	}
-	return cmd->exec(argc - 1, argv + 1);
+	return run_command(cmd, argc - 1, argv + 1);
 }

@@ -285,7 +285,7 @@ handle_auth(struct efa_agent *a, const struct efa_addr *from,
 	a->auth_lockouts = 0;
 	a->throttled = 0;
 	/* Reply to the 200 datagram's source: the ESP32 >= 3.3.1 espota.py
-	 * sends it from a new socket (protocol.md 9, device rule 2). */
+	 * sends it from a new socket (docs/protocol.md 9, rule 2). */
 	begin_update(a, from, now);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Header checks of application images (see efa_image.h). Numbers from
- * protocol.md 5.1 (ESP8266: esptool's flash-size codes) and the ESP-IDF image
- * header (ESP32: 0 = 1 MB ... 4 = 16 MB); the version marker, read by the
+ * docs/protocol.md 5.1 (ESP8266: esptool's flash-size codes) and the ESP-IDF
+ * image header (ESP32: 0 = 1 MB ... 4 = 16 MB); the version marker, read by the
  * simulated devices and by espfleet serve alike.
  */
 #include <string.h>

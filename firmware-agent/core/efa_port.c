@@ -145,7 +145,7 @@ efa_pw_key_from_hash(enum efa_auth_scheme scheme, const char *hash,
 	return 0;
 }
 
-/* Updater error numbers, index = number (protocol.md 5.1, 5.2); 0 is a
+/* Updater error numbers, index = number (docs/protocol.md 4.5); 0 is a
  * call that failed without an error number. */
 static const uint8_t updater8266[] = {
 	EFA_E_WRITE, EFA_E_WRITE, EFA_E_ERASE, EFA_E_READ, EFA_E_SPACE,

@@ -129,8 +129,9 @@ void efl_discover_report_unresolved(struct efl_discover *d);
 /* 1 after the failure callback. */
 int efl_discover_has_failed(const struct efl_discover *d);
 
-/* Run loop until d is complete, has failed or timeout_ms have passed:
- * 1 complete, 0 timed out, -1 failed (the reason in eb). */
+/* Run loop until d is complete, has failed, timeout_ms have passed or the
+ * command is canceled (loop.h): 1 complete, 0 timed out or canceled, -1
+ * failed (the reason in eb). */
 int efl_discover_wait(uv_loop_t *loop, struct efl_discover *d,
     uint32_t timeout_ms, struct efl_errbuf *eb);
 

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host side of espota (protocol.md 2-4, 9 "Host"): one session uploads
- * one image to one device over UDP invitation, challenge auth (md5 or
- * sha256, with the MD5-key fallback), the device's TCP connect-back, and a
- * streamed transfer whose unframed byte counts and final "OK"/error text are
- * read as they arrive. Sessions run on a libuv loop; many at once.
+ * The host side of espota (docs/protocol.md sections 2-4 and 8): one
+ * session uploads one image to one device over a UDP invitation,
+ * challenge auth (md5 or sha256, with the MD5-key fallback), the device's
+ * TCP connect-back, and a streamed transfer whose unframed byte counts and
+ * final "OK"/error text are read as they arrive.
  *
- * The reply parser and the classification of device texts are pure
- * functions, unit-tested on their own.
+ * Two parts, each on its own: the reply parser (what the device sends on
+ * the connection; espota-reply.c) and the session as a pure state machine
+ * (inputs in, actions out, time as an input; espota-session.c). The libuv
+ * driver (espota.c) with its connect-back listener (listener.c) makes it
+ * the "espota" transport of session.h.
  */
 #ifndef ESPFLEET_ESPOTA_H
 #define ESPFLEET_ESPOTA_H
@@ -16,7 +19,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "efa/efa_auth.h"
+#include "efa/efa_wire.h"
 #include "error.h"
+#include "session.h"
 
 /* ---- what the device sends on the data connection ---- */
 
@@ -26,7 +32,7 @@ enum efl_reply_state {
 	EFL_REPLY_ERROR     /* other text: the device's error message */
 };
 
-#define EFL_REPLY_TEXT_MAX 256
+#define EFL_REPLY_TEXT_MAX EFL_DEVICE_TEXT_MAX
 
 struct efl_reply {
 	enum efl_reply_state state;
@@ -55,98 +61,133 @@ void efl_reply_init(struct efl_reply *r, uint32_t total);
 void efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
     uint64_t sent);
 
-/* Result code for a device's error text (UDP "ERR: ..." or TCP text). */
-enum efl_result_code efl_classify_device_text(const char *text);
-
-
-/* ---- sessions ---- */
-
-struct efl_image;
-struct efl_secret;
-struct efl_listener;
-struct efl_espota;
-typedef struct uv_loop_s uv_loop_t;
-
-enum efl_espota_phase {
-	EFL_PHASE_QUEUED = 0,
-	EFL_PHASE_INVITING,
-	EFL_PHASE_AUTHENTICATING,
-	EFL_PHASE_CONNECTING,     /* waiting for the connect-back */
-	EFL_PHASE_UPLOADING,
-	EFL_PHASE_FINISHING,      /* all acked, waiting for "OK" */
-	EFL_PHASE_VERIFYING,      /* set by the push engine */
-	EFL_PHASE_RETRY_WAIT,     /* set by the push engine */
-	EFL_PHASE_DONE
-};
-
-const char *efl_phase_name(enum efl_espota_phase p);
-
-/* Why a device that asked for a password got none (any transport). */
-#define EFL_MSG_NO_PASSWORD "device requires a password and none was " \
-	"given (set ESPFLEET_PASSWORD, or use --password-file or " \
-	"--ask-password)"
-
-struct efl_espota_result {
-	enum efl_result_code code;
-	char message[512];     /* specific, printable; "" on success */
-	uint32_t bytes;        /* bytes the device accepted */
-	int needs_password;    /* the device asked and none was configured */
-};
-
-struct efl_espota_callbacks {
-	void (*phase)(void *arg, enum efl_espota_phase phase);
-	void (*progress)(void *arg, uint32_t acked, uint32_t total);
-	/* Exactly once; the session frees itself after it returns. */
-	void (*done)(void *arg, const struct efl_espota_result *r);
-	void *arg;
-};
-
-struct efl_espota_config {
-	uv_loop_t *loop;
-	const struct efl_image *image;   /* borrowed; outlives the session */
-	int command;                     /* 0 flash, 100 filesystem */
-	const struct efl_secret *password; /* borrowed; may be absent */
-	uint32_t timeout_ms;             /* bound of every wait */
-	const struct sockaddr *host_ip;  /* local bind address, or NULL */
-	struct efl_listener *listener;   /* shared --host-port listener, or
-	                                    NULL for one per session */
-	int md5_key_only;                /* skip the SHA-256 key (-m) */
-	const char *label;               /* for logs: target or device name */
-};
-
-/* For sessions of any transport: move *cur to p and tell cb->phase (if
- * set); nothing when *cur already is p. */
-void efl_session_set_phase(enum efl_espota_phase *cur,
-    const struct efl_espota_callbacks *cb, enum efl_espota_phase p);
+/* ---- one session as a pure state machine ---- */
 
 /*
- * Start uploading to the device at 'addr' (port set). Returns the session,
- * or NULL with a message in eb (then no callback is ever called).
+ * What the driver must do after an input (a bit set; any combination).
+ * Nothing else leaves the machine but the phase and progress callbacks.
  */
-struct efl_espota *efl_espota_start(const struct efl_espota_config *cfg,
-    const struct sockaddr *addr, const struct efl_espota_callbacks *cb,
-    struct efl_errbuf *eb);
+#define EFL_ESPOTA_SEND        0x01u /* send dgram[0..dgram_len) to the
+                                        device now, then wipe it (it may
+                                        hold a challenge response) */
+#define EFL_ESPOTA_END_HANDSHAKE 0x02u /* close the UDP socket, stop
+                                        listening for the connect-back */
+#define EFL_ESPOTA_WRITE_IMAGE 0x04u /* write the whole image on the
+                                        connection just reported */
+#define EFL_ESPOTA_REFUSE      0x08u /* close the connection just reported:
+                                        not wanted */
+#define EFL_ESPOTA_READ_BATCH  0x10u /* read_batch changed: wake up for the
+                                        connection only when that many bytes
+                                        wait (1: every byte) */
+#define EFL_ESPOTA_FINISHED    0x20u /* result is final: release everything
+                                        and report it (done callback) */
 
-/* Stop; done() follows with EFL_R_CANCELED (unless already done). */
-void efl_espota_cancel(struct efl_espota *s);
+struct efl_espota_params {
+	const char *label;              /* for logs; borrowed */
+	const struct sockaddr *device;  /* its address and UDP port; copied */
+	uint16_t listen_port;           /* where it is to connect back */
+	int command;                    /* 0 flash, 100 filesystem */
+	uint32_t size;                  /* image bytes */
+	const char *md5_hex;            /* of the image; copied */
+	const struct efl_secret *password; /* borrowed; NULL: none */
+	uint32_t timeout_ms;            /* bound of every wait */
+	int md5_key_only;               /* MD5 password key for SHA-256 */
+	enum efa_auth_scheme known_scheme; /* advertised (TXT), or NONE */
+	const struct efa_crypto *crypto;   /* hash provider */
+	int (*random_hex)(char *out, size_t nhex); /* cnonce source: nhex
+	                                    lowercase hex digits and a NUL;
+	                                    0 or -1 */
+};
 
-/* ---- the connect-back listener ---- */
+struct efl_espota_session {
+	struct efl_espota_params p;     /* device and md5_hex point below */
+	struct sockaddr_storage device;
+	char md5_hex[EFA_MD5_HEX_LEN + 1];
+	char device_text[64];
+	const struct efl_session_callbacks *cb; /* phase, progress; borrowed */
+	enum efl_phase phase;
+	int done;
+
+	/* handshake */
+	char dgram[EFA_AUTH_MSG_MAX];   /* the datagram to send (SEND) */
+	size_t dgram_len;
+	uint64_t deadline_at;           /* the current wait ends (0: none) */
+	uint64_t retx_at;               /* re-send the invitation (inviting)
+	                                   or start over (authenticating) */
+	uint32_t retx_ms, retx_elapsed;
+	enum efa_auth_scheme scheme;    /* of the challenge answered */
+	enum efa_auth_scheme known_scheme; /* strongest advertised or seen */
+	int known_from_txt;
+	int md5_key;                    /* MD5 pw_key on a sha256 device */
+	int auth_restarts;
+	uint32_t downgrades;            /* weaker challenges ignored */
+
+	/* transfer */
+	int connected;
+	struct efl_reply reply;
+	uint32_t last_reported;
+	uint64_t last_activity;         /* the device's last bytes */
+	int read_batch;                 /* see EFL_ESPOTA_READ_BATCH */
+
+	struct efl_session_result result;  /* once FINISHED */
+};
+
+/* Times and sizes of the handshake and transfer (espota-session.c). */
+#define EFL_ESPOTA_RETRANSMIT_MS 1000u  /* first re-send, then doubling */
+#define EFL_ESPOTA_AUTH_RESTART_MS 2000u /* silence after the "200" */
+#define EFL_ESPOTA_AUTH_RESTARTS 3
 
 /*
- * A TCP listener that hands each incoming connection to the session
- * expecting that peer address. Per session (ephemeral port) by default; one
- * shared by all sessions with --host-port. Two sessions may not expect the
- * same peer at once (efl_listener_expect fails).
+ * Inputs. now is the driver's clock in ms (the loop's time); every input
+ * returns the actions to take, in the order SEND, END_HANDSHAKE,
+ * WRITE_IMAGE / REFUSE, READ_BATCH, FINISHED.
  */
-struct efl_listener *efl_listener_open(uv_loop_t *loop,
-    const struct sockaddr *bind_addr, struct efl_errbuf *eb);
-/* The same on port (a fixed --host-port) of host_ip, or of any address of
- * family when host_ip is NULL. */
-struct efl_listener *efl_listener_open_port(uv_loop_t *loop,
-    const struct sockaddr *host_ip, int family, uint16_t port,
-    struct efl_errbuf *eb);
-uint16_t efl_listener_port(const struct efl_listener *l);
-/* Close when the last user is gone (open counts as one user). */
-void efl_listener_release(struct efl_listener *l);
+
+/* Set up s (no input yet). p is copied; cb must outlive s. */
+void efl_espota_init(struct efl_espota_session *s,
+    const struct efl_espota_params *p, const struct efl_session_callbacks *cb);
+
+/* Begin: the invitation (SEND). */
+unsigned efl_espota_begin(struct efl_espota_session *s, uint64_t now);
+
+/* A datagram on the session's UDP socket, from 'from'. Datagrams from any
+ * other address or port than the device's are ignored. */
+unsigned efl_espota_datagram(struct efl_espota_session *s,
+    const struct sockaddr *from, const char *data, size_t len, uint64_t now);
+
+/* The device connected back from peer. */
+unsigned efl_espota_connected(struct efl_espota_session *s,
+    const struct sockaddr *peer, uint64_t now);
+
+/* Bytes from the device on the connection; 'sent' image bytes are handed
+ * to the connection so far. */
+unsigned efl_espota_device_bytes(struct efl_espota_session *s,
+    const char *data, size_t len, uint64_t sent, uint64_t now);
+
+/* When the wake time has come: bytes wait unread below read_batch (a
+ * slow device, not a silent one): read every byte from now on. */
+unsigned efl_espota_bytes_waiting(struct efl_espota_session *s,
+    uint64_t now);
+
+/* The connection ended: error is NULL at EOF, else what broke it. */
+unsigned efl_espota_device_closed(struct efl_espota_session *s,
+    const char *error, uint64_t now);
+
+/* Time passed (at or after efl_espota_wake_at). stray: the last
+ * connection the listener refused, for the connect-back timeout's
+ * message ("" if none). */
+unsigned efl_espota_time(struct efl_espota_session *s, uint64_t now,
+    const char *stray);
+
+/* Fail now with this result (the driver could not do an action). */
+unsigned efl_espota_fail(struct efl_espota_session *s,
+    enum efl_result_code code, const char *message);
+
+/* Stop (SIGINT, ...): FINISHED with EFL_R_CANCELED. */
+unsigned efl_espota_cancel(struct efl_espota_session *s);
+
+/* When the session next wants efl_espota_time (0: never, it is done). An
+ * input may move it later; a timer that fires early does no harm. */
+uint64_t efl_espota_wake_at(const struct efl_espota_session *s);
 
 #endif

@@ -14,9 +14,18 @@ void efl_log_set_prefix(const char *prefix);
 void efl_log_set_verbose(int level);
 int efl_log_verbose(void);
 
-void efl_warn(const char *fmt, ...) EFL_PRINTFLIKE(1, 2);
-void efl_error(const char *fmt, ...) EFL_PRINTFLIKE(1, 2);
-void efl_debug(const char *fmt, ...) EFL_PRINTFLIKE(1, 2);
+enum efl_log_level {
+	EFL_LOG_ERROR = 0,     /* "espfleet push: ..." */
+	EFL_LOG_WARN,          /* "espfleet push: warning: ..." */
+	EFL_LOG_DEBUG          /* with -v only */
+};
+
+void efl_log(enum efl_log_level level, const char *fmt, ...)
+    EFL_PRINTFLIKE(2, 3);
+
+#define efl_error(...) efl_log(EFL_LOG_ERROR, __VA_ARGS__)
+#define efl_warn(...) efl_log(EFL_LOG_WARN, __VA_ARGS__)
+#define efl_debug(...) efl_log(EFL_LOG_DEBUG, __VA_ARGS__)
 /* Fatal internal failure (out of memory): message and exit(70). */
 EFL_NORETURN void efl_fatal(const char *fmt, ...) EFL_PRINTFLIKE(1, 2);
 

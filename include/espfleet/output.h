@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "espota.h"
+#include "session.h"
 
 enum efl_out_mode {
 	EFL_OUT_TTY = 0,
@@ -27,7 +27,7 @@ struct efl_push_row {
 	char target[128];       /* printable: the target as given */
 	char addr[64];
 	uint16_t port;
-	enum efl_espota_phase phase;
+	enum efl_phase phase;
 	uint32_t phase_events;  /* phases entered in this attempt */
 	uint32_t acked, total;
 	uint32_t attempts;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * espfleet serve: the HTTP update server of devices that pull
- * (ESP8266httpUpdate / ESP32 HTTPUpdate, protocol.md 7.1/7.2). What to
+ * (ESP8266httpUpdate / ESP32 HTTPUpdate, docs/protocol.md 7.1). What to
  * answer one request is a pure function of its method, path, headers and
  * credentials and of the server's configuration (efl_serve_decide): no
  * sockets, unit-tested on its own. The HTTP side (src/serve/serve-http.c,
@@ -81,7 +81,7 @@ struct efl_serve_decision {
 
 /*
  * Decide the answer to req (ESP8266httpUpdate and ESP32 HTTPUpdate
- * headers, protocol.md 7.1/7.2):
+ * headers, docs/protocol.md 7.1):
  *   405 a method other than GET/HEAD; 404 another path than cfg->path;
  *   429 a password is configured and req->auth is THROTTLED (with
  *     retry_after), 401 when it is otherwise not OK;

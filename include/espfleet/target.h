@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "efa/efa_auth.h"
 #include "error.h"
+#include "sockaddr.h"
 
 struct efl_target {
 	char *label;        /* as given, or the device name when discovered */
@@ -25,6 +27,7 @@ struct efl_target {
 	char *running_md5;  /* agent TXT key, else NULL */
 	uint32_t free_space;  /* agent TXT key; 0 = unknown */
 	int auth_upload;    /* -1 unknown, 0 no, 1 yes (TXT auth_upload) */
+	enum efa_auth_scheme auth_scheme; /* TXT efa_auth; NONE: unknown */
 	char *skip_reason;  /* set: reported as skipped, never contacted */
 };
 
@@ -37,30 +40,13 @@ int efl_target_numeric(struct efl_target *t);
 
 void efl_target_free(struct efl_target *t);
 
-/* Why no single device can have the address sa: "a multicast address" or
- * "the broadcast address" (IPv4 224.0.0.0/4 and 255.255.255.255, IPv6
- * ff00::/8, also v4-mapped), or NULL. Pure. */
-const char *efl_sockaddr_group_kind(const struct sockaddr *sa);
-
-/* Format a socket address as text (no port). */
-void efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap);
-
-/* "ADDR:PORT", or "[ADDR]:PORT" when addr is an IPv6 address. */
-void efl_endpoint_text(char *out, size_t cap, const char *addr,
-    unsigned port);
-
-/* The same for a socket address and its own port. */
-void efl_sockaddr_endpoint_text(const struct sockaddr *sa, char *out,
-    size_t cap);
-
-
 typedef struct uv_loop_s uv_loop_t;
 
 /*
  * Resolve every target that is not a numeric address with the system
  * resolver (uv_getaddrinfo, all at once; IPv4 preferred), running loop until
- * they are done. Also refuses two targets that are the same device. 0, or
- * -1 with the first problem in eb.
+ * they are done or the command is canceled (loop.h). Also refuses two
+ * targets that are the same device. 0, or -1 with the first problem in eb.
  */
 int efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
     struct efl_errbuf *eb);

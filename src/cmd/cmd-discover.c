@@ -16,7 +16,6 @@
 #include "espfleet/text.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
-#include "espfleet/espota.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"
 
@@ -77,7 +76,7 @@ valid_type(const char *t)
 	    (strcmp(dot, "._tcp") == 0 || strcmp(dot, "._udp") == 0);
 }
 
-/* 0 to go on, or an exit status; -1 after --help. */
+/* 0 to go on, an exit status, or EFL_CMD_HELP_SHOWN. */
 static int
 parse_args(int argc, char **argv, struct discover_args *a)
 {
@@ -124,7 +123,7 @@ parse_args(int argc, char **argv, struct discover_args *a)
 			break;
 		case 'h':
 			fputs(discover_usage, stdout);
-			return -1;
+			return EFL_CMD_HELP_SHOWN;
 		default:
 			return cmd__option_error(c, argv, "discover",
 			    longopts);
@@ -161,7 +160,7 @@ on_skipped(void *arg, const char *subject, const char *reason)
 }
 
 static int
-cmd_discover_exec(int argc, char **argv)
+cmd_discover_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	struct discover_args a;
 	struct efl_discover_opts opts;
@@ -169,17 +168,12 @@ cmd_discover_exec(int argc, char **argv)
 	struct efl_discover *d;
 	struct efl_errbuf eb;
 	struct run r;
-	uv_loop_t loop;
 	const struct efl_device *const *devs;
 	uint64_t started = efl_now_ms();
 	uint32_t n, i, shown = 0;
 	int rc, complete;
 
-	efl_log_set_prefix("espfleet discover");
-	rc = parse_args(argc, argv, &a);
-	if (rc < 0)
-		return EFL_EXIT_OK;
-	if (rc != 0)
+	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	efl_log_set_verbose(a.verbose);
 	memset(&r, 0, sizeof(r));
@@ -191,16 +185,15 @@ cmd_discover_exec(int argc, char **argv)
 	cb.device = on_device;
 	cb.skipped = on_skipped;
 	cb.arg = &r;
-	uv_loop_init(&loop);
-	d = efl_discover_start(&loop, &opts, &cb, &eb);
+	d = efl_discover_start(loop, &opts, &cb, &eb);
 	if (d == NULL) {
 		efl_error("%s", eb.msg);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		uv_loop_close(&loop);
 		return EFL_EXIT_SETUP;
 	}
 	r.out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "discover");
-	complete = efl_discover_wait(&loop, d, a.timeout_ms, &eb);
+	/* a signal ends the browse like the timeout: what was found is
+	 * reported */
+	complete = efl_discover_wait(loop, d, a.timeout_ms, &eb);
 	if (complete < 0) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
@@ -219,14 +212,12 @@ cmd_discover_exec(int argc, char **argv)
 	}
 	efl_discover_free(d);
 	efl_out_free(r.out);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop) != 0)
-		efl_debug("handles left open at exit");
 	return rc;
 }
 
 const struct efl_cmd efl_cmd_discover = {
 	.name = "discover",
 	.summary = "list the devices that advertise themselves over mDNS",
+	.flags = EFL_CMD_LOOP,
 	.exec = cmd_discover_exec,
 };

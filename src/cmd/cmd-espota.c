@@ -17,10 +17,11 @@
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/secret.h"
+#include "espfleet/session.h"
 #include "espfleet/target.h"
 
 static const char espota_usage[] =
@@ -172,6 +173,9 @@ static const struct option longopts[] = {
 };
 
 struct espota_run {
+	struct efl_cancel_hook cancel;  /* first: the hook is the run */
+	struct efl_transport *transport;
+	void *session;
 	int progress_bar;
 	int dots;
 	uint32_t total;
@@ -201,7 +205,7 @@ show_progress(struct espota_run *r, uint32_t acked)
 }
 
 static void
-on_phase(void *arg, enum efl_espota_phase phase)
+on_phase(void *arg, enum efl_phase phase)
 {
 	struct espota_run *r = arg;
 
@@ -235,7 +239,7 @@ on_progress(void *arg, uint32_t acked, uint32_t total)
 }
 
 static void
-on_done(void *arg, const struct efl_espota_result *res)
+on_done(void *arg, const struct efl_session_result *res)
 {
 	struct espota_run *r = arg;
 
@@ -247,27 +251,37 @@ on_done(void *arg, const struct efl_espota_result *res)
 	fputc('\n', stderr);
 }
 
+/* SIGINT, SIGTERM, SIGHUP: the upload ends as canceled (exit 1). */
+static void
+on_cancel(struct efl_cancel_hook *h, int signum)
+{
+	struct espota_run *r = (struct espota_run *)h;
+
+	(void)signum;
+	if (!r->done)
+		efl_transport_cancel(r->transport, r->session);
+}
+
 static int
-cmd_espota_exec(int argc, char **argv)
+cmd_espota_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	static struct efl_secret pw;
 	struct espota_run run;
-	struct efl_espota_callbacks cb = { on_phase, on_progress, on_done,
+	struct efl_session_callbacks cb = { on_phase, on_progress, on_done,
 		&run };
-	struct efl_espota_config cfg;
+	struct efl_session_config cfg;
+	struct efl_transport_opts to;
 	struct sockaddr_storage host_ip;
+	struct efl_transport *transport = NULL;
 	struct efl_target target;
 	struct efl_image img;
 	struct efl_errbuf eb;
-	struct efl_listener *listener = NULL;
 	const char *ip = NULL, *file = NULL;
 	char *signed_path = NULL;
 	uint32_t port = 8266, host_port = 0, timeout_ms = 10000;
 	int c, have_host_ip = 0, command = 0, md5_key = 0, rc = 1, nargs;
-	uv_loop_t loop;
 	struct stat st;
 
-	efl_log_set_prefix("espfleet espota");
 	nargs = argc;
 	if ((rc = take_password(&argc, argv, &pw)) != 0)
 		return rc;
@@ -320,7 +334,7 @@ cmd_espota_exec(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(espota_usage, stdout);
-			return 0;
+			return EFL_CMD_HELP_SHOWN;
 		case ':':
 			efl_error("option '%s' needs a value", argv[optind - 1]);
 			return 2;
@@ -360,45 +374,43 @@ cmd_espota_exec(int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return 1;
 	}
-	uv_loop_init(&loop);
 	if (efl_target_parse(&target, ip, (uint16_t)port, &eb) != 0 ||
-	    efl_targets_resolve(&loop, &target, 1, &eb) != 0 ||
+	    efl_targets_resolve(loop, &target, 1, &eb) != 0 ||
 	    efl_targets_check_unicast(&target, 1, &eb) != 0) {
 		efl_error("%s", eb.msg);
 		goto out;
 	}
-	if (host_port != 0) {
-		listener = efl_listener_open_port(&loop, have_host_ip ?
-		    (struct sockaddr *)&host_ip : NULL, target.addr.ss_family,
-		    (uint16_t)host_port, &eb);
-		if (listener == NULL) {
-			efl_error("Listen Failed: %s", eb.msg);
-			goto out;
-		}
+	/* the espota transport of espfleet push, for one device */
+	memset(&to, 0, sizeof(to));
+	to.host_ip = have_host_ip ? (struct sockaddr *)&host_ip : NULL;
+	to.host_port = (uint16_t)host_port;
+	to.listen_family = target.addr.ss_family;
+	to.md5_key_only = md5_key;
+	transport = efl_transport_new(efl_transport_find("espota"), loop, &to,
+	    &eb);
+	if (transport == NULL) {
+		efl_error("Listen Failed: %s", eb.msg);
+		goto out;
 	}
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.loop = &loop;
+	cfg.loop = loop;
 	cfg.image = &img;
 	cfg.command = command;
 	cfg.password = &pw;
 	cfg.timeout_ms = timeout_ms;
-	cfg.host_ip = have_host_ip ? (struct sockaddr *)&host_ip : NULL;
-	cfg.listener = listener;
-	cfg.md5_key_only = md5_key;
 	cfg.label = ip;
 	run.total = img.size;
 	run.addr = ip;
-	if (efl_espota_start(&cfg, (struct sockaddr *)&target.addr, &cb,
-	    &eb) == NULL) {
+	run.transport = transport;
+	run.session = efl_transport_start(transport, &cfg,
+	    (struct sockaddr *)&target.addr, &cb, &eb);
+	if (run.session == NULL) {
 		efl_error("%s", eb.msg);
 		goto out;
 	}
-	if (listener != NULL) {
-		efl_listener_release(listener); /* the session holds it now */
-		listener = NULL;
-	}
-	while (!run.done)
-		uv_run(&loop, UV_RUN_ONCE);
+	efl_loop_on_cancel(loop, &run.cancel, on_cancel);
+	efl_loop_run_until(loop, &run.done);
+	efl_loop_cancel_remove(loop, &run.cancel);
 	if (run.ok) {
 		efl_debug("Result: OK");
 		rc = 0;
@@ -406,14 +418,11 @@ cmd_espota_exec(int argc, char **argv)
 		efl_error("%s", run.message);
 	}
 out:
-	if (listener != NULL)
-		efl_listener_release(listener);
+	efl_transport_free(transport);
 	efl_target_free(&target);
 	efl_image_close(&img);
 	efl_secret_wipe(&pw);
 	free(signed_path);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
 	return rc;
 }
 
@@ -421,5 +430,7 @@ const struct efl_cmd efl_cmd_espota = {
 	.name = "espota",
 	.summary = "drop-in for espota.py (Arduino IDE, arduino-cli, "
 	    "PlatformIO)",
+	.flags = EFL_CMD_LOOP,
+	.setup_failure = 1,     /* espota.py's exit statuses: 0, 1, 2 */
 	.exec = cmd_espota_exec,
 };

@@ -9,27 +9,23 @@
  * engine, with verification after reboot, and maps its report to the exit
  * status.
  */
-#include <fnmatch.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/resource.h>
 #include <uv.h>
 
 #include "cmd-util.h"
-#include "efa/efa_http.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/output.h"
 #include "espfleet/push.h"
 #include "espfleet/secret.h"
+#include "espfleet/select.h"
 #include "espfleet/session.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
@@ -140,7 +136,7 @@ struct push_args {
 	int have_host_ip;
 	uint16_t host_port;
 	int md5_key_only;
-	int via_http;
+	const struct efl_transport_kind *via;
 	const char *http_user, *http_path;
 	const char *image;
 	char **targets;
@@ -160,35 +156,74 @@ struct push_args {
 #define FDS_RESERVED 64u
 
 /*
- * Room for *jobs uploads at once: the soft limit on open files is raised
- * to the hard one, and --jobs lowered (with a warning) where even that is
- * too small, so that uploads wait in the queue instead of failing with
- * "too many open files".
+ * Room for *jobs uploads at once in the limit on open files (main raised
+ * it to the hard limit, EFL_CMD_MANY_FILES): --jobs is lowered (with a
+ * warning) where even that is too small, so that uploads wait in the
+ * queue instead of failing with "too many open files".
  */
 static void
 fit_jobs_to_fd_limit(uint32_t *jobs)
 {
-	struct rlimit rl;
-	rlim_t need = (rlim_t)*jobs * FDS_PER_UPLOAD + FDS_RESERVED;
+	uint64_t limit = efl_fd_limit(), fit;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+	if (limit == 0 || limit >= (uint64_t)*jobs * FDS_PER_UPLOAD +
+	    FDS_RESERVED)
 		return;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-		(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur >= need)
-		return;
-	need = rl.rlim_cur > FDS_RESERVED + FDS_PER_UPLOAD ?
-	    (rl.rlim_cur - FDS_RESERVED) / FDS_PER_UPLOAD : 1;
+	fit = limit > FDS_RESERVED + FDS_PER_UPLOAD ?
+	    (limit - FDS_RESERVED) / FDS_PER_UPLOAD : 1;
 	efl_warn("--jobs %u lowered to %u: the limit on open files is %llu "
-	    "(ulimit -n)", *jobs, (unsigned)need,
-	    (unsigned long long)rl.rlim_cur);
-	*jobs = (uint32_t)need;
+	    "(ulimit -n)", *jobs, (unsigned)fit, (unsigned long long)limit);
+	*jobs = (uint32_t)fit;
 }
 
-/* 0 to go on, or an exit status. */
+/* The names of the transports that take the options in mask, as
+ * "espota or http". */
+static void
+transport_names(char *out, size_t cap, unsigned mask)
+{
+	const struct efl_transport_kind *k;
+	size_t i, n = 0, pos = 0;
+
+	out[0] = '\0';
+	for (i = 0; (k = efl_transport_at(i)) != NULL; i++)
+		if ((k->options & mask) != 0 || mask == ~0u)
+			n++;
+	for (i = 0; (k = efl_transport_at(i)) != NULL && pos < cap; i++) {
+		if ((k->options & mask) == 0 && mask != ~0u)
+			continue;
+		pos += (size_t)snprintf(out + pos, cap - pos, "%s%s",
+		    pos == 0 ? "" : --n == 1 ? " or " : ", ", k->name);
+	}
+}
+
+/* Options of another transport than the one chosen: a usage error. */
+static int
+transport_options_fit(const struct push_args *a)
+{
+	const struct {
+		unsigned bit;
+		const char *name;
+		int given;
+	} opts[] = {
+		{ EFL_TOPT_HOST_PORT, "--host-port", a->host_port != 0 },
+		{ EFL_TOPT_MD5_KEY, "--md5-key", a->md5_key_only },
+		{ EFL_TOPT_HTTP_USER, "--http-user", a->http_user != NULL },
+		{ EFL_TOPT_HTTP_PATH, "--http-path", a->http_path != NULL },
+	};
+	char names[128];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		if (!opts[i].given || (a->via->options & opts[i].bit) != 0)
+			continue;
+		transport_names(names, sizeof(names), opts[i].bit);
+		efl_error("%s applies to --via %s only", opts[i].name, names);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 to go on, an exit status, or EFL_CMD_HELP_SHOWN. */
 static int
 parse_args(int argc, char **argv, struct push_args *a)
 {
@@ -201,7 +236,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 	a->opts.timeout_ms = 10000;
 	a->opts.backoff_ms = 1000;
 	a->opts.verify_timeout_ms = 60000;
-	a->default_port = 8266;
+	a->via = efl_transport_find("espota");
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:t:r:P:I:p:nvh", longopts,
@@ -251,13 +286,12 @@ parse_args(int argc, char **argv, struct push_args *a)
 			a->port_given = 1;
 			break;
 		case OPT_VIA:
-			if (strcmp(optarg, "http") == 0) {
-				a->via_http = 1;
-			} else if (strcmp(optarg, "espota") == 0) {
-				a->via_http = 0;
-			} else {
-				efl_error("--via: '%s' is not espota or http",
-				    optarg);
+			if ((a->via = efl_transport_find(optarg)) == NULL) {
+				char names[128];
+
+				transport_names(names, sizeof(names), ~0u);
+				efl_error("--via: '%s' is not %s", optarg,
+				    names);
 				return cmd__usage_error("push");
 			}
 			break;
@@ -313,28 +347,16 @@ parse_args(int argc, char **argv, struct push_args *a)
 			break;
 		case 'h':
 			fputs(push_usage, stdout);
-			return -EFL_EXIT_OK - 1; /* help shown */
+			return EFL_CMD_HELP_SHOWN;
 		default:
 			return cmd__option_error(c, argv, "push",
 			    longopts);
 		}
 	}
-	if (a->via_http && (a->host_port != 0 || a->md5_key_only)) {
-		efl_error("%s applies to --via espota only", a->host_port != 0 ?
-		    "--host-port" : "--md5-key");
+	if (transport_options_fit(a) != 0)
 		return cmd__usage_error("push");
-	}
-	if (!a->via_http && (a->http_user != NULL || a->http_path != NULL)) {
-		efl_error("%s applies to --via http only",
-		    a->http_user != NULL ? "--http-user" : "--http-path");
-		return cmd__usage_error("push");
-	}
-	if (a->via_http && !a->port_given)
-		a->default_port = 80;
-	if (a->http_user == NULL)
-		a->http_user = "admin";
-	if (a->http_path == NULL)
-		a->http_path = EFA_HTTP_UPDATE_PATH;
+	if (!a->port_given)
+		a->default_port = a->via->default_port;
 	if (optind >= argc) {
 		efl_error("no image given");
 		return cmd__usage_error("push");
@@ -374,123 +396,27 @@ browse_start(uv_loop_t *loop, struct efl_errbuf *eb)
 	return efl_discover_start(loop, NULL, &cb, eb);
 }
 
-static int
-selected(const struct push_args *a, const struct efl_device *d)
-{
-	uint32_t i;
-
-	if (!d->present)
-		return 0;
-	if (a->board != NULL && (d->board == NULL ||
-	    strcasecmp(d->board, a->board) != 0))
-		return 0;
-	if (a->nmatch == 0)
-		return 1;
-	for (i = 0; i < a->nmatch; i++)
-		if (fnmatch(a->match[i], d->name, 0) == 0)
-			return 1;
-	return 0;
-}
-
-/* The numeric address of a discovered device (maybe "fe80::1%eth0"). */
-static int
-numeric_addr(struct efl_target *t)
-{
-	struct addrinfo hints, *res = NULL;
-
-	if (efl_target_numeric(t))
-		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(t->host, NULL, &hints, &res) != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(t->addr)) {
-		if (res != NULL)
-			freeaddrinfo(res);
-		return -1;
-	}
-	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-	t->addr_len = (socklen_t)res->ai_addrlen;
-	if (res->ai_family == AF_INET6)
-		((struct sockaddr_in6 *)&t->addr)->sin6_port = htons(t->port);
-	else
-		((struct sockaddr_in *)&t->addr)->sin_port = htons(t->port);
-	snprintf(t->addr_text, sizeof(t->addr_text), "%s", t->host);
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* A target for a discovered device (at port, or the port it advertises
- * when 0), with the reason it is skipped (the image already runs there,
- * too little room) when there is one. */
-static void
-target_from_device(struct efl_target *t, const struct efl_device *d,
-    const struct efl_image *img, int command, uint16_t port)
-{
-	char why[160];
-
-	memset(t, 0, sizeof(*t));
-	t->label = xstrdup(d->name);
-	t->host = xstrdup(d->addr);
-	t->port = port != 0 ? port : d->port;
-	t->name = xstrdup(d->name);
-	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
-	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
-	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
-	t->auth_upload = d->auth_upload;
-	if (numeric_addr(t) != 0)
-		t->skip_reason = xasprintf("unusable address '%s'", t->host);
-	else if (efl_target_not_unicast(t, why, sizeof(why)) != NULL)
-		t->skip_reason = xasprintf("not one device's address: %s",
-		    why);
-	else if (command != 0)
-		;   /* a filesystem image: neither check applies */
-	else if (d->md5 != NULL && strcasecmp(d->md5, img->md5_hex) == 0)
-		t->skip_reason = xstrdup("already running this image (efa_md5 "
-		    "matches)");
-	else if (d->free_space >= 0 && (uint64_t)d->free_space < img->size)
-		t->skip_reason = xasprintf("not enough free space (efa_free "
-		    "%lld bytes, image %u bytes)", (long long)d->free_space,
-		    img->size);
-}
-
-/*
- * The devices found over mDNS that the selection takes, as targets (*n of
- * them, sorted by name). Two services at one address and port are one
- * device: the second is skipped.
- */
+/* The devices found over mDNS that the selection takes, as targets (*n
+ * of them, sorted by name), with their skip reasons (fleet/select.c). */
 static struct efl_target *
 select_targets(struct efl_discover *d, const struct push_args *a,
     const struct efl_image *img, uint32_t *n)
 {
+	struct efl_selection sel;
 	const struct efl_device *const *devs;
-	struct efl_target *t;
-	uint32_t ndevs, i, j, k = 0;
+	uint32_t ndevs;
 
+	memset(&sel, 0, sizeof(sel));
+	sel.match = a->match;
+	sel.nmatch = a->nmatch;
+	sel.board = a->board;
+	sel.command = a->opts.command;
+	sel.image_md5 = img->md5_hex;
+	sel.image_size = img->size;
+	/* the update page is not what mDNS advertises */
+	sel.port = a->via->advertised_port ? 0 : (uint16_t)a->default_port;
 	devs = efl_discover_devices(d, &ndevs);
-	t = xcalloc(ndevs ? ndevs : 1, sizeof(*t));
-	for (i = 0; i < ndevs; i++) {
-		if (!selected(a, devs[i]))
-			continue;
-		/* the update page is not what mDNS advertises */
-		target_from_device(&t[k], devs[i], img, a->opts.command,
-		    a->via_http ? (uint16_t)a->default_port : 0);
-		for (j = 0; j < k && t[k].skip_reason == NULL; j++)
-			if (t[j].skip_reason == NULL &&
-			    t[j].port == t[k].port &&
-			    strcmp(t[j].addr_text, t[k].addr_text) == 0) {
-				char shown[128];
-
-				efl_printable(shown, sizeof(shown), t[j].label,
-				    strlen(t[j].label));
-				t[k].skip_reason = xasprintf("same device as "
-				    "'%s' (%s port %u)", shown, t[k].addr_text,
-				    t[k].port);
-			}
-		k++;
-	}
-	*n = k;
-	return t;
+	return efl_select_targets(&sel, devs, ndevs, n);
 }
 
 /* A device that wants a password when none is configured: refuse before
@@ -542,7 +468,7 @@ dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n)
 }
 
 static int
-cmd_push_exec(int argc, char **argv)
+cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	struct push_args a;
 	static struct efl_secret pw;
@@ -554,15 +480,11 @@ cmd_push_exec(int argc, char **argv)
 	struct efl_discover *disc = NULL;
 	struct efl_verifier *verifier = NULL;
 	struct efl_transport *transport = NULL;
-	uv_loop_t *loop = NULL;
+	struct efl_transport_opts to;
 	uint32_t ntargets = 0, i;
 	int rc;
 
-	efl_log_set_prefix("espfleet push");
-	rc = parse_args(argc, argv, &a);
-	if (rc < 0)
-		return EFL_EXIT_OK;
-	if (rc != 0)
+	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	efl_log_set_verbose(a.verbose);
 	if (a.ntargets == 0 && !SELECTING(&a)) {
@@ -580,8 +502,6 @@ cmd_push_exec(int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return EFL_EXIT_SETUP;
 	}
-	loop = xmalloc(sizeof(*loop));
-	uv_loop_init(loop);
 	if (SELECTING(&a)) {
 		/* the targets are what mDNS finds */
 		disc = browse_start(loop, &eb);
@@ -589,6 +509,11 @@ cmd_push_exec(int argc, char **argv)
 		    EFL_DISCOVER_TIMEOUT_MS, &eb) < 0) {
 			efl_error("%s", eb.msg);
 			rc = EFL_EXIT_SETUP;
+			goto out;
+		}
+		if (efl_loop_canceled(loop)) {
+			efl_error("interrupted while finding the devices");
+			rc = EFL_EXIT_FAILED;
 			goto out;
 		}
 		targets = select_targets(disc, &a, &img, &ntargets);
@@ -611,7 +536,8 @@ cmd_push_exec(int argc, char **argv)
 		}
 		if (efl_targets_resolve(loop, targets, ntargets, &eb) != 0) {
 			efl_error("%s", eb.msg);
-			rc = EFL_EXIT_SETUP;
+			rc = efl_loop_canceled(loop) ? EFL_EXIT_FAILED :
+			    EFL_EXIT_SETUP;
 			goto out;
 		}
 		if (efl_targets_check_unicast(targets, ntargets, &eb) != 0) {
@@ -638,22 +564,17 @@ cmd_push_exec(int argc, char **argv)
 				efl_warn("%s; targets are pushed without "
 				    "verification", eb.msg);
 		}
-		verifier = efl_discover_verifier_new(loop, disc, a.via_http);
+		verifier = efl_discover_verifier_new(loop, disc,
+		    !a.via->advertised_port);
 		a.opts.verifier = verifier;
 	}
-	if (a.via_http) {
-		struct efl_http_opts ho;
-
-		ho.user = a.http_user;
-		ho.path = a.http_path;
-		ho.host_ip = a.have_host_ip ? (struct sockaddr *)&a.host_ip :
-		    NULL;
-		transport = efl_http_transport_new(loop, &ho, &eb);
-	} else {
-		transport = efl_espota_transport_new(loop, a.have_host_ip ?
-		    (struct sockaddr *)&a.host_ip : NULL, a.host_port,
-		    a.md5_key_only, &eb);
-	}
+	memset(&to, 0, sizeof(to));
+	to.host_ip = a.have_host_ip ? (struct sockaddr *)&a.host_ip : NULL;
+	to.host_port = a.host_port;
+	to.md5_key_only = a.md5_key_only;
+	to.http_user = a.http_user;
+	to.http_path = a.http_path;
+	transport = efl_transport_new(a.via, loop, &to, &eb);
 	if (transport == NULL) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
@@ -678,8 +599,7 @@ cmd_push_exec(int argc, char **argv)
 	else
 		rc = EFL_EXIT_OK;
 out:
-	if (transport != NULL)
-		transport->free(transport);
+	efl_transport_free(transport);
 	efl_out_free(out);
 	efl_discover_verifier_free(verifier);
 	efl_discover_free(disc);
@@ -688,16 +608,12 @@ out:
 	free(targets);
 	efl_image_close(&img);
 	efl_secret_wipe(&pw);
-	if (loop != NULL) {
-		uv_run(loop, UV_RUN_DEFAULT);
-		uv_loop_close(loop);
-		free(loop);
-	}
 	return rc;
 }
 
 const struct efl_cmd efl_cmd_push = {
 	.name = "push",
 	.summary = "upload an image to many devices at once (espota or HTTP)",
+	.flags = EFL_CMD_LOOP | EFL_CMD_MANY_FILES,
 	.exec = cmd_push_exec,
 };

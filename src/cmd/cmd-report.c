@@ -108,7 +108,7 @@ read_reports(struct efl_report_reader *rd, char **files, int n)
 }
 
 static int
-report_exec(int argc, char **argv)
+report_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	const char *junit = NULL, *html = NULL, *title = NULL;
 	const struct efl_report *rep;
@@ -117,7 +117,7 @@ report_exec(int argc, char **argv)
 	struct efl_errbuf eb;
 	int c, status;
 
-	efl_log_set_prefix("espfleet report");
+	(void)loop;   /* no loop: report only reads files */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -132,7 +132,7 @@ report_exec(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(report_usage, stdout);
-			return EFL_EXIT_OK;
+			return EFL_CMD_HELP_SHOWN;
 		default:
 			return cmd__option_error(c, argv, "report", longopts);
 		}
@@ -172,7 +172,7 @@ report_exec(int argc, char **argv)
 }
 
 const struct efl_cmd efl_cmd_report = {
-	"report",
-	"merge the JSON reports of several pushes (JUnit, HTML)",
-	report_exec,
+	.name = "report",
+	.summary = "merge the JSON reports of several pushes (JUnit, HTML)",
+	.exec = report_exec,
 };

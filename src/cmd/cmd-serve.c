@@ -3,12 +3,12 @@
  * espfleet serve: the HTTP update server for devices that pull their
  * firmware (ESP8266httpUpdate / ESP32 HTTPUpdate; see espfleet-serve(1)).
  * Parses the command line, takes the password, maps the images, starts
- * the server (serve.h) on a libuv loop and runs until SIGINT/SIGTERM, when
- * it reports the totals and exits 0.
+ * the server (serve.h) on the command's loop and runs until the command is
+ * canceled (SIGINT, SIGTERM, SIGHUP: loop.h), when it reports the totals
+ * and exits 0.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "espfleet/common.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/output.h"
 #include "espfleet/secret.h"
 #include "espfleet/serve.h"
@@ -31,7 +32,7 @@ static const char serve_usage[] =
 "(ESP8266httpUpdate, ESP32 HTTPUpdate): a device whose x-...-sketch-md5\n"
 "differs from IMAGE's gets it (200, x-MD5), one that runs it gets 304 Not\n"
 "Modified, one without the free space for it 403. Every request is\n"
-"reported. Runs until interrupted (SIGINT/SIGTERM).\n"
+"reported. Runs until interrupted (SIGINT, SIGTERM or SIGHUP).\n"
 "\n"
 "  -l, --listen ADDR:PORT  where to listen (default 0.0.0.0:8080; PORT,\n"
 "                          :PORT and [IPv6]:PORT work too)\n"
@@ -156,16 +157,11 @@ parse_listen(const char *s, struct serve_args *a)
 	    cmd__parse_ip("--listen", n > 0 ? host : "0.0.0.0", &a->listen) !=
 	    0)
 		return -1;
-	if (a->listen.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a->listen)->sin6_port =
-		    htons((uint16_t)p);
-	else
-		((struct sockaddr_in *)&a->listen)->sin_port =
-		    htons((uint16_t)p);
+	efl_sockaddr_set_port((struct sockaddr *)&a->listen, (uint16_t)p);
 	return 0;
 }
 
-/* 0 to go on, -1 after --help, or an exit status. */
+/* 0 to go on, an exit status, or EFL_CMD_HELP_SHOWN. */
 static int
 parse_args(int argc, char **argv, struct serve_args *a)
 {
@@ -233,7 +229,7 @@ parse_args(int argc, char **argv, struct serve_args *a)
 			break;
 		case 'h':
 			fputs(serve_usage, stdout);
-			return -1;
+			return EFL_CMD_HELP_SHOWN;
 		default:
 			return cmd__option_error(c, argv, "serve",
 			    longopts);
@@ -253,15 +249,16 @@ parse_args(int argc, char **argv, struct serve_args *a)
 }
 
 struct serve_run {
+	struct efl_cancel_hook cancel;  /* first: the hook is the run */
 	struct efl_server *server;
 	struct efl_out *out;
-	uv_signal_t sigint, sigterm;
+	int stopped;
 };
 
 static void
-on_signal(uv_signal_t *sig, int signum)
+on_cancel(struct efl_cancel_hook *h, int signum)
 {
-	struct serve_run *r = sig->data;
+	struct serve_run *r = (struct serve_run *)h;
 	struct efl_serve_summary sum;
 
 	(void)signum;
@@ -270,12 +267,11 @@ on_signal(uv_signal_t *sig, int signum)
 	efl_server_stop(r->server, &sum);
 	r->server = NULL;
 	efl_out_serve_end(r->out, &sum);
-	uv_close((uv_handle_t *)&r->sigint, NULL);
-	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	r->stopped = 1;
 }
 
 static int
-cmd_serve_exec(int argc, char **argv)
+cmd_serve_exec(uv_loop_t *loop, int argc, char **argv)
 {
 	static struct efl_secret pw;
 	struct serve_args a;
@@ -285,16 +281,11 @@ cmd_serve_exec(int argc, char **argv)
 	struct serve_run run;
 	char version[64], where[80];
 	uint16_t port;
-	uv_loop_t loop;
 	int rc;
 
-	efl_log_set_prefix("espfleet serve");
 	memset(&img, 0, sizeof(img));
 	memset(&fs, 0, sizeof(fs));
-	rc = parse_args(argc, argv, &a);
-	if (rc < 0)
-		return EFL_EXIT_OK;
-	if (rc != 0)
+	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	efl_log_set_verbose(a.verbose);
 	rc = cmd__load_password("serve", a.password_file, a.ask_password,
@@ -309,7 +300,6 @@ cmd_serve_exec(int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return EFL_EXIT_SETUP;
 	}
-	uv_loop_init(&loop);
 	memset(&run, 0, sizeof(run));
 	run.out = efl_out_new(a.json ? EFL_OUT_JSON : EFL_OUT_PLAIN, "serve");
 	memset(&so, 0, sizeof(so));
@@ -324,7 +314,7 @@ cmd_serve_exec(int argc, char **argv)
 	so.timeout_s = (a.timeout_ms + 999) / 1000;
 	so.header_timeout_s = (a.header_timeout_ms + 999) / 1000;
 	so.max_per_client = a.max_per_client;
-	run.server = efl_server_start(&loop, &so, run.out, &eb);
+	run.server = efl_server_start(loop, &so, run.out, &eb);
 	if (run.server == NULL) {
 		efl_error("%s", eb.msg);
 		rc = EFL_EXIT_SETUP;
@@ -335,35 +325,29 @@ cmd_serve_exec(int argc, char **argv)
 		    "from %s)", pw.source);
 	/* the port bound, which port 0 leaves to the system */
 	port = efl_server_port(run.server);
-	if (port != 0 && a.listen.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&a.listen)->sin6_port = htons(port);
-	else if (port != 0)
-		((struct sockaddr_in *)&a.listen)->sin_port = htons(port);
+	if (port != 0)
+		efl_sockaddr_set_port((struct sockaddr *)&a.listen, port);
 	efl_sockaddr_endpoint_text((struct sockaddr *)&a.listen, where,
 	    sizeof(where));
 	efa_image_version(img.data, img.size, version, sizeof(version));
 	efl_out_serve_begin(run.out, where, &img, version,
 	    so.fs, a.percent, pw.present);
-	uv_signal_init(&loop, &run.sigint);
-	uv_signal_init(&loop, &run.sigterm);
-	run.sigint.data = run.sigterm.data = &run;
-	uv_signal_start(&run.sigint, on_signal, SIGINT);
-	uv_signal_start(&run.sigterm, on_signal, SIGTERM);
-	uv_run(&loop, UV_RUN_DEFAULT);
+	/* canceled already: the server stops at once, with its report */
+	efl_loop_on_cancel(loop, &run.cancel, on_cancel);
+	efl_loop_run_until(loop, &run.stopped);
+	efl_loop_cancel_remove(loop, &run.cancel);
 	rc = EFL_EXIT_OK;
 out:
 	efl_out_free(run.out);
 	efl_image_close(&img);
 	efl_image_close(&fs);
 	efl_secret_wipe(&pw);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop) != 0)
-		efl_debug("handles left open at exit");
 	return rc;
 }
 
 const struct efl_cmd efl_cmd_serve = {
 	.name = "serve",
 	.summary = "serve an image over HTTP to devices that pull updates",
+	.flags = EFL_CMD_LOOP | EFL_CMD_MANY_FILES,
 	.exec = cmd_serve_exec,
 };

@@ -3,7 +3,6 @@
  * Shared option handling of the subcommands (see cmd-util.h): value
  * parsers, option errors that never echo a password, the password sources.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "espfleet/cmd.h"
 #include "espfleet/log.h"
 #include "espfleet/secret.h"
+#include "espfleet/sockaddr.h"
 #include "espfleet/text.h"
 
 int
@@ -80,17 +80,8 @@ cmd__parse_path(const char *opt, const char *s)
 int
 cmd__parse_ip(const char *opt, const char *s, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &((struct sockaddr_in *)ss)->sin_addr) ==
-	    1) {
-		ss->ss_family = AF_INET;
+	if (efl_sockaddr_parse(ss, s) == 0)
 		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &((struct sockaddr_in6 *)ss)->sin6_addr) ==
-	    1) {
-		ss->ss_family = AF_INET6;
-		return 0;
-	}
 	efl_error("%s: '%s' is not an IP address", opt, s);
 	return -1;
 }

@@ -38,34 +38,14 @@ vlog(const char *kind, const char *fmt, va_list ap)
 }
 
 void
-efl_warn(const char *fmt, ...)
+efl_log(enum efl_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void
-efl_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void
-efl_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbose)
+	if (level == EFL_LOG_DEBUG && !verbose)
 		return;
 	va_start(ap, fmt);
-	vlog("", fmt, ap);
+	vlog(level == EFL_LOG_WARN ? "warning: " : "", fmt, ap);
 	va_end(ap);
 }
 

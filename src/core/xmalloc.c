@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Allocation wrappers that die cleanly on out-of-memory, and the monotonic
- * clock used for durations.
+ * Allocation wrappers that die cleanly on out-of-memory.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "espfleet/common.h"
 #include "espfleet/log.h"
@@ -65,13 +63,4 @@ xasprintf(const char *fmt, ...)
 	if (n < 0)
 		efl_fatal("out of memory formatting a message");
 	return p;
-}
-
-uint64_t
-efl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

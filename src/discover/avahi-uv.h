@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * avahi's AvahiPoll on a libuv loop (design.md 3.6), so that avahi-client
- * runs on the one loop of the process. Private to the avahi-facing files
- * (src/discover/mdns.c, espfleet-sim's publisher, the mDNS test tools);
+ * avahi's AvahiPoll on a libuv loop (docs/architecture.md 6), so that
+ * avahi-client runs on the one loop of the process. Private to the avahi-facing
+ * files (src/discover/mdns.c, espfleet-sim's publisher, the mDNS test tools);
  * nothing else sees avahi types.
  */
 #ifndef ESPFLEET_AVAHI_UV_H

@@ -22,6 +22,7 @@
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/text.h"
 #include "txt.h"
 
@@ -891,7 +892,8 @@ efl_discover_wait(uv_loop_t *loop, struct efl_discover *d,
 	uv_timer_init(loop, timer);
 	timer->data = &timed_out;
 	uv_timer_start(timer, wait_timeout, timeout_ms, 0);
-	while (!d->complete && !d->failed && !timed_out)
+	while (!d->complete && !d->failed && !timed_out &&
+	    !efl_loop_canceled(loop))
 		uv_run(loop, UV_RUN_ONCE);
 	uv_close((uv_handle_t *)timer, free_timer); /* never fires again */
 	if (d->failed) {

@@ -3,7 +3,7 @@
  * DNS-SD TXT records as espfleet reads them: raw items into key/value
  * pairs (RFC 6763 6: first occurrence of a key wins), problems reported
  * with a reason rather than trusted, and the values espfleet interprets
- * (protocol.md 6, efa_mdns.h) checked before use. Pure: no avahi, no I/O.
+ * (docs/protocol.md 6, efa_mdns.h) checked before use. Pure: no avahi, no I/O.
  */
 #ifndef ESPFLEET_DISCOVER_TXT_H
 #define ESPFLEET_DISCOVER_TXT_H

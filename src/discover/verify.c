@@ -15,7 +15,6 @@
 #include "espfleet/common.h"
 #include "espfleet/text.h"
 #include "espfleet/discover.h"
-#include "espfleet/espota.h"
 #include "espfleet/log.h"
 #include "espfleet/target.h"
 #include "espfleet/verify.h"
@@ -209,7 +208,7 @@ static void
 evaluate(struct mverifier *m, struct vwatch *w, uint64_t now)
 {
 	const struct efl_device *dev;
-	char detail[200];
+	char detail[200], sec[EFL_SECONDS_TEXT_LEN];
 	int fresh;
 
 	if (!usable(m)) {
@@ -285,9 +284,11 @@ evaluate(struct mverifier *m, struct vwatch *w, uint64_t now)
 		snprintf(detail, sizeof(detail), "device was not seen "
 		    "rebooting: it still advertises its previous firmware "
 		    "(md5 %s)", dev->md5);
-	else
+	else {
+		efl_seconds_text(sec, w->timeout_ms);
 		snprintf(detail, sizeof(detail), "device did not come back "
-		    "within %.0f s", w->timeout_ms / 1000.0);
+		    "within %s s", sec);
+	}
 	finish(m, w, EFL_VERIFY_NOT_BACK, detail);
 }
 

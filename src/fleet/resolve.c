@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "espfleet/common.h"
+#include "espfleet/loop.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
 
@@ -23,6 +24,7 @@ struct lookup {
 	struct efl_target *t;
 	int status;
 	int done;
+	uint32_t *pending;
 };
 
 static void
@@ -33,6 +35,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 
 	l->done = 1;
 	l->status = status;
+	(*l->pending)--;
 	if (status == 0) {
 		for (ai = res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_family == AF_INET) {
@@ -42,14 +45,10 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (pick == NULL)
 			pick = res;
 		if (pick != NULL && pick->ai_addrlen <= sizeof(l->t->addr)) {
-			memcpy(&l->t->addr, pick->ai_addr, pick->ai_addrlen);
+			efl_sockaddr_copy(&l->t->addr, pick->ai_addr);
 			l->t->addr_len = (socklen_t)pick->ai_addrlen;
-			if (pick->ai_family == AF_INET6)
-				((struct sockaddr_in6 *)&l->t->addr)->sin6_port =
-				    htons(l->t->port);
-			else
-				((struct sockaddr_in *)&l->t->addr)->sin_port =
-				    htons(l->t->port);
+			efl_sockaddr_set_port((struct sockaddr *)&l->t->addr,
+			    l->t->port);
 			efl_sockaddr_text((struct sockaddr *)&l->t->addr,
 			    l->t->addr_text, sizeof(l->t->addr_text));
 		} else {
@@ -62,8 +61,8 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 static int
 same_device(const struct efl_target *a, const struct efl_target *b)
 {
-	return a->addr.ss_family == b->addr.ss_family && a->port == b->port &&
-	    strcmp(a->addr_text, b->addr_text) == 0;
+	return efl_sockaddr_same_endpoint((const struct sockaddr *)&a->addr,
+	    (const struct sockaddr *)&b->addr);
 }
 
 int
@@ -72,8 +71,8 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 {
 	struct lookup *l = xcalloc(n ? n : 1, sizeof(*l));
 	struct addrinfo hints;
-	uint32_t i, j;
-	int rc = 0;
+	uint32_t i, j, pending = 0;
+	int rc = 0, canceled = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -85,12 +84,30 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 			continue;
 		}
 		l[i].req.data = &l[i];
+		l[i].pending = &pending;
 		l[i].status = uv_getaddrinfo(loop, &l[i].req, on_resolved,
 		    t[i].host, NULL, &hints);
 		if (l[i].status != 0)
 			l[i].done = 1;
+		else
+			pending++;
 	}
-	uv_run(loop, UV_RUN_DEFAULT);
+	/* only until these lookups are done (a signal cancels those not
+	 * started; the others must still come back) */
+	while (pending > 0) {
+		if (!canceled && efl_loop_canceled(loop)) {
+			canceled = 1;
+			for (i = 0; i < n; i++)
+				if (!l[i].done)
+					(void)uv_cancel((uv_req_t *)&l[i].req);
+		}
+		uv_run(loop, UV_RUN_ONCE);
+	}
+	if (canceled || efl_loop_canceled(loop)) {
+		efl_errbuf_set(eb, "interrupted while resolving the targets");
+		free(l);
+		return -1;
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		if (l[i].status != 0) {
 			const char *host = t[i].host;

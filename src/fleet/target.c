@@ -131,80 +131,18 @@ efl_target_parse(struct efl_target *t, const char *spec,
 int
 efl_target_numeric(struct efl_target *t)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&t->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->addr;
+	struct sockaddr_storage ss;
 
-	memset(&t->addr, 0, sizeof(t->addr));
-	if (inet_pton(AF_INET, t->host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(t->port);
-		t->addr_len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, t->host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(t->port);
-		t->addr_len = sizeof(*sin6);
-	} else {
+	if (efl_sockaddr_parse(&ss, t->host) != 0) {
+		memset(&t->addr, 0, sizeof(t->addr));
 		return 0;
 	}
+	t->addr = ss;
+	efl_sockaddr_set_port((struct sockaddr *)&t->addr, t->port);
+	t->addr_len = efl_sockaddr_len((struct sockaddr *)&t->addr);
 	efl_sockaddr_text((struct sockaddr *)&t->addr, t->addr_text,
 	    sizeof(t->addr_text));
 	return 1;
-}
-
-const char *
-efl_sockaddr_group_kind(const struct sockaddr *sa)
-{
-	const uint8_t *a;
-	uint32_t v4;
-
-	if (sa->sa_family == AF_INET6) {
-		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-		if (a[0] == 0xff)
-			return "a multicast address";
-		if (!IN6_IS_ADDR_V4MAPPED(
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr))
-			return NULL;
-		v4 = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 |
-		    (uint32_t)a[14] << 8 | a[15];
-	} else if (sa->sa_family == AF_INET) {
-		v4 = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-	} else {
-		return NULL;
-	}
-	if ((v4 >> 28) == 0xe)
-		return "a multicast address";
-	if (v4 == 0xffffffffu)
-		return "the broadcast address";
-	return NULL;
-}
-
-void
-efl_sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-	const void *a = sa->sa_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-
-	if (inet_ntop(sa->sa_family, a, out, (socklen_t)cap) == NULL)
-		snprintf(out, cap, "?");
-}
-
-void
-efl_endpoint_text(char *out, size_t cap, const char *addr, unsigned port)
-{
-	snprintf(out, cap, strchr(addr, ':') != NULL ? "[%s]:%u" : "%s:%u",
-	    addr, port);
-}
-
-void
-efl_sockaddr_endpoint_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	efl_sockaddr_text(sa, ip, sizeof(ip));
-	efl_endpoint_text(out, cap, ip, ntohs(sa->sa_family == AF_INET6 ?
-	    ((const struct sockaddr_in6 *)sa)->sin6_port :
-	    ((const struct sockaddr_in *)sa)->sin_port));
 }
 
 void

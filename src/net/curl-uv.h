@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libcurl's multi socket API on a libuv loop (design.md 3.6), so that HTTP
- * transfers run on the one loop of the process. Private to the curl-facing
- * files (src/push/http-push.c, espfleet-sim's pull client); nothing else
- * sees curl types.
+ * libcurl's multi socket API on a libuv loop (docs/architecture.md 6), so that
+ * HTTP transfers run on the one loop of the process. Private to the curl-facing
+ * files (src/push/http-push.c, espfleet-sim's pull client); nothing else sees
+ * curl types.
  */
 #ifndef ESPFLEET_CURL_UV_H
 #define ESPFLEET_CURL_UV_H

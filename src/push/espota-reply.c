@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What an espota device sends back, understood (see espota.h): unframed
- * decimal byte counts, possibly merged by TCP, then "OK" or an error text;
- * and the classification of device error texts into result codes.
+ * What an espota device sends back on the data connection, understood (see
+ * espota.h): unframed decimal byte counts, possibly merged by TCP, then
+ * "OK" or an error text.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "efa/efa_image.h"
 #include "espfleet/common.h"
 #include "espfleet/espota.h"
 
@@ -237,29 +236,4 @@ efl_reply_feed(struct efl_reply *r, const char *buf, size_t len,
 			r->state = EFL_REPLY_ERROR;
 		}
 	}
-}
-
-enum efl_result_code
-efl_classify_device_text(const char *text)
-{
-	static const char *const image_texts[] = {
-		"Magic byte", "Wrong Magic Byte", "Flash config",
-		"Image flash size", "MD5", "Signature",
-		"Unknown update command", "Bad Argument",
-		EFA_IMAGE_TOO_SHORT_TEXT + 2,   /* without its ": " */
-	};
-	size_t i;
-
-	if (strstr(text, "Authentication Failed") != NULL)
-		return EFL_R_AUTH_FAILED;
-	for (i = 0; i < sizeof(image_texts) / sizeof(image_texts[0]); i++)
-		if (strstr(text, image_texts[i]) != NULL)
-			return EFL_R_IMAGE_INVALID;
-	/* "Bad Size Given": ESP32 cores say so for an image larger than the
-	 * partition (on ESP8266 only for size 0, which espfleet never sends);
-	 * the agent's too-short refusal says more (image_texts) */
-	if (strstr(text, "Not Enough Space") != NULL ||
-	    strstr(text, "Bad Size Given") != NULL)
-		return EFL_R_NO_SPACE;
-	return EFL_R_DEVICE_ERROR;
 }

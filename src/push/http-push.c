@@ -2,9 +2,10 @@
 /*
  * The http transport of the push engine (session.h): one session POSTs the
  * image as multipart/form-data to a device's /update page (the contract of
- * ESP8266HTTPUpdateServer, protocol.md 7.3) through libcurl's multi socket
- * API on the loop (src/net/curl-uv.c), streaming from the shared copy,
- * and reads the page's verdict. No espota here, no waiting.
+ * ESP8266HTTPUpdateServer, docs/protocol.md section 7.2) through libcurl's
+ * multi socket API on the loop (src/net/curl-uv.c), streaming from the
+ * shared copy in memory, and reads the page's verdict. No espota here, no
+ * waiting.
  */
 #include <libgen.h>
 #include <netinet/in.h>
@@ -18,7 +19,6 @@
 #include "efa/efa_http.h"
 #include "espfleet/common.h"
 #include "espfleet/text.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
 #include "espfleet/secret.h"
@@ -38,7 +38,7 @@ struct http_transport {
 struct http_session {
 	struct efl_curl_job job;  /* first: the adapter hands this back */
 	struct http_transport *tr;
-	struct efl_espota_callbacks cb;
+	struct efl_session_callbacks cb;
 	const struct efl_image *image;
 	const struct efl_secret *password;
 	uint32_t timeout_ms;
@@ -50,13 +50,13 @@ struct http_session {
 	uint32_t offset;          /* image bytes curl has read */
 	char body[BODY_MAX];      /* the start of the answer */
 	size_t body_len;
-	enum efl_espota_phase phase;
+	enum efl_phase phase;
 	uint32_t sent;            /* image bytes on their way (progress) */
-	struct efl_espota_result result;
+	struct efl_session_result result;
 };
 
 static void
-set_phase(struct http_session *s, enum efl_espota_phase p)
+set_phase(struct http_session *s, enum efl_phase p)
 {
 	efl_session_set_phase(&s->phase, &s->cb, p);
 }
@@ -173,10 +173,10 @@ conclude_transport_error(struct http_session *s, CURLcode rc)
 {
 	const char *why = s->errbuf[0] != '\0' ? s->errbuf :
 	    curl_easy_strerror(rc);
-	unsigned sec = (s->timeout_ms + 999) / 1000;
-	char shown[CURL_ERROR_SIZE];
+	char shown[CURL_ERROR_SIZE], sec[EFL_SECONDS_TEXT_LEN];
 
 	efl_printable(shown, sizeof(shown), why, strlen(why));
+	efl_seconds_text(sec, s->timeout_ms);
 	if (s->phase == EFL_PHASE_CONNECTING &&
 	    (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT)) {
 		finish(s, EFL_R_NO_ANSWER, "no update page answers at %s "
@@ -187,10 +187,10 @@ conclude_transport_error(struct http_session *s, CURLcode rc)
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		if (s->phase == EFL_PHASE_FINISHING)
 			finish(s, EFL_R_TRANSFER_FAILED, "no result from the "
-			    "device within %u s after the last byte", sec);
+			    "device within %s s after the last byte", sec);
 		else
 			finish(s, EFL_R_TRANSFER_FAILED, "device stopped "
-			    "responding after %u of %u bytes (nothing for %u "
+			    "responding after %u of %u bytes (nothing for %s "
 			    "s)", s->sent, s->image->size, sec);
 		return;
 	}
@@ -201,7 +201,7 @@ conclude_transport_error(struct http_session *s, CURLcode rc)
 static void
 conclude_answer(struct http_session *s, long status)
 {
-	char shown[EFL_REPLY_TEXT_MAX];
+	char shown[EFL_DEVICE_TEXT_MAX];
 	const char *err = strstr(s->body, EFA_HTTP_UPDATE_ERROR);
 
 	if (status == 200 && strstr(s->body, "Update Success") != NULL) {
@@ -260,24 +260,18 @@ static int
 build_url(struct http_session *s, const struct sockaddr *addr,
     char *origin, size_t cap)
 {
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)addr;
 	char host[80], ip[64];
-	uint16_t port;
+	uint16_t port = efl_sockaddr_port(addr);
 
 	efl_sockaddr_text(addr, ip, sizeof(ip));
-	if (addr->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 =
-		    (const struct sockaddr_in6 *)addr;
-
-		port = ntohs(a6->sin6_port);
-		if (a6->sin6_scope_id != 0)
-			snprintf(host, sizeof(host), "[%s%%25%u]", ip,
-			    (unsigned)a6->sin6_scope_id);
-		else
-			snprintf(host, sizeof(host), "[%s]", ip);
-	} else {
-		port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
+	if (addr->sa_family == AF_INET6 && a6->sin6_scope_id != 0)
+		snprintf(host, sizeof(host), "[%s%%25%u]", ip,
+		    (unsigned)a6->sin6_scope_id);
+	else if (addr->sa_family == AF_INET6)
+		snprintf(host, sizeof(host), "[%s]", ip);
+	else
 		snprintf(host, sizeof(host), "%s", ip);
-	}
 	if (port != 80) {
 		size_t n = strlen(host);
 
@@ -289,8 +283,8 @@ build_url(struct http_session *s, const struct sockaddr *addr,
 }
 
 static void *
-http_start(struct efl_transport *t, const struct efl_espota_config *cfg,
-    const struct sockaddr *addr, const struct efl_espota_callbacks *cb,
+http_start(struct efl_transport *t, const struct efl_session_config *cfg,
+    const struct sockaddr *addr, const struct efl_session_callbacks *cb,
     struct efl_errbuf *eb)
 {
 	struct http_transport *tr = (struct http_transport *)t;
@@ -392,8 +386,8 @@ http_free(struct efl_transport *t)
 	free(tr);
 }
 
-struct efl_transport *
-efl_http_transport_new(uv_loop_t *loop, const struct efl_http_opts *o,
+static struct efl_transport *
+http_new(uv_loop_t *loop, const struct efl_transport_opts *o,
     struct efl_errbuf *eb)
 {
 	struct http_transport *tr = xcalloc(1, sizeof(*tr));
@@ -405,15 +399,23 @@ efl_http_transport_new(uv_loop_t *loop, const struct efl_http_opts *o,
 		free(tr);
 		return NULL;
 	}
-	tr->t.name = "http";
-	tr->t.start = http_start;
-	tr->t.cancel = http_cancel;
-	tr->t.free = http_free;
-	tr->user = xstrdup(o->user);
-	tr->path = xstrdup(o->path);
+	tr->user = xstrdup(o->http_user != NULL ? o->http_user : "admin");
+	tr->path = xstrdup(o->http_path != NULL ? o->http_path :
+	    EFA_HTTP_UPDATE_PATH);
 	if (o->host_ip != NULL) {
 		efl_sockaddr_text(o->host_ip, ip, sizeof(ip));
 		tr->interface = xasprintf("host!%s", ip);
 	}
 	return &tr->t;
 }
+
+const struct efl_transport_kind efl_transport_http = {
+	.name = "http",
+	.default_port = 80,
+	.advertised_port = 0,   /* mDNS advertises the OTA port, not the page */
+	.options = EFL_TOPT_HTTP_USER | EFL_TOPT_HTTP_PATH,
+	.create = http_new,
+	.start = http_start,
+	.cancel = http_cancel,
+	.free = http_free,
+};

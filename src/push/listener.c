@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The connect-back listener (see espota.h): accepts the devices' TCP
+ * The connect-back listener (see listener.h): accepts the devices' TCP
  * connections and hands each to the session that expects its peer address.
  * Refcounted: open() holds one reference, each expecting session one more.
  */
@@ -29,30 +29,6 @@ struct efl_listener {
 	char stray[64];
 };
 
-static int
-same_ip(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family == AF_INET && b->sa_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	if (a->sa_family == AF_INET6 && b->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	/* an IPv4 device reaching a dual-stack listener */
-	if (a->sa_family == AF_INET6 && b->sa_family == AF_INET) {
-		const uint8_t *v6 =
-		    ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
-		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-			0xff, 0xff };
-
-		return memcmp(v6, mapped, 12) == 0 && memcmp(v6 + 12,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	}
-	if (a->sa_family == AF_INET && b->sa_family == AF_INET6)
-		return same_ip(b, a);
-	return 0;
-}
-
 static void
 free_conn(uv_handle_t *h)
 {
@@ -78,7 +54,7 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	for (w = l->waiters; w != NULL; w = w->next) {
-		if (same_ip((struct sockaddr *)&peer,
+		if (efl_sockaddr_same_addr((struct sockaddr *)&peer,
 		    (struct sockaddr *)&w->peer)) {
 			w->cb(w->arg, conn, (struct sockaddr *)&peer);
 			return;
@@ -112,9 +88,7 @@ efl_listener_open(uv_loop_t *loop, const struct sockaddr *bind_addr,
 		    &len);
 	if (rc != 0) {
 		char a[64];
-		uint16_t port = ntohs(bind_addr->sa_family == AF_INET6 ?
-		    ((const struct sockaddr_in6 *)bind_addr)->sin6_port :
-		    ((const struct sockaddr_in *)bind_addr)->sin_port);
+		uint16_t port = efl_sockaddr_port(bind_addr);
 
 		efl_sockaddr_text(bind_addr, a, sizeof(a));
 		efl_errbuf_set(eb, "cannot listen on %s port %u for the "
@@ -123,9 +97,7 @@ efl_listener_open(uv_loop_t *loop, const struct sockaddr *bind_addr,
 		uv_close((uv_handle_t *)&l->tcp, free_conn);
 		return NULL;
 	}
-	l->port = ntohs(name.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&name)->sin6_port :
-	    ((struct sockaddr_in *)&name)->sin_port);
+	l->port = efl_sockaddr_port((struct sockaddr *)&name);
 	return l;
 }
 
@@ -157,7 +129,7 @@ listener__expect(struct efl_listener *l, const struct sockaddr *peer,
 	struct waiter *w;
 
 	for (w = l->waiters; w != NULL; w = w->next) {
-		if (same_ip(peer, (struct sockaddr *)&w->peer)) {
+		if (efl_sockaddr_same_addr(peer, (struct sockaddr *)&w->peer)) {
 			char a[64];
 
 			efl_sockaddr_text(peer, a, sizeof(a));
@@ -167,8 +139,7 @@ listener__expect(struct efl_listener *l, const struct sockaddr *peer,
 		}
 	}
 	w = xcalloc(1, sizeof(*w));
-	memcpy(&w->peer, peer, peer->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	efl_sockaddr_copy(&w->peer, peer);
 	w->cb = cb;
 	w->arg = arg;
 	w->next = l->waiters;
@@ -200,13 +171,9 @@ efl_listener_open_port(uv_loop_t *loop, const struct sockaddr *host_ip,
 
 	memset(&b, 0, sizeof(b));
 	if (host_ip != NULL)
-		memcpy(&b, host_ip, host_ip->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+		efl_sockaddr_copy(&b, host_ip);
 	else
 		b.ss_family = (sa_family_t)family;
-	if (b.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&b)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&b)->sin_port = htons(port);
+	efl_sockaddr_set_port((struct sockaddr *)&b, port);
 	return efl_listener_open(loop, (struct sockaddr *)&b, eb);
 }

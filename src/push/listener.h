@@ -1,14 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals of the connect-back listener shared between listener.c and
- * espota.c (see efl_listener_* in espota.h).
+ * The connect-back listener of the espota transport (listener.c, used by
+ * espota.c): a TCP listener that hands each incoming connection to the
+ * session expecting that peer address. Per session (ephemeral port) by
+ * default; one shared by all sessions with --host-port. Two sessions may
+ * not expect the same peer at once (listener__expect fails).
  */
 #ifndef ESPFLEET_PUSH_LISTENER_H
 #define ESPFLEET_PUSH_LISTENER_H
 
 #include <uv.h>
 
-#include "espfleet/espota.h"
+#include "espfleet/error.h"
+
+struct efl_listener;
+
+struct efl_listener *efl_listener_open(uv_loop_t *loop,
+    const struct sockaddr *bind_addr, struct efl_errbuf *eb);
+/* The same on port (a fixed --host-port) of host_ip, or of any address of
+ * family when host_ip is NULL. */
+struct efl_listener *efl_listener_open_port(uv_loop_t *loop,
+    const struct sockaddr *host_ip, int family, uint16_t port,
+    struct efl_errbuf *eb);
+uint16_t efl_listener_port(const struct efl_listener *l);
+/* Close when the last user is gone (open counts as one user). */
+void efl_listener_release(struct efl_listener *l);
 
 /* Receives an accepted connection; the callee owns conn (heap uv_tcp_t,
  * data pointer free for its use) and must uv_close it eventually. */

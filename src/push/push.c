@@ -3,19 +3,20 @@
  * The push engine (see push.h): keeps up to -j sessions running from the
  * rollout queue, retries transient failures after a backoff without holding
  * a slot, verifies successes after reboot, and turns everything into output
- * events. SIGINT/SIGTERM cancel what is running and what is queued. It
+ * events. The command's cancel (SIGINT, SIGTERM, SIGHUP: loop.h) cancels
+ * what is running and what is queued; the summary comes all the same. It
  * knows sessions only through the transport interface (session.h).
  */
-#include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "espfleet/common.h"
 #include "espfleet/text.h"
-#include "espfleet/espota.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
+#include "espfleet/loop.h"
 #include "espfleet/push.h"
 #include "espfleet/rollout.h"
 #include "espfleet/session.h"
@@ -51,7 +52,7 @@ struct push {
 	struct slot *slots;
 
 	uv_timer_t wake, tick;
-	uv_signal_t sigint, sigterm;
+	struct efl_cancel_hook cancel;
 	int handles_open;
 	int all_done;
 	uint64_t started_ms;
@@ -73,7 +74,7 @@ upload_end_ms(const struct efl_push_row *r, uint64_t now)
 }
 
 static void
-emit_phase(struct slot *sl, enum efl_espota_phase phase)
+emit_phase(struct slot *sl, enum efl_phase phase)
 {
 	struct efl_push_row *r = &sl->p->rows[sl->index];
 
@@ -186,7 +187,7 @@ on_verified(void *arg, enum efl_verify_outcome outcome, const char *detail)
 }
 
 static void
-session_phase(void *arg, enum efl_espota_phase phase)
+session_phase(void *arg, enum efl_phase phase)
 {
 	emit_phase(arg, phase);
 }
@@ -203,7 +204,7 @@ session_progress(void *arg, uint32_t acked, uint32_t total)
 }
 
 static void
-session_done(void *arg, const struct efl_espota_result *res)
+session_done(void *arg, const struct efl_session_result *res)
 {
 	struct slot *sl = arg;
 	struct push *p = sl->p;
@@ -232,8 +233,8 @@ start_attempt(struct push *p, uint32_t i)
 	struct slot *sl = &p->slots[i];
 	struct efl_push_row *r = &p->rows[i];
 	struct efl_target *t = &p->targets[i];
-	struct efl_espota_config cfg;
-	struct efl_espota_callbacks cb = { session_phase, session_progress,
+	struct efl_session_config cfg;
+	struct efl_session_callbacks cb = { session_phase, session_progress,
 		session_done, sl };
 	struct efl_errbuf eb;
 	uint64_t now = efl_now_ms();
@@ -264,7 +265,8 @@ start_attempt(struct push *p, uint32_t i)
 	cfg.password = p->pw;
 	cfg.timeout_ms = p->opts->timeout_ms;
 	cfg.label = r->label;
-	sl->session = p->opts->transport->start(p->opts->transport, &cfg,
+	cfg.auth_scheme = t->auth_scheme;
+	sl->session = efl_transport_start(p->opts->transport, &cfg,
 	    (struct sockaddr *)&t->addr, &cb, &eb);
 	if (sl->session == NULL)
 		finalize(sl, EFL_R_TRANSFER_FAILED, eb.msg, 0, -1, NULL);
@@ -286,8 +288,6 @@ all_done(struct push *p)
 	p->all_done = 1;
 	uv_close((uv_handle_t *)&p->wake, close_cb);
 	uv_close((uv_handle_t *)&p->tick, close_cb);
-	uv_close((uv_handle_t *)&p->sigint, close_cb);
-	uv_close((uv_handle_t *)&p->sigterm, close_cb);
 }
 
 static void
@@ -332,13 +332,14 @@ on_tick(uv_timer_t *t)
 }
 
 static void
-on_signal(uv_signal_t *sig, int signum)
+on_cancel(struct efl_cancel_hook *h, int signum)
 {
-	struct push *p = sig->data;
+	struct push *p = (struct push *)((char *)h -
+	    offsetof(struct push, cancel));
 	uint32_t i;
 
 	(void)signum;
-	if (p->report->canceled)
+	if (p->report->canceled || p->all_done)
 		return;
 	p->report->canceled = 1;
 	efl_out_notice(p->out, "espfleet", "interrupted: canceling");
@@ -348,7 +349,7 @@ on_signal(uv_signal_t *sig, int signum)
 		struct efl_push_row *r = &p->rows[i];
 
 		if (sl->session != NULL) {
-			p->opts->transport->cancel(p->opts->transport,
+			efl_transport_cancel(p->opts->transport,
 			    sl->session);
 		} else if (sl->verifying) {
 			p->opts->verifier->cancel(p->opts->verifier, sl);
@@ -414,20 +415,18 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	    opts->backoff_ms);
 	uv_timer_init(loop, &p->wake);
 	uv_timer_init(loop, &p->tick);
-	uv_signal_init(loop, &p->sigint);
-	uv_signal_init(loop, &p->sigterm);
-	p->wake.data = p->tick.data = p->sigint.data = p->sigterm.data = p;
-	p->handles_open = 4;
-	uv_signal_start(&p->sigint, on_signal, SIGINT);
-	uv_signal_start(&p->sigterm, on_signal, SIGTERM);
+	p->wake.data = p->tick.data = p;
+	p->handles_open = 2;
 	if (efl_out_mode(out) == EFL_OUT_TTY)
 		uv_timer_start(&p->tick, on_tick, 250, 250);
 	p->started_ms = efl_now_ms();
 	efl_out_push_begin(out, img->path, img->size, img->md5_hex,
-	    opts->command, n, opts->transport->name);
+	    opts->command, n, opts->transport->kind->name);
+	/* canceled already: every target is canceled before it starts */
+	efl_loop_on_cancel(loop, &p->cancel, on_cancel);
 	pump(p);
-	while (!p->all_done)
-		uv_run(loop, UV_RUN_ONCE);
+	efl_loop_run_until(loop, &p->all_done);
+	efl_loop_cancel_remove(loop, &p->cancel);
 	while (p->handles_open > 0)
 		uv_run(loop, UV_RUN_ONCE);
 

@@ -6,7 +6,6 @@
  * after every run. We bind the listening socket ourselves, for a precise
  * error. Nothing blocks; handles close with uv_close.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "espfleet/sockaddr.h"
 #include "mhd-uv.h"
 
 struct efl_mhd_uv {
@@ -85,41 +85,17 @@ halt(struct efl_mhd_uv *m)
 	m->d = NULL;
 }
 
-/* "ADDR:PORT" / "[IPv6]:PORT" (this adapter is shared with espfleet-sim,
- * which does not link espfleet's efl_sockaddr_endpoint_text) */
-static void
-addr_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	unsigned port;
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		port = ntohs(a->sin6_port);
-		snprintf(out, cap, "[%s]:%u", ip, port);
-	} else {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		port = ntohs(a->sin_port);
-		snprintf(out, cap, "%s:%u", ip, port);
-	}
-}
-
 /* A bound, listening, non-blocking socket; -1 with err set. */
 static int
 listen_on(const struct sockaddr *sa, uint16_t *port, char *err,
     size_t errlen)
 {
 	struct sockaddr_storage got;
-	socklen_t len = sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	socklen_t len = efl_sockaddr_len(sa);
 	char text[80];
 	int fd, on = 1, saved;
 
-	addr_text(sa, text, sizeof(text));
+	efl_sockaddr_endpoint_text(sa, text, sizeof(text));
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd < 0 ||
@@ -135,9 +111,7 @@ listen_on(const struct sockaddr *sa, uint16_t *port, char *err,
 	len = sizeof(got);
 	*port = 0;
 	if (getsockname(fd, (struct sockaddr *)&got, &len) == 0)
-		*port = ntohs(got.ss_family == AF_INET6 ?
-		    ((struct sockaddr_in6 *)&got)->sin6_port :
-		    ((struct sockaddr_in *)&got)->sin_port);
+		*port = efl_sockaddr_port((struct sockaddr *)&got);
 	return fd;
 }
 
@@ -192,7 +166,7 @@ efl_mhd_uv_start(uv_loop_t *loop, const struct efl_mhd_uv_config *cfg,
 	info = m->d != NULL ? MHD_get_daemon_info(m->d,
 	    MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (info == NULL) {
-		addr_text(cfg->addr, text, sizeof(text));
+		efl_sockaddr_endpoint_text(cfg->addr, text, sizeof(text));
 		snprintf(err, errlen, "cannot start the HTTP server on %s%s",
 		    text, m->d == NULL ? "" : " (no epoll)");
 		if (m->d != NULL)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libmicrohttpd on a libuv loop (design.md 3.6), so that HTTP servers run
- * on the one loop of the process, without threads. Private to the files
- * that see libmicrohttpd (src/serve/serve-http.c, espfleet-sim's update
- * page); nothing else sees MHD types.
+ * libmicrohttpd on a libuv loop (docs/architecture.md 6), so that HTTP servers
+ * run on the one loop of the process, without threads. Private to the files
+ * that see libmicrohttpd (src/serve/serve-http.c, espfleet-sim's update page);
+ * nothing else sees MHD types.
  */
 #ifndef ESPFLEET_MHD_UV_H
 #define ESPFLEET_MHD_UV_H

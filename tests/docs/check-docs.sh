@@ -2,7 +2,8 @@
 # Docs agree with the programs: every man page lints clean (mandoc, warnings
 # are errors), every command has its page, and the long options of each
 # --help are exactly those of the page (both directions); every page is
-# named in espfleet.1.
+# named in espfleet.1; docs/ holds its three documents and every reference
+# points to one of their sections.
 set -euo pipefail
 : "${ESPFLEET:?}" "${ESPFLEET_SIM:?}" "${EFL_TESTS:?}"
 man=$EFL_TESTS/../man
@@ -53,4 +54,40 @@ for code in 0 1 2 3 4; do
 	grep -q "^\.It $code\$" "$man/espfleet.1" ||
 		fail "espfleet.1 does not document exit status $code"
 done
+# docs/: the three documents, and every reference to a document points
+# into them, at a section that exists ("docs/protocol.md 3.2", "... section
+# 4", "... sections 2-4"); nothing points to a document outside the tree
+root=$EFL_TESTS/..
+for d in protocol architecture contributing; do
+	[ -s "$root/docs/$d.md" ] || fail "docs/$d.md is missing"
+done
+srcdirs=(src include firmware-agent tests scripts man bench docs README.md
+    CMakeLists.txt)
+refs=$(cd "$root" && grep -rnoE --exclude-dir='build*' \
+    '([A-Za-z/_.-]*)(protocol|design|environment|users|architecture|contributing)\.md' \
+    "${srcdirs[@]}" 2>/dev/null || true)
+bad=$(printf '%s\n' "$refs" | grep -vE ':docs/(protocol|architecture|contributing)\.md$' |
+    grep -v '^$' || true)
+[ -z "$bad" ] || fail "references to documents outside docs/: $bad"
+section_exists() { # doc number
+	local n=$2
+	if [[ $n == *.* ]]; then
+		grep -q "^### ${n//./\\.} " "$root/docs/$1.md"
+	else
+		grep -q "^## $n\. " "$root/docs/$1.md"
+	fi
+}
+while IFS= read -r ref; do
+	[ -n "$ref" ] || continue
+	doc=${ref#*docs/}
+	doc=${doc%%.md*}
+	nums=$(printf '%s' "${ref#*.md}" | grep -oE '[0-9]+(\.[0-9]+)?' |
+	    head -2)
+	for n in $nums; do
+		section_exists "$doc" "$n" ||
+			fail "'$ref': docs/$doc.md has no section $n"
+	done
+done < <(cd "$root" && grep -rhoE --exclude-dir='build*' \
+    'docs/(protocol|architecture|contributing)\.md( sections?)? [0-9]+(\.[0-9]+)?(-[0-9]+)?' \
+    "${srcdirs[@]}" 2>/dev/null | sort -u)
 echo "docs: ok"

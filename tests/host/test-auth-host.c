@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the host's OpenSSL hash provider (src/push/crypto.c): the
- * protocol.md 3.1/3.2 vectors through efa_auth_response, agreement with the
- * chip's efa_crypto_builtin on pseudo-random inputs (host and device must
+ * docs/protocol.md 3.1/3.2 vectors through efa_auth_response, agreement with
+ * the chip's efa_crypto_builtin on pseudo-random inputs (host and device must
  * compute the same), and efl_random_hex.
  */
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../src/push/crypto.h"
+#include "auth-vectors.h"
 #include "efa/efa_auth.h"
 #include "efa/efa_config_defaults.h"
 #include "efa/efa_util.h"
@@ -23,12 +24,10 @@
 static const struct efa_crypto *const ossl = &efl_crypto_openssl;
 static const struct efa_crypto *const chip = &efa_crypto_builtin;
 
-static const char nonce32[] = "0123456789abcdef0123456789abcdef";
-static const char cnonce32[] = "fedcba9876543210fedcba9876543210";
-static const char nonce64[] =
-    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-static const char cnonce64[] =
-    "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+static const char nonce32[] = TV_NONCE32;
+static const char cnonce32[] = TV_CNONCE32;
+static const char nonce64[] = TV_NONCE64;
+static const char cnonce64[] = TV_CNONCE64;
 
 static void
 hex_of(char *out, const struct efa_crypto *c, int sha, const char *text)

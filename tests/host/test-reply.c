@@ -2,7 +2,7 @@
 /*
  * Unit tests of the espota reply parser (src/push/espota-reply.c): byte
  * counts as the devices send them (one per read, merged, split), the final
- * "OK" or error text of both cores (protocol.md 4.3, 4.4), the
+ * "OK" or error text of both cores (docs/protocol.md 4.3, 4.4), the
  * classification of device texts.
  */
 #include <stdarg.h>
@@ -439,7 +439,7 @@ test_o_then_other(void **state)
 }
 
 /*
- * Our rule (protocol.md 9 "Host" 6, made strict): the device's text after
+ * Our rule (docs/protocol.md 4.4, made strict): the device's text after
  * the counts means success iff it STARTS with "OK". So "OKAY" and "OK\r\n"
  * are success; "Not OK", " OK" or "ERROR... OK" are not (no core's error
  * text begins with "OK").

@@ -2,7 +2,7 @@
 /*
  * Unit tests of espfleet serve's decision (serve.h, efl_serve_decide):
  * headers in, status/headers/reason out, for the pull requests of
- * ESP8266httpUpdate and ESP32 HTTPUpdate (protocol.md 7.1/7.2): update,
+ * ESP8266httpUpdate and ESP32 HTTPUpdate (docs/protocol.md 7.1): update,
  * 304, free-space refusal, version and spiffs modes, methods, paths,
  * credentials, and the canary cohort with its pinned, stable buckets.
  * Header names are written here as the devices send them, so a typo

@@ -110,6 +110,23 @@ stop_pid() {
 	kill -9 "$1" 2>/dev/null || true
 }
 
+# end_with PID SIGNAL STATUS WHAT: send SIGNAL (INT, TERM, HUP) to a
+# process we started; it must end within 10 s with exit status STATUS.
+end_with() {
+	local rc
+	kill "-$2" "$1"
+	for _ in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$1" 2>/dev/null && fail "$4 ignored SIG$2"
+	set +e
+	wait "$1"
+	rc=$?
+	set -e
+	[ "$rc" = "$3" ] || fail "$4 exited $rc after SIG$2, not $3"
+}
+
 # mkimage OUT SIZE [efl-mkimage options]
 mkimage() {
 	"$EFL_MKIMAGE" "$@" || fail "efl-mkimage $*"

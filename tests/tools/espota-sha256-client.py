@@ -23,7 +23,7 @@ What it does, in the order of the protocol:
 --cut-after N stops after the device counted the first N bytes and closes
 the connection, as a link lost in the middle of an upload (exit status 1).
 Exit status: 0 success, 1 failure, 2 usage error.
---self-test checks the auth formulas against protocol.md's test vectors.
+--self-test checks the auth formulas against docs/protocol.md's vectors.
 """
 import argparse
 import hashlib
@@ -50,7 +50,7 @@ def md5_hex(text):
 
 
 def pbkdf2_response(pw_key, nonce, cnonce):
-    """protocol.md 3.2: dk = PBKDF2-HMAC-SHA256(pw_key, nonce:cnonce,
+    """docs/protocol.md 3.2: dk = PBKDF2-HMAC-SHA256(pw_key, nonce:cnonce,
     10000, 32); response = SHA256(hex(dk):nonce:cnonce)."""
     salt = (nonce + ":" + cnonce).encode()
     dk = hashlib.pbkdf2_hmac("sha256", pw_key.encode(), salt,
@@ -59,7 +59,7 @@ def pbkdf2_response(pw_key, nonce, cnonce):
 
 
 def legacy_response(password, nonce, cnonce):
-    """protocol.md 3.1: MD5(MD5(password):nonce:cnonce)."""
+    """docs/protocol.md 3.1: MD5(MD5(password):nonce:cnonce)."""
     return md5_hex(md5_hex(password) + ":" + nonce + ":" + cnonce)
 
 

@@ -21,7 +21,7 @@
 #include "efa/efa_wire.h"
 #include "fakes/fake-port.h"
 
-/* protocol.md 3.1 / 3.2 test vectors (password "admin") */
+/* docs/protocol.md 3.1 / 3.2 test vectors (password "admin") */
 #define PW_MD5 "21232f297a57a5a743894a0e4a801fc3"
 #define PW_SHA "8c6976e5b5410415bde908bd4dee15df" \
 	"b167a9c873fc4bb8a81f6f2ab448a918"
@@ -1020,7 +1020,7 @@ test_sha256_rejects_md5_lengths(void **state)
 {
 	(void)state;
 	/* an old host answers a 64-hex nonce with 32-hex fields: dropped
-	 * silently (protocol.md 3.3) */
+	 * silently (docs/protocol.md 3.3) */
 	setup(EFA_CHIP_ESP32, EFA_AUTH_SHA256, PW_SHA);
 	fp.random_pattern = nonce_pattern;
 	fp.random_pattern_len = sizeof(nonce_pattern);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the espota challenge formulas (efa_auth.c) with the core's
- * own hash primitives, against every test vector of protocol.md sections
- * 3.1 and 3.2, plus scheme selection and length checks.
+ * own hash primitives, against every test vector of docs/protocol.md
+ * sections 3.1 and 3.2, plus scheme selection and length checks.
  */
 #include <stdarg.h>
 #include <stddef.h>

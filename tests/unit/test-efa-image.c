@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the first-bytes image checks (efa_image.h, protocol.md
+ * Unit tests of the first-bytes image checks (efa_image.h, docs/protocol.md
  * 5.1/5.2): magic 0xE9, gzip (1F 8B) on ESP8266 only, the flash-size nibble
  * of header byte 3 against the chip's real flash size, and short images.
  */
@@ -31,7 +31,7 @@ hdr_make(uint8_t hdr[4], uint8_t size_nibble, uint8_t freq_nibble)
 static void
 test_flash_size_esp8266(void **state)
 {
-	/* protocol.md 5.1: 0->512K 1->256K 2->1M 3->2M 4->4M 8->8M 9->16M */
+	/* docs/protocol.md 5.1: 0=512K 1=256K 2=1M 3=2M 4=4M 8=8M 9=16M */
 	static const uint32_t want[16] = {
 		KB(512), KB(256), MB(1), MB(2), MB(4), 0, 0, 0,
 		MB(8), MB(16), 0, 0, 0, 0, 0, 0

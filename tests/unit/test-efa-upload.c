@@ -24,7 +24,7 @@
 #include "fakes/fake-port.h"
 #include "fakes/image-gen.h"
 
-/* protocol.md 3.1 / 3.2: keys of the password "admin" */
+/* docs/protocol.md 3.1 / 3.2: keys of the password "admin" */
 #define PW_MD5 "21232f297a57a5a743894a0e4a801fc3"
 #define PW_SHA "8c6976e5b5410415bde908bd4dee15df" \
 	"b167a9c873fc4bb8a81f6f2ab448a918"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the espota datagram codec (efa_wire.h) against protocol.md
+ * Unit tests of the espota datagram codec (efa_wire.h) against docs/protocol.md
  * 2.2 (invitation parsing, malformed and tolerated forms) and 3.1 step 5
  * (the "200" auth datagram), plus format -> parse round trips.
  */
@@ -133,7 +133,7 @@ test_inv_md5_not_validated_here(void **state)
 	struct efa_invitation inv;
 
 	(void)state;
-	/* 32 chars that are not hex still parse (protocol.md 2.2 step 4) */
+	/* 32 chars that are not hex still parse (docs/protocol.md 2.2) */
 	assert_int_equal(PARSE_INV("0 1 2 zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n",
 	    &inv), EFA_WIRE_OK);
 	check_inv(&inv, 0, 1, 2, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
@@ -429,7 +429,7 @@ test_auth_exact_lengths(void **state)
 
 	(void)state;
 	/* 32-char fields against a 64-char scheme and vice versa (the old
-	 * host vs. new device incompatibility of protocol.md 3.3) */
+	 * host vs. new device incompatibility of docs/protocol.md 3.3) */
 	assert_int_equal(PARSE_AUTH("200 " HEX32A " " HEX32B "\n", 64, &msg),
 	    EFA_WIRE_IGNORE);
 	assert_int_equal(PARSE_AUTH("200 " HEX64A " " HEX64B "\n", 32, &msg),

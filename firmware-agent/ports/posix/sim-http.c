@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The /update page of a simulated device (see sim-http.h), as the stock
- * ESP8266HTTPUpdateServer serves it (protocol.md 7.3): GET gives the form,
+ * ESP8266HTTPUpdateServer serves it (docs/protocol.md 7.2): GET gives the form,
  * a multipart POST streams the file part into the agent's upload API (no
  * length, no MD5) and answers "Update Success! Rebooting..." or "Update
  * error: <the chip's Updater text>", always 200 text/html after the whole

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * espfleet-sim's HTTP update paths (protocol.md 7): each device's /update
+ * espfleet-sim's HTTP update paths (docs/protocol.md 7): each device's /update
  * page as ESP8266HTTPUpdateServer serves it (--http-port; libmicrohttpd on
  * the loop, sim-http.c) and its periodic pull as ESP8266httpUpdate / ESP32
  * HTTPUpdate make it (--pull; libcurl on the loop, sim-pull.c). Both only

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The pull of a simulated device (see sim-http.h), as ESP8266httpUpdate
- * and ESP32 HTTPUpdate make it (protocol.md 7.1/7.2): a GET of --pull URL
+ * and ESP32 HTTPUpdate make it (docs/protocol.md 7.1): a GET of --pull URL
  * with the chip's headers (HTTP/1.0, no redirects, no proxy), then the
  * contract on the answer: 200 with a length streams into the agent's
  * upload API with the x-MD5 check and reboots; 304 changes nothing; any

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device side of espota as a sans-I/O state machine (protocol.md 2-4):
+ * The device side of espota as a sans-I/O state machine (docs/protocol.md 2-4):
  * invitation, challenge auth (md5 or sha256 scheme), connect-back, byte-count
  * acks, final OK or error text, reboot request. The port feeds it datagrams,
  * TCP events and the clock (now_ms, wrapping uint32), and performs the I/O

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * espota challenge authentication (protocol.md section 3), both schemes, in
+ * espota challenge authentication (docs/protocol.md 3), both schemes, in
  * one place for the agent and the host:
  *   md5    (ESP8266, ESP32 <= 3.3.0): 32-hex nonce,
  *          response = MD5(pw_key ":" nonce ":" cnonce), pw_key = MD5(password)

@@ -70,7 +70,7 @@
 #define EFA_TRIAL_MS 300000u
 #endif
 
-/* PBKDF2 iteration count of the ESP32 >= 3.3.1 scheme (protocol.md 3.2). */
+/* PBKDF2 iterations of the ESP32 >= 3.3.1 scheme (docs/protocol.md 3.2). */
 #ifndef EFA_PBKDF2_ITERATIONS
 #define EFA_PBKDF2_ITERATIONS 10000u
 #endif

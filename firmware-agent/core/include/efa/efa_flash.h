@@ -2,7 +2,7 @@
 /*
  * The core's flash writer and boot-time swapper for the ESP8266 layout,
  * where the sketch runs from the start of the flash and an update must fit
- * beside it (protocol.md "Update process - memory view"):
+ * beside it (docs/protocol.md 5.3):
  *
  *   0 .. running image | free | previous / staged image | FS | boot | info
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HTTP update contract of the Arduino cores (protocol.md 7), as names
+ * The HTTP update contract of the Arduino cores (docs/protocol.md 7), as names
  * and texts only, so that the two ends espfleet ships cannot disagree: the
  * pull requests of ESP8266httpUpdate / ESP32 HTTPUpdate (espfleet-sim
  * sends them, espfleet serve answers them) and the /update page of
@@ -10,7 +10,7 @@
 #ifndef EFA_HTTP_H
 #define EFA_HTTP_H
 
-/* ---- pulls: GET <url> with these headers (7.1, 7.2) ---- */
+/* ---- pulls: GET <url> with these headers (7.1) ---- */
 
 #define EFA_HTTP_UA_ESP8266 "ESP8266-http-Update"
 #define EFA_HTTP_UA_ESP32 "ESP32-http-Update"
@@ -40,7 +40,7 @@
 #define EFA_HTTP_H_X_MD5 "x-MD5"
 #define EFA_HTTP_H_X_VERSION "x-version"
 
-/* ---- the /update page (7.3) ---- */
+/* ---- the /update page (7.2) ---- */
 
 #define EFA_HTTP_UPDATE_PATH "/update"
 #define EFA_HTTP_PART_FIRMWARE "firmware"

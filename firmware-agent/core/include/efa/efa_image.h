@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Image checks the device makes on the first bytes of an upload, before it
- * writes anything it would later have to undo (protocol.md 5.1/5.2):
+ * writes anything it would later have to undo (docs/protocol.md 5.1, 5.2):
  * magic 0xE9 (or a gzip stream 1F 8B) and the flash-size field of the header
  * against the chip's real flash size. Filesystem images are not checked.
  * Also the version marker an image may carry.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mDNS advertisement of a device (protocol.md 6): service type, the
+ * The mDNS advertisement of a device (docs/protocol.md 6): service type, the
  * stock ArduinoOTA TXT keys (so the Arduino IDE and arduino-cli still see
  * the device) and the agent's own keys, named once for every port and for
  * espfleet discover. Values are plain text (no '=' inside values).

@@ -78,7 +78,7 @@ size_t efa_default_hostname(char *out, enum efa_chip chip,
 
 /*
  * The agent's pw_key from a stored password hash (setPasswordHash): md5
- * takes 32 hex digits, sha256 64 (or 32, a legacy MD5 hash, protocol.md
+ * takes 32 hex digits, sha256 64 (or 32, a legacy MD5 hash, docs/protocol.md
  * 3.2). Stored lowercase: the response is computed over the text. out
  * holds EFA_SHA256_HEX_LEN + 1 bytes. 0, or -1 (wrong length or not hex;
  * out is then empty).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HTTP-style updates into the agent (protocol.md 7): the image arrives on a
+ * HTTP-style updates into the agent (docs/protocol.md 7): the image comes on a
  * stream the port parses itself, with no espota handshake: the body of an
  * ESP8266httpUpdate/HTTPUpdate answer the device pulled (length and x-MD5
  * known), or the multipart POST to an ESP8266HTTPUpdateServer /update page

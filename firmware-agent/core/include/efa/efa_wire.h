@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The espota wire format (protocol.md sections 2-4), shared by the agent and
+ * The espota wire format (docs/protocol.md 2-4), shared by the agent and
  * the host so the two ends cannot disagree: the UDP invitation, the "200"
  * auth datagram, the device's UDP replies and the decimal byte counts.
  * Pure functions over caller buffers; fuzzable.
@@ -51,7 +51,7 @@ enum efa_wire_status {
 
 /*
  * Parse an invitation exactly like the stock ArduinoOTA devices
- * (protocol.md 2.2): leading spaces skipped, up to 15 digits per integer,
+ * (docs/protocol.md 2.2): leading spaces skipped, up to 15 digits per integer,
  * one separator, md5 up to '\n'/NUL/end and whitespace-trimmed; commands
  * other than 0/100 and md5 lengths other than 32 are EFA_WIRE_IGNORE.
  * Values that do not fit (port > 65535, numbers > INT32_MAX) are ignored too.
@@ -64,7 +64,7 @@ size_t efa_wire_format_invitation(char *out, size_t cap, int cmd,
     uint16_t port, uint32_t size, const char *md5_hex);
 
 /*
- * Parse "200 <cnonce> <response>\n" (protocol.md 3.1 step 5): the command
+ * Parse "200 <cnonce> <response>\n" (docs/protocol.md 3): the command
  * must be 200, one separator is skipped, cnonce runs to the next space and
  * response to '\n'/NUL/end, untrimmed. want_len is the nonce length of the
  * device's scheme (32 or 64): both fields must have exactly that length.

@@ -5,7 +5,8 @@
  * handle(); the valve closes while an update runs, updates are taken only
  * for 5 minutes after the button is pressed, and a new firmware is kept
  * only once it passed its own health check (Wi-Fi up and the main loop
- * running for 10 s): on the ESP32 one that does not is rolled back.
+ * running for 10 s, FLEET_HEALTHY_AFTER_MS): on the ESP32 one that does
+ * not is rolled back.
  * ESP8266 and ESP32.
  */
 #if defined(ARDUINO_ARCH_ESP8266)
@@ -28,7 +29,12 @@ static const char *OTA_PASSWORD = FLEET_OTA_PASSWORD;
 static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */
 static const uint8_t BUTTON_PIN = 0;  /* FLASH/BOOT button, active low */
 static const uint32_t WINDOW_MS = 5ul * 60ul * 1000ul;
-static const uint32_t HEALTHY_AFTER_MS = 10000;  /* loop running, Wi-Fi up */
+/* how long Wi-Fi must be up and loop() running before a new firmware is
+ * kept; -DFLEET_HEALTHY_AFTER_MS=... changes it (tests shorten it) */
+#ifndef FLEET_HEALTHY_AFTER_MS
+#define FLEET_HEALTHY_AFTER_MS 10000
+#endif
+static const uint32_t HEALTHY_AFTER_MS = FLEET_HEALTHY_AFTER_MS;
 static uint32_t healthySince;                    /* 0: not healthy yet */
 
 /* Flash writes stall loop() for a while: close the valve first. Returning
@@ -88,7 +94,25 @@ checkHealth()
 		healthySince = millis() | 1u;
 	if (millis() - healthySince >= HEALTHY_AFTER_MS &&
 	    FleetAgent.markHealthy())
-		Serial.println("firmware: healthy, kept");
+		Serial.printf("firmware: healthy, kept (%lu ms after start)\n",
+		    (unsigned long)millis());
+}
+
+static void
+showImageState()
+{
+	switch (FleetAgent.imageState()) {
+	case EFA_IMAGE_TRIAL:
+		Serial.printf("firmware: on trial until healthy for %lu ms\n",
+		    (unsigned long)HEALTHY_AFTER_MS);
+		break;
+	case EFA_IMAGE_ROLLED_BACK:
+		Serial.println("firmware: the update was rolled back");
+		break;
+	default:
+		Serial.println("firmware: confirmed");
+		break;
+	}
 }
 
 void
@@ -116,6 +140,7 @@ setup()
 		Serial.println("FleetAgent: waiting for updates");
 	else
 		Serial.println("FleetAgent: cannot open the OTA port");
+	showImageState();
 }
 
 void

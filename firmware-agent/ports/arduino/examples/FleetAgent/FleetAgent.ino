@@ -35,7 +35,8 @@ static const uint32_t WINDOW_MS = 5ul * 60ul * 1000ul;
 #define FLEET_HEALTHY_AFTER_MS 10000
 #endif
 static const uint32_t HEALTHY_AFTER_MS = FLEET_HEALTHY_AFTER_MS;
-static uint32_t healthySince;                    /* 0: not healthy yet */
+static bool healthy;             /* Wi-Fi up and loop() running ... */
+static uint32_t healthySince;    /* ... since then (millis()) */
 
 /* Flash writes stall loop() for a while: close the valve first. Returning
  * false refuses the update (espfleet reports "device busy"). */
@@ -84,18 +85,22 @@ updateFailed(enum efa_err err)
 static void
 checkHealth()
 {
+	uint32_t now = millis();
+
 	if (FleetAgent.imageState() != EFA_IMAGE_TRIAL)
 		return;
 	if (WiFi.status() != WL_CONNECTED) {
-		healthySince = 0;
+		healthy = false;
 		return;
 	}
-	if (healthySince == 0)
-		healthySince = millis() | 1u;
-	if (millis() - healthySince >= HEALTHY_AFTER_MS &&
+	if (!healthy) {
+		healthy = true;
+		healthySince = now;
+	}
+	if (now - healthySince >= HEALTHY_AFTER_MS &&
 	    FleetAgent.markHealthy())
 		Serial.printf("firmware: healthy, kept (%lu ms after start)\n",
-		    (unsigned long)millis());
+		    (unsigned long)now);
 }
 
 static void

@@ -89,8 +89,12 @@ device_start() {
 	local tag=$1 exe=$2
 	shift 2
 	rm -f "$T/$tag.staged"
+	# --foreground: timeout passes a SIGTERM on to the device once, not
+	# also to its process group; the emulation takes a second signal
+	# that arrives after the first was handled as "stuck" and exits 1
 	(cd "$T" && exec env EMU_OTA_STAGED="$T/$tag.staged" "$@" \
-	    timeout 120 "$exe" -S 0 -L 0 </dev/null >"$T/$tag.log" 2>&1) &
+	    timeout --foreground 120 "$exe" -S 0 -L 0 </dev/null \
+	    >"$T/$tag.log" 2>&1) &
 	DEV_PID=$!
 	DEV_TAG=$tag
 	PIDS+=("$DEV_PID")

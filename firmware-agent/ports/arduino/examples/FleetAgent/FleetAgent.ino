@@ -29,6 +29,7 @@ static const char *OTA_PASSWORD = FLEET_OTA_PASSWORD;
 static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */
 static const uint8_t BUTTON_PIN = 0;  /* FLASH/BOOT button, active low */
 static const uint32_t WINDOW_MS = 5ul * 60ul * 1000ul;
+static const uint32_t WIFI_WAIT_MS = 60000;  /* at start, then restart */
 /* how long Wi-Fi must be up and loop() running before a new firmware is
  * kept; -DFLEET_HEALTHY_AFTER_MS=... changes it (tests shorten it) */
 #ifndef FLEET_HEALTHY_AFTER_MS
@@ -123,14 +124,26 @@ showImageState()
 void
 setup()
 {
+	uint32_t wifiStart;
+
 	Serial.begin(115200);
 	pinMode(VALVE_PIN, OUTPUT);
 	pinMode(BUTTON_PIN, INPUT_PULLUP);
 
 	WiFi.mode(WIFI_STA);
 	WiFi.begin(WIFI_SSID, WIFI_PASS);
-	while (WiFi.status() != WL_CONNECTED)
+	wifiStart = millis();
+	/* Not for ever: a new firmware that cannot join the network would
+	 * hang here, where neither its health check nor the agent's trial
+	 * deadline runs. A restart before markHealthy() rolls it back on the
+	 * ESP32; the ESP8266 tries again. */
+	while (WiFi.status() != WL_CONNECTED) {
+		if (millis() - wifiStart >= WIFI_WAIT_MS) {
+			Serial.println("wifi: not connected, restarting");
+			ESP.restart();
+		}
 		delay(250);
+	}
 
 	/* everything optional; defaults are those of ArduinoOTA */
 	FleetAgent.setHostname("pump-house");

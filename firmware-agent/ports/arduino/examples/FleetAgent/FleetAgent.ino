@@ -5,7 +5,8 @@
  * handle(); the valve closes while an update runs, updates are taken only
  * for 5 minutes after the button is pressed, and a new firmware is kept
  * only once it passed its own health check (Wi-Fi up and the main loop
- * running for 10 s): on the ESP32 one that does not is rolled back.
+ * running for 10 s, FLEET_HEALTHY_AFTER_MS): on the ESP32 one that does
+ * not is rolled back.
  * ESP8266 and ESP32.
  */
 #if defined(ARDUINO_ARCH_ESP8266)
@@ -28,8 +29,15 @@ static const char *OTA_PASSWORD = FLEET_OTA_PASSWORD;
 static const uint8_t VALVE_PIN = 4;   /* the thing that must be safe */
 static const uint8_t BUTTON_PIN = 0;  /* FLASH/BOOT button, active low */
 static const uint32_t WINDOW_MS = 5ul * 60ul * 1000ul;
-static const uint32_t HEALTHY_AFTER_MS = 10000;  /* loop running, Wi-Fi up */
-static uint32_t healthySince;                    /* 0: not healthy yet */
+static const uint32_t WIFI_WAIT_MS = 60000;  /* at start, then restart */
+/* how long Wi-Fi must be up and loop() running before a new firmware is
+ * kept; -DFLEET_HEALTHY_AFTER_MS=... changes it (tests shorten it) */
+#ifndef FLEET_HEALTHY_AFTER_MS
+#define FLEET_HEALTHY_AFTER_MS 10000
+#endif
+static const uint32_t HEALTHY_AFTER_MS = FLEET_HEALTHY_AFTER_MS;
+static bool healthy;             /* Wi-Fi up and loop() running ... */
+static uint32_t healthySince;    /* ... since then (millis()) */
 
 /* Flash writes stall loop() for a while: close the valve first. Returning
  * false refuses the update (espfleet reports "device busy"). */
@@ -78,30 +86,64 @@ updateFailed(enum efa_err err)
 static void
 checkHealth()
 {
+	uint32_t now = millis();
+
 	if (FleetAgent.imageState() != EFA_IMAGE_TRIAL)
 		return;
 	if (WiFi.status() != WL_CONNECTED) {
-		healthySince = 0;
+		healthy = false;
 		return;
 	}
-	if (healthySince == 0)
-		healthySince = millis() | 1u;
-	if (millis() - healthySince >= HEALTHY_AFTER_MS &&
+	if (!healthy) {
+		healthy = true;
+		healthySince = now;
+	}
+	if (now - healthySince >= HEALTHY_AFTER_MS &&
 	    FleetAgent.markHealthy())
-		Serial.println("firmware: healthy, kept");
+		Serial.printf("firmware: healthy, kept (%lu ms after start)\n",
+		    (unsigned long)now);
+}
+
+static void
+showImageState()
+{
+	switch (FleetAgent.imageState()) {
+	case EFA_IMAGE_TRIAL:
+		Serial.printf("firmware: on trial until healthy for %lu ms\n",
+		    (unsigned long)HEALTHY_AFTER_MS);
+		break;
+	case EFA_IMAGE_ROLLED_BACK:
+		Serial.println("firmware: the update was rolled back");
+		break;
+	default:
+		Serial.println("firmware: confirmed");
+		break;
+	}
 }
 
 void
 setup()
 {
+	uint32_t wifiStart;
+
 	Serial.begin(115200);
 	pinMode(VALVE_PIN, OUTPUT);
 	pinMode(BUTTON_PIN, INPUT_PULLUP);
 
 	WiFi.mode(WIFI_STA);
 	WiFi.begin(WIFI_SSID, WIFI_PASS);
-	while (WiFi.status() != WL_CONNECTED)
+	wifiStart = millis();
+	/* Not for ever: a new firmware that cannot join the network would
+	 * hang here, where neither its health check nor the agent's trial
+	 * deadline runs. A restart before markHealthy() rolls it back on the
+	 * ESP32; the ESP8266 tries again. */
+	while (WiFi.status() != WL_CONNECTED) {
+		if (millis() - wifiStart >= WIFI_WAIT_MS) {
+			Serial.println("wifi: not connected, restarting");
+			ESP.restart();
+		}
 		delay(250);
+	}
 
 	/* everything optional; defaults are those of ArduinoOTA */
 	FleetAgent.setHostname("pump-house");
@@ -116,6 +158,7 @@ setup()
 		Serial.println("FleetAgent: waiting for updates");
 	else
 		Serial.println("FleetAgent: cannot open the OTA port");
+	showImageState();
 }
 
 void

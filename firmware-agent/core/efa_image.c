@@ -34,6 +34,26 @@ efa_image_is_gzip(const uint8_t *hdr, size_t len)
 }
 
 enum efa_err
+efa_sig_trailer(enum efa_sig_format fmt, uint32_t total,
+    const uint8_t tail[EFA_SIG_TRAILER_LEN], uint32_t *image_len,
+    uint32_t *sig_len)
+{
+	uint32_t n = EFA_SIG_MAX_LEN, after = EFA_SIG_MAX_LEN;
+
+	if (fmt == EFA_SIG_ESP8266) {
+		n = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 |
+		    (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
+		after = n + EFA_SIG_TRAILER_LEN;
+	}
+	/* (after cannot wrap: n is checked first) */
+	if (n == 0 || n > EFA_SIG_MAX_LEN || total <= after)
+		return EFA_E_SIGN;
+	*image_len = total - after;
+	*sig_len = n;
+	return EFA_E_OK;
+}
+
+enum efa_err
 efa_image_check_header(enum efa_chip chip, const uint8_t *hdr, size_t len,
     uint32_t chip_flash_size)
 {

@@ -32,8 +32,8 @@ IMG=$(jq -r 'select(.event == "result") | .image_bytes' "$T/gz.json")
 [ "$IMG" = "$RAW" ] || fail "image_bytes $IMG, not $RAW"
 [ $((SENT * 100)) -le $((RAW * 75)) ] ||
 	fail "sent $SENT bytes of $RAW: more than 0.75 x"
-jq -e 'select(.event == "summary") | .bytes < .image_bytes' \
-    "$T/gz.json" >/dev/null || fail "summary bytes/image_bytes"
+[ "$(json_count "$T/gz.json" '.event == "summary" and
+    .bytes < .image_bytes')" = 1 ] || fail "summary bytes/image_bytes"
 grep -q "inflated the gzip image: $SENT -> $RAW bytes" "$T/fleet.err" ||
 	fail "the device did not inflate what was sent"
 note "sent $SENT of $RAW bytes ($((SENT * 100 / RAW))%)"

@@ -127,4 +127,21 @@ rc=0
 "$ESPFLEET" push --verify-signature "$K/rsa.pub" --compress gzip \
     "$T/app.bin.signed" 127.116.0.4 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--compress on a signed image: exit $rc"
+# an ESP32 fleet with an ECDSA key: the SignedOTA format
+start_sim fleet32 --chip esp32 --devices 2 --addr-base 127.116.0.11 \
+    --signing-key "$K/ec.pub"
+cp "$T/fleet32/sim-0002/running.bin" "$T/old32.bin"
+"$ESPFLEET" push --verify-signature "$K/ec.pub" "$T/app.ec32" \
+    127.116.0.11 >/dev/null || fail "ESP32 signed push exited $?"
+wait_boot_count fleet32 sim-0001 2
+cmp -s "$T/app.bin" "$T/fleet32/sim-0001/running.bin" ||
+	fail "esp32 sim-0001 does not run the unsigned image"
+rc=0
+"$ESPFLEET" push --json "$T/app.rsa32" 127.116.0.12 \
+    >"$T/esp32-rsa.json" || rc=$?
+[ "$rc" = 1 ] && [ "$(json_count "$T/esp32-rsa.json" '.event == "result"
+    and .error == "signature-invalid"')" = 1 ] ||
+	fail "esp32: an RSA-signed image taken by an ECDSA device"
+cmp -s "$T/old32.bin" "$T/fleet32/sim-0002/running.bin" ||
+	fail "esp32 sim-0002 lost its image"
 echo "push-signed: ok"

@@ -66,7 +66,8 @@ static const char push_usage[] =
 "      --md5-key           answer SHA-256 challenges with the MD5 password\n"
 "                          key right away (sketches using setPasswordHash)\n"
 "      --force             send an image that does not start with 0xE9 or\n"
-"                          a gzip header, or is shorter than a header\n"
+"                          a gzip header, is shorter than a header, or is\n"
+"                          a gzip stream that does not inflate\n"
 "      --compress none|auto|gzip\n"
 "                          send the image gzipped (zlib -9, in memory):\n"
 "                          gzip to every device, auto to those that\n"
@@ -437,8 +438,14 @@ prepare_image(const struct push_args *a, struct efl_image *img)
 	}
 	if (efl_image_prepare(img, a->opts.command, a->compress, signed_len,
 	    &eb) != 0) {
-		efl_error("image '%s': %s", img->path, eb.msg);
-		return EFL_EXIT_SETUP;
+		if (!a->force) {
+			efl_error("image '%s': %s; use --force to send it "
+			    "anyway", img->path, eb.msg);
+			return EFL_EXIT_SETUP;
+		}
+		/* sent as it is, verified against what is sent */
+		efl_warn("image '%s': %s; sent anyway (--force)", img->path,
+		    eb.msg);
 	}
 	return 0;
 }

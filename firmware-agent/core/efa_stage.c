@@ -12,9 +12,9 @@
 #include "efa_flash_records.h"
 
 /*
- * Read flash [off, off + len) into fw->buf at out_off (< 4) bytes in:
- * whole, 4-aligned words only (efa_flash.h), so the bytes wanted start at
- * fw->buf + (off & 3). EFA_E_SIGN if they do not fit the buffer.
+ * Read flash [off, off + len) through fw->buf in whole, aligned words
+ * (efa_flash.h); *out points at the bytes wanted, fw->buf + (off & 3).
+ * EFA_E_SIGN if they do not fit the buffer.
  */
 static enum efa_err
 read_at(struct efa_flashwriter *fw, uint32_t off, uint32_t len,
@@ -44,7 +44,7 @@ read_u32(struct efa_flashwriter *fw, uint32_t off, uint32_t *v)
 	return err;
 }
 
-/* SHA-256 (sha != NULL) or MD5 of flash [off, off + len), off aligned. */
+/* SHA-256 (sha) or MD5 (!sha) of flash [off, off + len), off aligned. */
 static enum efa_err
 hash_range(struct efa_flashwriter *fw, uint32_t off, uint32_t len,
     uint8_t *out, int sha)

@@ -14,6 +14,7 @@ set(EFA_CORE_SOURCES
   ${EFA_CORE_DIR}/efa_md5.c
   ${EFA_CORE_DIR}/efa_port.c
   ${EFA_CORE_DIR}/efa_sha256.c
+  ${EFA_CORE_DIR}/efa_stage.c
   ${EFA_CORE_DIR}/efa_upload.c
   ${EFA_CORE_DIR}/efa_util.c
   ${EFA_CORE_DIR}/efa_wire.c

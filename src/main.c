@@ -19,6 +19,7 @@ static const struct efl_cmd *const commands[] = {
 	&efl_cmd_report,
 	&efl_cmd_serve,
 	&efl_cmd_espota,
+	&efl_cmd_sign,
 };
 
 static void

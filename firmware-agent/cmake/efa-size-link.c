@@ -3,7 +3,10 @@
  * Size probe: references every entry point a device port calls, so that
  * linking it with efa_core and --gc-sections (firmware-agent/CMakeLists.txt)
  * measures what the core really adds to a firmware. EFA_SIZE_WITH_FLASH
- * adds the flash writer and the boot swap (a port without Update/esp_ota).
+ * adds the flash writer and the boot swap (a port without Update/esp_ota),
+ * and leaves out what only a port over the chip's Updater calls
+ * (efa_err_from_updater) and the names made for logs (efa_err_name);
+ * efa_agent_state_name is for hosts and tests, no port calls it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -71,7 +74,10 @@ efa_size_entry(const struct efa_size_port *p, const uint8_t *pkt,
 	r += (uint32_t)efa_default_hostname(p->hostname, p->cfg->chip, now,
 	    p->mac);
 	r += (uint32_t)efa_txt_build(&txt, p->txt_info);
+#ifndef EFA_SIZE_WITH_FLASH
+	/* a sink over the chip's Updater (Arduino) */
 	r += (uint32_t)efa_err_from_updater(p->cfg->chip, now);
+#endif
 	efa_agent_init(&agent, p->cfg, p->net, NULL, sink, sink_ctx,
 	    p->hooks);
 	/* what the boot said about the running image */
@@ -98,8 +104,11 @@ efa_size_entry(const struct efa_size_port *p, const uint8_t *pkt,
 	/* the application's health check passed */
 	r += (uint32_t)efa_agent_confirm(&agent);
 	r += (uint32_t)efa_image_state_name(efa_agent_image_state(&agent))[0];
-	r += (uint32_t)efa_agent_state_name(efa_agent_state(&agent))[0];
+#ifndef EFA_SIZE_WITH_FLASH
+	/* an error's name in a log (the ESP-IDF example); a bare ESP8266
+	 * port logs the number, if anything */
 	r += (uint32_t)efa_err_name(agent.last_error)[0];
+#endif
 	efa_agent_reset(&agent);
 	return r;
 }

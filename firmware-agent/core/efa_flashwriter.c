@@ -236,14 +236,21 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	if (memcmp(got, md5, sizeof(got)) != 0)
 		return drop(fw, EFA_E_MD5);
 
-	/* Commit (the update's one commit point; a further check of the
-	 * staged image that may refuse it, e.g. a signature, goes right
-	 * before): what the boot swaps in (or copies), what it swaps out. */
+	/* Commit (the update's one commit point; the port's checks and
+	 * transforms of the staged image, which may refuse it, go right
+	 * before: efa_stage.h): what the boot swaps in (or copies), what it
+	 * swaps out. */
 	rec.tag = fw->cmd == EFA_CMD_FS ? EFA_BOOTREC_KIND_FS :
 	    EFA_BOOTREC_KIND_SKETCH;
 	rec.addr = fw->stage_addr;
 	rec.img[0].len = fw->staged;
 	memcpy(rec.img[0].md5, md5, 16);
+	if (fw->stage != NULL) {
+		err = fw->stage(fw, &rec.addr, &rec.img[0].len,
+		    rec.img[0].md5);
+		if (err != EFA_E_OK)
+			return drop(fw, err);
+	}
 	rec.img[1].len = fw->running.size;
 	memcpy(rec.img[1].md5, fw->running.md5, 16);
 	return drop(fw, efa_flash__commit(ops, fw->ctx, &fw->layout, &rec,

@@ -12,25 +12,45 @@
 uint32_t
 efa_image_flash_size(enum efa_chip chip, uint8_t nibble)
 {
-	static const uint32_t esp8266[16] = {
-		[0] = 512u << 10, [1] = 256u << 10, [2] = 1u << 20,
-		[3] = 2u << 20, [4] = 4u << 20, [8] = 8u << 20,
-		[9] = 16u << 20,
+	/* log2 of the size for each code, 0 for an unknown code; the ESP32
+	 * codes 0 .. 7 are 1 MB << code */
+	static const uint8_t esp8266_log2[10] = {
+		19, 18, 20, 21, 22, 0, 0, 0, 23, 24
 	};
-	static const uint32_t esp32[16] = {
-		[0] = 1u << 20, [1] = 2u << 20, [2] = 4u << 20,
-		[3] = 8u << 20, [4] = 16u << 20, [5] = 32u << 20,
-		[6] = 64u << 20, [7] = 128u << 20,
-	};
+	uint8_t log2;
 
 	nibble &= 0x0f;
-	return chip == EFA_CHIP_ESP32 ? esp32[nibble] : esp8266[nibble];
+	if (chip == EFA_CHIP_ESP32)
+		log2 = nibble < 8 ? (uint8_t)(20 + nibble) : 0;
+	else
+		log2 = nibble < 10 ? esp8266_log2[nibble] : 0;
+	return log2 != 0 ? 1u << log2 : 0;
 }
 
 int
 efa_image_is_gzip(const uint8_t *hdr, size_t len)
 {
 	return len >= 2 && hdr[0] == 0x1f && hdr[1] == 0x8b;
+}
+
+enum efa_err
+efa_sig_trailer(enum efa_sig_format fmt, uint32_t total,
+    const uint8_t tail[EFA_SIG_TRAILER_LEN], uint32_t *image_len,
+    uint32_t *sig_len)
+{
+	uint32_t n = EFA_SIG_MAX_LEN, after = EFA_SIG_MAX_LEN;
+
+	if (fmt == EFA_SIG_ESP8266) {
+		n = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 |
+		    (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
+		after = n + EFA_SIG_TRAILER_LEN;
+	}
+	/* (after cannot wrap: n is checked first) */
+	if (n == 0 || n > EFA_SIG_MAX_LEN || total <= after)
+		return EFA_E_SIGN;
+	*image_len = total - after;
+	*sig_len = n;
+	return EFA_E_OK;
 }
 
 enum efa_err

@@ -101,6 +101,7 @@ efa_txt_build(struct efa_txt *t, const struct efa_txt_info *info)
 	}
 	add(t, EFA_TXT_STATE, info->state);
 	add(t, EFA_TXT_REJECTED, info->rejected_md5_hex);
+	add(t, EFA_TXT_GZIP, info->gzip);
 	return t->count;
 }
 
@@ -154,7 +155,7 @@ static const uint8_t updater8266[] = {
 	EFA_E_NEW_FLASH_CONFIG,  /* 9 new flash config */
 	EFA_E_MAGIC,             /* 10 magic byte */
 	EFA_E_BUSY,              /* 11 bootstrap: booted for UART download */
-	EFA_E_MD5,               /* 12 signature verification */
+	EFA_E_SIGN,              /* 12 signature verification */
 	EFA_E_NO_DATA,           /* 13 */
 	EFA_E_SPACE,             /* 14 out of memory */
 	EFA_E_RUNNING,           /* 15 */

@@ -43,5 +43,6 @@ extern const struct efl_cmd efl_cmd_report;
 extern const struct efl_cmd efl_cmd_discover;
 extern const struct efl_cmd efl_cmd_espota;
 extern const struct efl_cmd efl_cmd_serve;
+extern const struct efl_cmd efl_cmd_sign;
 
 #endif

@@ -74,6 +74,10 @@ struct efl_device {
 /* The value of key, or NULL if the device has no such TXT pair. */
 const char *efl_device_txt(const struct efl_device *d, const char *key);
 
+/* What the device inflates itself (TXT efa_gz): 0 nothing known, 1
+ * application images, 2 application and filesystem images. */
+int efl_device_gzip(const struct efl_device *d);
+
 enum efl_discover_event {
 	EFL_DISCOVER_NEW,        /* resolved for the first time */
 	EFL_DISCOVER_BACK,       /* advertised again after going away */

@@ -22,7 +22,8 @@
 	X(VERIFY_FAILED, "verify-failed", 0)                  \
 	X(NOT_BACK, "not-back", 0)                            \
 	X(CANCELED, "canceled", 0)                            \
-	X(ROLLED_BACK, "rolled-back", 0)
+	X(ROLLED_BACK, "rolled-back", 0)                      \
+	X(SIGNATURE_INVALID, "signature-invalid", 0)
 
 enum efl_result_code {
 #define EFL_RC_ENUM(name, code, transient) EFL_R_##name,

@@ -27,6 +27,14 @@ struct efl_image {
 	char md5_hex[33];     /* lowercase */
 	int is_gzip;
 	struct efl_image_stamp stamp; /* of the file the copy was read from */
+	/* What a device runs from it (compress.h, efl_image_prepare): the
+	 * image inflated and without a signature trailer; the same as
+	 * md5_hex and size until prepared */
+	char run_md5_hex[33];
+	uint32_t run_size;
+	/* push --compress: the gzip form, owned, or NULL */
+	struct efl_image *gz;
+	int gz_mode;          /* enum efl_compress */
 };
 
 enum efl_image_check {

@@ -42,7 +42,8 @@ struct efl_push_row {
 	int skipped;
 	enum efl_result_code code;
 	char message[512];
-	uint32_t bytes;
+	uint32_t bytes;         /* sent over the wire (compressed: fewer) */
+	uint32_t image_bytes;   /* the image the device runs, uncompressed */
 	int verified;           /* -1 not checked, 0 no, 1 yes */
 	const char *verify_note; /* "verified", "rebooted", "unverified" */
 };
@@ -50,6 +51,7 @@ struct efl_push_row {
 struct efl_push_summary {
 	uint32_t targets, updated, failed, skipped;
 	uint64_t bytes;
+	uint64_t image_bytes;   /* of the updated devices' images */
 	double seconds;
 	uint32_t by_code[EFL_R__COUNT];
 };

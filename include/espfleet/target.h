@@ -28,6 +28,7 @@ struct efl_target {
 	uint32_t free_space;  /* agent TXT key; 0 = unknown */
 	int auth_upload;    /* -1 unknown, 0 no, 1 yes (TXT auth_upload) */
 	enum efa_auth_scheme auth_scheme; /* TXT efa_auth; NONE: unknown */
+	int gzip;           /* TXT efa_gz: 0 no/unknown, 1 app, 2 app and fs */
 	char *skip_reason;  /* set: reported as skipped, never contacted */
 };
 

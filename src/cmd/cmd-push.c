@@ -18,6 +18,7 @@
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
+#include "espfleet/compress.h"
 #include "espfleet/discover.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
@@ -27,6 +28,7 @@
 #include "espfleet/secret.h"
 #include "espfleet/select.h"
 #include "espfleet/session.h"
+#include "espfleet/signing.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
 
@@ -64,7 +66,17 @@ static const char push_usage[] =
 "      --md5-key           answer SHA-256 challenges with the MD5 password\n"
 "                          key right away (sketches using setPasswordHash)\n"
 "      --force             send an image that does not start with 0xE9 or\n"
-"                          a gzip header, or is shorter than a header\n"
+"                          a gzip header, is shorter than a header, or is\n"
+"                          a gzip stream that does not inflate\n"
+"      --compress none|auto|gzip\n"
+"                          send the image gzipped (zlib -9, in memory):\n"
+"                          gzip to every device, auto to those that\n"
+"                          advertise efa_gz (default none); verified\n"
+"                          against the uncompressed image\n"
+"      --verify-signature PUB.pem\n"
+"                          send nothing unless IMAGE is signed with the\n"
+"                          private key of PUB.pem (ESP8266 or ESP32\n"
+"                          format; see espfleet sign)\n"
 "      --all               every device found over mDNS\n"
 "      --match GLOB        the found devices whose name matches GLOB\n"
 "                          (shell pattern; repeatable: any of them)\n"
@@ -96,7 +108,8 @@ static const char push_usage[] =
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
 	OPT_FORCE, OPT_JSON, OPT_ALL, OPT_MATCH, OPT_BOARD, OPT_NO_VERIFY,
-	OPT_VERIFY_TIMEOUT, OPT_VIA, OPT_HTTP_USER, OPT_HTTP_PATH
+	OPT_VERIFY_TIMEOUT, OPT_VIA, OPT_HTTP_USER, OPT_HTTP_PATH,
+	OPT_COMPRESS, OPT_VERIFY_SIGNATURE
 };
 
 static const struct option longopts[] = {
@@ -114,6 +127,8 @@ static const struct option longopts[] = {
 	{ "http-path", required_argument, NULL, OPT_HTTP_PATH },
 	{ "md5-key", no_argument, NULL, OPT_MD5_KEY },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "compress", required_argument, NULL, OPT_COMPRESS },
+	{ "verify-signature", required_argument, NULL, OPT_VERIFY_SIGNATURE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "match", required_argument, NULL, OPT_MATCH },
@@ -146,6 +161,8 @@ struct push_args {
 	const char *match[16];
 	uint32_t nmatch;
 	const char *board;
+	enum efl_compress compress;
+	const char *signature_key;
 };
 
 #define SELECTING(a) ((a)->all || (a)->nmatch > 0 || (a)->board != NULL)
@@ -314,6 +331,16 @@ parse_args(int argc, char **argv, struct push_args *a)
 		case OPT_FORCE:
 			a->force = 1;
 			break;
+		case OPT_COMPRESS:
+			if (efl_compress_parse(optarg, &a->compress) != 0) {
+				efl_error("--compress: '%s' is not none, auto "
+				    "or gzip", optarg);
+				return cmd__usage_error("push");
+			}
+			break;
+		case OPT_VERIFY_SIGNATURE:
+			a->signature_key = optarg;
+			break;
 		case OPT_JSON:
 			a->json = 1;
 			break;
@@ -372,6 +399,57 @@ parse_args(int argc, char **argv, struct push_args *a)
 	return 0;
 }
 
+/*
+ * The image's signature (--verify-signature; ESP8266 format, else ESP32),
+ * then what devices will run from it and its gzip form (--compress,
+ * compress.h). 0, or an exit status after the error.
+ */
+static int
+prepare_image(const struct push_args *a, struct efl_image *img)
+{
+	struct efl_sig_key *key;
+	struct efl_errbuf eb, eb32;
+	uint32_t signed_len = 0;
+
+	if (a->signature_key != NULL) {
+		key = efl_sig_key_load(a->signature_key, 0, &eb);
+		if (key == NULL) {
+			efl_error("--verify-signature: %s", eb.msg);
+			return EFL_EXIT_SETUP;
+		}
+		if (efl_sig_verify_image(key, EFA_SIG_ESP8266, img->data,
+		    img->size, &signed_len, &eb) != 0 &&
+		    efl_sig_verify_image(key, EFA_SIG_ESP32, img->data,
+		    img->size, &signed_len, &eb32) != 0) {
+			efl_error("image '%s' is not signed with the key of "
+			    "'%s': %s; nothing was sent", img->path,
+			    a->signature_key, eb.msg);
+			efl_sig_key_free(key);
+			return EFL_EXIT_SETUP;
+		}
+		efl_sig_key_free(key);
+		if (a->compress != EFL_COMPRESS_NONE && !img->is_gzip) {
+			efl_error("--compress: a signed image cannot be "
+			    "compressed (the device checks the signature of "
+			    "what it receives): gzip the image, then sign "
+			    "the .gz");
+			return EFL_EXIT_USAGE;
+		}
+	}
+	if (efl_image_prepare(img, a->opts.command, a->compress, signed_len,
+	    &eb) != 0) {
+		if (!a->force) {
+			efl_error("image '%s': %s; use --force to send it "
+			    "anyway", img->path, eb.msg);
+			return EFL_EXIT_SETUP;
+		}
+		/* sent as it is, verified against what is sent */
+		efl_warn("image '%s': %s; sent anyway (--force)", img->path,
+		    eb.msg);
+	}
+	return 0;
+}
+
 /* ---- targets found over mDNS ---- */
 
 static void
@@ -411,8 +489,9 @@ select_targets(struct efl_discover *d, const struct push_args *a,
 	sel.nmatch = a->nmatch;
 	sel.board = a->board;
 	sel.command = a->opts.command;
-	sel.image_md5 = img->md5_hex;
-	sel.image_size = img->size;
+	sel.image_md5 = img->run_md5_hex;  /* what a device runs from it */
+	sel.image_size = img->gz != NULL && a->compress == EFL_COMPRESS_GZIP ?
+	    img->gz->size : img->size;
 	/* the update page is not what mDNS advertises */
 	sel.port = a->via->advertised_port ? 0 : (uint16_t)a->default_port;
 	devs = efl_discover_devices(d, &ndevs);
@@ -502,6 +581,8 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 		efl_secret_wipe(&pw);
 		return EFL_EXIT_SETUP;
 	}
+	if ((rc = prepare_image(&a, &img)) != 0)
+		goto out;
 	if (SELECTING(&a)) {
 		/* the targets are what mDNS finds */
 		disc = browse_start(loop, &eb);

@@ -185,6 +185,18 @@ efl_device_txt(const struct efl_device *d, const char *key)
 	return NULL;
 }
 
+int
+efl_device_gzip(const struct efl_device *d)
+{
+	const char *v = efl_device_txt(d, EFA_TXT_GZIP);
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, EFA_TXT_GZIP_APP_FS) == 0)
+		return 2;
+	return strcmp(v, EFA_TXT_GZIP_APP) == 0;
+}
+
 static void
 bad_value(const char *key, const char *value, const char *why,
     txt_problem_fn problem, void *arg)

@@ -190,12 +190,18 @@ efl_image_open(struct efl_image *img, const char *path,
 		return -1;
 	}
 	efl_md5_hex(img->data, img->size, img->md5_hex);
+	memcpy(img->run_md5_hex, img->md5_hex, sizeof(img->run_md5_hex));
+	img->run_size = img->size;
 	return 0;
 }
 
 void
 efl_image_close(struct efl_image *img)
 {
+	if (img->gz != NULL) {
+		efl_image_close(img->gz);
+		free(img->gz);
+	}
 	free((void *)(uintptr_t)img->data);
 	free(img->path);
 	memset(img, 0, sizeof(*img));

@@ -85,6 +85,7 @@ target_from_device(struct efl_target *t, const struct efl_selection *sel,
 	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
 	t->auth_upload = d->auth_upload;
 	t->auth_scheme = advertised_scheme(d);
+	t->gzip = efl_device_gzip(d);
 	t->skip_reason = skip_reason(sel, t, d);
 	/* a link-local address is shown with its zone ("fe80::1%eth0") */
 	if (strchr(t->host, '%') != NULL)

@@ -222,6 +222,15 @@ human_push_summary(struct efl_out *o, const struct efl_push_row *rows,
 	fprintf(o->fp, "%s%u updated, %u failed, %u skipped (of %u) in %.1f "
 	    "s%s\n", c_on(o, s->failed ? RED : GREEN), s->updated, s->failed,
 	    s->skipped, s->targets, s->seconds, c_on(o, RESET));
+	if (s->bytes < s->image_bytes) {
+		char sent[32], image[32];
+
+		fprintf(o->fp, "compressed: %s sent for %s of images (%.0f%% "
+		    "saved)\n", size_text(sent, sizeof(sent), s->bytes),
+		    size_text(image, sizeof(image), s->image_bytes),
+		    100.0 - 100.0 * (double)s->bytes /
+		    (double)s->image_bytes);
+	}
 }
 
 static void

@@ -142,6 +142,8 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 	cJSON_AddStringToObject(e, "message", r->message);
 	cJSON_AddBoolToObject(e, "skipped", r->skipped);
 	cJSON_AddNumberToObject(e, "bytes", r->bytes);
+	cJSON_AddNumberToObject(e, "image_bytes", r->bytes != 0 ?
+	    r->image_bytes : 0);
 	/* never started (canceled while queued): 0, as the human renderer */
 	cJSON_AddNumberToObject(e, "seconds", r->started_ms == 0 ? 0.0 :
 	    (double)(r->finished_ms - r->started_ms) / 1000.0);
@@ -187,6 +189,7 @@ json_push_summary(struct efl_out *o, const struct efl_push_row *rows,
 	cJSON_AddNumberToObject(e, "failed", s->failed);
 	cJSON_AddNumberToObject(e, "skipped", s->skipped);
 	cJSON_AddNumberToObject(e, "bytes", (double)s->bytes);
+	cJSON_AddNumberToObject(e, "image_bytes", (double)s->image_bytes);
 	cJSON_AddNumberToObject(e, "seconds", s->seconds);
 	errors = cJSON_AddObjectToObject(e, "errors");
 	for (i = 1; i < EFL_R__COUNT; i++)

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "espfleet/common.h"
+#include "espfleet/compress.h"
 #include "espfleet/text.h"
 #include "espfleet/image.h"
 #include "espfleet/log.h"
@@ -150,7 +151,7 @@ static void
 on_verified(void *arg, enum efl_verify_outcome outcome, const char *detail)
 {
 	struct slot *sl = arg;
-	uint32_t size = sl->p->img->size;
+	uint32_t size = sl->p->rows[sl->index].total;  /* what was sent */
 
 	sl->verifying = 0;
 	switch (outcome) {
@@ -218,7 +219,7 @@ session_done(void *arg, const struct efl_session_result *res)
 	    p->opts->command == 0 && v->knows(v, t)) {
 		sl->verifying = 1;
 		emit_phase(sl, EFL_PHASE_VERIFYING);
-		v->watch(v, t, p->img->md5_hex, p->opts->verify_timeout_ms,
+		v->watch(v, t, p->img->run_md5_hex, p->opts->verify_timeout_ms,
 		    on_verified, sl);
 		return;
 	}
@@ -233,7 +234,7 @@ start_attempt(struct push *p, uint32_t i)
 	struct slot *sl = &p->slots[i];
 	struct efl_push_row *r = &p->rows[i];
 	struct efl_target *t = &p->targets[i];
-	struct efl_session_config cfg;
+	struct efl_session_config cfg = { 0 };
 	struct efl_session_callbacks cb = { session_phase, session_progress,
 		session_done, sl };
 	struct efl_errbuf eb;
@@ -255,12 +256,13 @@ start_attempt(struct push *p, uint32_t i)
 	if (r->started_ms == 0)
 		r->started_ms = now;
 	r->acked = 0;
-	r->total = p->img->size;
+	/* compress.h: the gzip form to a device that takes it */
+	cfg.image = efl_image_for_target(p->img, p->opts->command, t);
+	r->total = cfg.image->size;
+	r->image_bytes = p->img->run_size;
 	if (p->opts->verifier != NULL && r->attempts == 1)
 		p->opts->verifier->before(p->opts->verifier, t);
-	memset(&cfg, 0, sizeof(cfg));
 	cfg.loop = p->loop;
-	cfg.image = p->img;
 	cfg.command = p->opts->command;
 	cfg.password = p->pw;
 	cfg.timeout_ms = p->opts->timeout_ms;
@@ -355,7 +357,7 @@ on_cancel(struct efl_cancel_hook *h, int signum)
 			p->opts->verifier->cancel(p->opts->verifier, sl);
 			sl->verifying = 0;
 			finalize(sl, EFL_R_CANCELED, "canceled while verifying",
-			    p->img->size, -1, NULL);
+			    r->total, -1, NULL);
 		} else if (!r->finished) {
 			r->finished = 1;
 			r->finished_ms = efl_now_ms();
@@ -441,6 +443,7 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 		} else if (r->ok) {
 			s->updated++;
 			s->bytes += r->bytes;
+			s->image_bytes += r->image_bytes;
 		} else {
 			s->failed++;
 			s->by_code[r->code]++;

@@ -36,7 +36,7 @@ efl_classify_device_text(const char *text)
 {
 	static const char *const image_texts[] = {
 		"Magic byte", "Wrong Magic Byte", "Flash config",
-		"Image flash size", "MD5", "Signature",
+		"Image flash size", "MD5", "gzip image does not inflate",
 		"Unknown update command", "Bad Argument",
 		EFA_IMAGE_TOO_SHORT_TEXT + 2,   /* without its ": " */
 	};
@@ -44,6 +44,10 @@ efl_classify_device_text(const char *text)
 
 	if (strstr(text, "Authentication Failed") != NULL)
 		return EFL_R_AUTH_FAILED;
+	/* the stock cores' and the agent's refusal of a signature that is
+	 * missing, or not one of the device's key */
+	if (strcasestr(text, "Signature verification failed") != NULL)
+		return EFL_R_SIGNATURE_INVALID;
 	for (i = 0; i < ARRAY_SIZE(image_texts); i++)
 		if (strstr(text, image_texts[i]) != NULL)
 			return EFL_R_IMAGE_INVALID;

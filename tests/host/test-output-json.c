@@ -99,7 +99,7 @@ unix_now(void)
 static const char *const stable_codes[] = {
 	"no-answer", "auth-failed", "device-error", "connect-timeout",
 	"transfer-failed", "image-invalid", "no-space", "verify-failed",
-	"not-back", "canceled", "rolled-back",
+	"not-back", "canceled", "rolled-back", "signature-invalid",
 };
 
 static int

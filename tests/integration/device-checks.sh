@@ -85,13 +85,27 @@ mkimage "$T/f4.bin" 50000 -s 86 -f 4
 wait_boot_count e8 sim-0004 2
 cmp -s "$T/f4.bin" "$T/e8/sim-0004/running.bin" || fail "sim-0004 image"
 
-# a gzip image: the ESP8266 boot loader inflates it, ESP32 has none
-mkimage "$T/app.gz" 40000 -s 87 -z
+# a gzip image: the ESP8266 boot loader inflates it (the simulator before
+# its commit), ESP32 has none
+mkimage "$T/app5.bin" 40000 -s 87
+gzip -9 -n -c "$T/app5.bin" >"$T/app.gz"
 "$ESPFLEET" push "$T/app.gz" 127.35.0.5 >/dev/null 2>"$T/gz.err" ||
 	fail "gzip on esp8266: $(cat "$T/gz.err")"
 wait_boot_count e8 sim-0005 2
-cmp -s "$T/app.gz" "$T/e8/sim-0005/running.bin" || fail "sim-0005 image"
+cmp -s "$T/app5.bin" "$T/e8/sim-0005/running.bin" || fail "sim-0005 image"
 refused e32 3 "$T/app.gz" image-invalid "Wrong Magic Byte" "MAGIC: Wrong Magic Byte"
+# a gzip header over bytes that do not inflate: refused (--force sends it,
+# and the device refuses it before its commit)
+mkimage "$T/fake.gz" 40000 -s 88 -z
+# (its trailer says 40000 bytes: a length the device has room for)
+printf '\100\234\000\000' | dd of="$T/fake.gz" bs=1 seek=39996 \
+    conv=notrunc 2>/dev/null
+rc=0
+"$ESPFLEET" push "$T/fake.gz" 127.35.0.5 >/dev/null 2>"$T/fake.err" || rc=$?
+[ "$rc" = 3 ] && grep -q 'does not inflate' "$T/fake.err" ||
+	fail "a fake gzip image: exit $rc, $(cat "$T/fake.err")"
+refused e8 5 "$T/fake.gz" image-invalid "gzip image does not inflate" \
+    "INFLATE: gzip image does not inflate" --force
 
 # refusals of espfleet itself: exit status, message, nothing sent
 cp "$T/e8/sim-0006/device.json" "$T/dev6.before"

@@ -46,6 +46,7 @@ full_info(void)
 	info.flash_size = 4194304u;
 	info.state = "rolled-back";
 	info.rejected_md5_hex = REJECTED;
+	info.gzip = EFA_TXT_GZIP_APP;
 	return info;
 }
 
@@ -73,12 +74,12 @@ test_txt_all_keys_in_order(void **state)
 		EFA_TXT_BOARD, EFA_TXT_TCP_CHECK, EFA_TXT_SSH_UPLOAD,
 		EFA_TXT_AUTH_UPLOAD, EFA_TXT_AGENT, EFA_TXT_CHIP,
 		EFA_TXT_AUTH, EFA_TXT_MD5, EFA_TXT_VERSION, EFA_TXT_FREE,
-		EFA_TXT_FLASH, EFA_TXT_STATE, EFA_TXT_REJECTED
+		EFA_TXT_FLASH, EFA_TXT_STATE, EFA_TXT_REJECTED, EFA_TXT_GZIP
 	};
 	static const char *const values[] = {
 		"d1_mini", "no", "no", "yes", EFA_AGENT_TXT_VERSION,
 		"esp8266", "md5", MD5_LOWER, "1.4.2", "1044480", "4194304",
-		"rolled-back", REJECTED
+		"rolled-back", REJECTED, EFA_TXT_GZIP_APP
 	};
 	struct efa_txt_info info = full_info();
 	struct efa_txt t;
@@ -105,6 +106,7 @@ test_txt_without_stock_keys(void **state)
 	info.auth = EFA_AUTH_SHA256;
 	info.state = NULL;  /* a port that does not know */
 	info.rejected_md5_hex = NULL;
+	info.gzip = NULL;
 	assert_int_equal(efa_txt_build(&t, &info), 7);
 	assert_string_equal(t.key[0], EFA_TXT_AGENT);
 	assert_null(txt(&t, EFA_TXT_BOARD));

@@ -24,6 +24,7 @@
 #include "sim-http.h"
 #include "sim-mdns.h"
 #include "sim-options.h"
+#include "sim-stage.h"
 
 static struct sim_device *devices;
 static uint32_t ndevices;
@@ -407,6 +408,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "espfleet-sim: %s\n", err);
 		return 1;
 	}
+	if (opt.signing_key != NULL &&
+	    sim_stage_load_key(&fleet, opt.signing_key, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "espfleet-sim: %s\n", err);
+		return 1;
+	}
 	if (make_state_dir(&opt, fleet.state_dir, sizeof(fleet.state_dir)) != 0)
 		return 1;
 	devices = calloc(opt.devices, sizeof(*devices));
@@ -462,6 +469,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "espfleet-sim: warning: handles left open at "
 		    "exit\n");
 	free(devices);
+	sim_stage_free_key(&fleet);
 	memset(fleet.agent_cfg.pw_key, 0, sizeof(fleet.agent_cfg.pw_key));
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "sim-device.h"
 #include "sim-files.h"
 #include "sim-http.h"
+#include "sim-stage.h"
 
 /* One data connection (the device's connect-back to the host). Freed in
  * its close callback; the device forgets it when it starts closing. */
@@ -190,14 +191,15 @@ sink_free_space(void *ctx, int cmd)
 
 	if (dev->no_space)
 		return 0;
-	return efa_flashwriter_sink.free_space(&dev->fw, cmd);
+	return efa_flashwriter_stage_sink.free_space(&dev->fw, cmd);
 }
 
 static enum efa_err
 sink_begin(void *ctx, int cmd, uint32_t size)
 {
 	struct sim_device *dev = ctx;
-	enum efa_err err = efa_flashwriter_sink.begin(&dev->fw, cmd, size);
+	enum efa_err err = efa_flashwriter_stage_sink.begin(&dev->fw, cmd,
+	    size);
 
 	note_flash_error(dev, err);
 	return err;
@@ -207,7 +209,7 @@ static enum efa_err
 sink_write(void *ctx, const uint8_t *buf, uint32_t len)
 {
 	struct sim_device *dev = ctx;
-	enum efa_err err = efa_flashwriter_sink.write(&dev->fw, buf, len);
+	enum efa_err err = efa_flashwriter_stage_sink.write(&dev->fw, buf, len);
 
 	note_flash_error(dev, err);
 	return err;
@@ -223,7 +225,10 @@ sink_write(void *ctx, const uint8_t *buf, uint32_t len)
 static enum efa_err
 reserve_for_commit(struct sim_device *dev)
 {
-	uint32_t len = (dev->fw.staged + 4095u) & ~4095u;
+	/* a gzip image inflates: up to the most the device takes */
+	uint32_t most = efa_flashwriter_free_space(&dev->fw, dev->fw.cmd);
+	uint32_t len = ((dev->fw.staged > most ? dev->fw.staged : most) +
+	    4095u) & ~4095u;
 	uint32_t dst = dev->fw.cmd == EFA_CMD_FS ? dev->layout.fs_start : 0;
 	char path[PATH_MAX];
 
@@ -234,7 +239,7 @@ reserve_for_commit(struct sim_device *dev)
 	    4096) == 0 &&
 	    (dev->fw.cmd == EFA_CMD_FS ||
 	    (dev_path(dev, "running.bin", path, sizeof(path)) == 0 &&
-	    sim_reserve_file_atomic(path, dev->fw.staged) == 0)))
+	    sim_reserve_file_atomic(path, len) == 0)))
 		return EFA_E_OK;
 	fprintf(stderr, "espfleet-sim: %s: no disk space for the update (%s): "
 	    "it fails as a flash write would\n", dev->name, strerror(errno));
@@ -249,7 +254,7 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	    EFA_E_OK;
 
 	if (err == EFA_E_OK)
-		err = efa_flashwriter_sink.finish(&dev->fw, md5);
+		err = efa_flashwriter_stage_sink.finish(&dev->fw, md5);
 	note_flash_error(dev, err);
 	return err;
 }
@@ -259,14 +264,14 @@ sink_abort(void *ctx)
 {
 	struct sim_device *dev = ctx;
 
-	efa_flashwriter_sink.abort(&dev->fw);
+	efa_flashwriter_stage_sink.abort(&dev->fw);
 }
 
 static enum efa_err
 sink_confirm(void *ctx)
 {
 	struct sim_device *dev = ctx;
-	enum efa_err err = efa_flashwriter_sink.confirm(&dev->fw);
+	enum efa_err err = efa_flashwriter_stage_sink.confirm(&dev->fw);
 
 	note_flash_error(dev, err);
 	return err;
@@ -276,7 +281,7 @@ static enum efa_err
 sink_reject(void *ctx)
 {
 	struct sim_device *dev = ctx;
-	enum efa_err err = efa_flashwriter_sink.reject(&dev->fw);
+	enum efa_err err = efa_flashwriter_stage_sink.reject(&dev->fw);
 
 	note_flash_error(dev, err);
 	return err;
@@ -1040,6 +1045,7 @@ boot(struct sim_device *dev)
 		efa_hex(dev->rejected_md5, dev->running.other_md5, 16);
 	efa_flashwriter_init(&dev->fw, &dev->flash.ops, &dev->flash,
 	    &dev->layout, dev->fleet->io_buf, dev->fleet->io_buf_len);
+	sim_stage_attach(dev);
 	dev->boot_count++;
 	if (dev->boot_count == 1 || memcmp(old_md5, dev->running.md5, 16) != 0)
 		if (publish_running_image(dev) != 0)

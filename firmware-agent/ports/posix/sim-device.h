@@ -14,6 +14,7 @@
 
 #include "efa/efa_agent.h"
 #include "efa/efa_flash.h"
+#include "efa/efa_stage.h"
 #include "flashsim-file.h"
 #include "flashsim.h"
 #include "sim-options.h"
@@ -39,9 +40,11 @@ struct sim_fleet {
 	void (*on_offline)(struct sim_fleet *fleet, struct sim_device *dev);
 	void *mdns;                /* the publisher, if --mdns */
 	void *curl;                /* the pulls' libcurl adapter, if --pull */
+	struct efl_sig_key *signing_key; /* --signing-key, or NULL */
 };
 
 struct sim_pull;
+struct efl_sig_key;
 
 struct sim_conn;
 
@@ -65,6 +68,7 @@ struct sim_device {
 	struct flashsim flash;
 	struct efa_flash_layout layout;
 	struct efa_flashwriter fw;
+	struct efa_stage_ops stage_ops; /* sim-stage.c: gzip, signatures */
 	struct efa_running running;
 	char running_md5[33];
 	char rejected_md5[33];     /* rolled back: the image given up; "" */

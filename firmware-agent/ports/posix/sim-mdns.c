@@ -131,6 +131,11 @@ device_txt(const struct sim_device *dev)
 	l = avahi_string_list_add_printf(l, EFA_TXT_FLASH "=%u",
 	    o->flash_size);
 	l = avahi_string_list_add_pair(l, EFA_TXT_AUTH, auth_names[o->auth]);
+	/* sim-stage.c inflates application and filesystem images; the
+	 * ESP32's header check takes no gzip */
+	if (o->chip == EFA_CHIP_ESP8266)
+		l = avahi_string_list_add_pair(l, EFA_TXT_GZIP,
+		    EFA_TXT_GZIP_APP_FS);
 	l = avahi_string_list_add_pair(l, EFA_TXT_STATE,
 	    efa_image_state_name(efa_agent_image_state(&dev->agent)));
 	if (dev->rejected_md5[0] != '\0')

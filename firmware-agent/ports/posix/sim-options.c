@@ -54,6 +54,10 @@ static const char usage_text[] =
 "      --pull URL           pull updates from URL as ESP8266httpUpdate or\n"
 "                           ESP32 HTTPUpdate do: at boot, then periodically\n"
 "      --pull-every SEC     the period of --pull (default 60)\n"
+"      --signing-key PUB    take only images signed with the private key\n"
+"                           of PUB (PEM public key; the chip's format:\n"
+"                           esp8266 RSA PKCS#1 v1.5, esp32 RSA-PSS or\n"
+"                           ECDSA P-256; espfleet sign makes them)\n"
 "      --fault SPEC         KIND[=ARG][:DEVICES], DEVICES like 3,7-9;\n"
 "                           kinds: silent, no-space, drop-at=BYTES,\n"
 "                           boot-old, powerloss-at=N, no-connect, gone,\n"
@@ -143,7 +147,7 @@ enum {
 	OPT_CHIP, OPT_FLASH_SIZE, OPT_FS_SIZE, OPT_FACTORY_SIZE, OPT_RATE,
 	OPT_RTT, OPT_WINDOW, OPT_REBOOT_MS, OPT_UPDATE_WINDOW, OPT_BOARD,
 	OPT_MDNS, OPT_FAULT, OPT_THREADS, OPT_HTTP_PORT, OPT_PULL,
-	OPT_PULL_EVERY, OPT_CONFIRM_AFTER, OPT_TRIAL_DEADLINE
+	OPT_PULL_EVERY, OPT_CONFIRM_AFTER, OPT_TRIAL_DEADLINE, OPT_SIGNING_KEY
 };
 
 static const struct option longopts[] = {
@@ -171,6 +175,7 @@ static const struct option longopts[] = {
 	{ "http-port", required_argument, NULL, OPT_HTTP_PORT },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "pull-every", required_argument, NULL, OPT_PULL_EVERY },
+	{ "signing-key", required_argument, NULL, OPT_SIGNING_KEY },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -356,6 +361,11 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 				    optarg);
 			o->pull_every_ms = v * 1000u;
 			every_given = 1;
+			break;
+		case OPT_SIGNING_KEY:
+			if (optarg[0] == '\0')
+				BAD("--signing-key: empty file name");
+			o->signing_key = optarg;
 			break;
 		case OPT_FAULT:
 			if (o->nfaults == SIM_MAX_FAULTS)

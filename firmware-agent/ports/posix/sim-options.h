@@ -40,6 +40,7 @@ struct sim_options {
 	uint16_t http_port;      /* the /update page; 0 = none */
 	const char *pull_url;    /* pull updates from here; NULL = never */
 	uint32_t pull_every_ms;  /* and again this often */
+	const char *signing_key; /* PEM public key: signed images only */
 	uint32_t nfaults;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 };

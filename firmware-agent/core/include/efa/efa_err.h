@@ -23,6 +23,8 @@
 	X(NEW_FLASH_CONFIG, 9, "new Flash config wrong, real size: ",        \
 	  "Image flash size exceeds the chip, real size: ")                  \
 	X(MAGIC, 10, "Magic byte is not 0xE9", "Wrong Magic Byte")           \
+	X(SIGN, 12, "Signature verification failed",                         \
+	  "Signature verification failed")                                   \
 	X(NO_DATA, 13, "No data supplied", "No data supplied")               \
 	X(RUNNING, 15, "Update already running", "Update already running")   \
 	X(UNKNOWN_CMD, 16, "Unknown update command", "Bad Argument")         \
@@ -42,7 +44,9 @@
 	X(TRIAL, 25, "new firmware on trial, not confirmed yet",             \
 	  "new firmware on trial, not confirmed yet")                        \
 	X(UNCONFIRMED, 26, "not confirmed in time, rolling back",            \
-	  "not confirmed in time, rolling back")
+	  "not confirmed in time, rolling back")                             \
+	X(INFLATE, 27, "gzip image does not inflate",                        \
+	  "gzip image does not inflate")
 
 enum efa_err {
 #define EFA_ERR_ENUM(name, num, t8266, t32) EFA_E_##name,

@@ -83,6 +83,13 @@ struct efa_flashwriter {
 	uint8_t tail[16];      /* bytes awaiting prog_align alignment */
 	uint8_t tail_len;
 	uint8_t active;
+	/* Checks and transforms of the staged bytes before the commit
+	 * (efa_stage.h: signatures, gzip), which may move and shorten the
+	 * image to commit (*addr, *len) and give its MD5; set by
+	 * efa_stage_attach, NULL (init): commit what was staged. */
+	enum efa_err (*stage)(struct efa_flashwriter *fw, uint32_t *addr,
+	    uint32_t *len, uint8_t md5[16]);
+	const void *stage_ops;
 };
 
 /*

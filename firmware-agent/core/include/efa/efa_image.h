@@ -4,7 +4,8 @@
  * writes anything it would later have to undo (docs/protocol.md 5.1, 5.2):
  * magic 0xE9 (or a gzip stream 1F 8B) and the flash-size field of the header
  * against the chip's real flash size. Filesystem images are not checked.
- * Also the version marker an image may carry.
+ * Also the signature trailer of a signed image and the version marker an
+ * image may carry.
  */
 #ifndef EFA_IMAGE_H
 #define EFA_IMAGE_H
@@ -41,8 +42,39 @@ uint32_t efa_image_flash_size(enum efa_chip chip, uint8_t nibble);
 enum efa_err efa_image_check_header(enum efa_chip chip,
     const uint8_t *hdr, size_t len, uint32_t chip_flash_size);
 
-/* 1 if the bytes start a gzip stream (1F 8B). */
+/* 1 if the bytes start a gzip stream (1F 8B; the stock Updater's test:
+ * whether it inflates is known only when it is inflated). */
 int efa_image_is_gzip(const uint8_t *hdr, size_t len);
+
+/*
+ * Signed images (docs/protocol.md 5.3): the image, then its signature,
+ * which is not part of what runs.
+ *   ESP8266 (tools/signing.py): image || signature || signature length,
+ *     32-bit little-endian; RSASSA-PKCS1-v1_5 over SHA-256 of the image.
+ *   ESP32 (core 3.3 SignedOTA): image || signature zero-padded to 512
+ *     bytes; RSA-PSS (salt as long as possible) or ECDSA P-256 (DER) over
+ *     SHA-256 of the image.
+ * Compressed images are signed after compressing: the image signed is the
+ * gzip stream.
+ */
+enum efa_sig_format {
+	EFA_SIG_ESP8266 = 0,
+	EFA_SIG_ESP32 = 1
+};
+#define EFA_SIG_MAX_LEN 512u  /* RSA-4096; the ESP32 block */
+#define EFA_SIG_TRAILER_LEN 4u
+
+/*
+ * Where the signature of a signed image of total bytes lies, from its last
+ * EFA_SIG_TRAILER_LEN bytes (tail; the ESP32 format does not read them):
+ * the first *image_len bytes are signed, the *sig_len bytes after them are
+ * the signature (ESP32: the whole zero-padded block). EFA_E_OK, or
+ * EFA_E_SIGN when no signature fits: a length of 0 or over
+ * EFA_SIG_MAX_LEN, or no byte left to sign.
+ */
+enum efa_err efa_sig_trailer(enum efa_sig_format fmt, uint32_t total,
+    const uint8_t tail[EFA_SIG_TRAILER_LEN], uint32_t *image_len,
+    uint32_t *sig_len);
 
 /* An image declares its version with this marker followed by the version
  * text (espfleet-sim's images, efl-mkimage -V; espfleet serve answers a

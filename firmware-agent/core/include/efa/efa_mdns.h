@@ -28,6 +28,13 @@
 #define EFA_TXT_REJECTED "efa_rejected"   /* rolled back: MD5 of the image
                                              that was given up */
 
+/* The device inflates gzip images itself (its boot loader, or its flash
+ * writer before the commit): "app" application images, "app,fs" also
+ * filesystem images. Absent: send gzip only if you know it does. */
+#define EFA_TXT_GZIP "efa_gz"
+#define EFA_TXT_GZIP_APP "app"
+#define EFA_TXT_GZIP_APP_FS "app,fs"
+
 #define EFA_AGENT_TXT_VERSION "1"
 
 #endif

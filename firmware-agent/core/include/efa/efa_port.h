@@ -43,9 +43,12 @@ struct efa_txt_info {
 	/* rolled back: MD5 of the rejected image, 32 lowercase hex (as
 	 * efa_hex writes it); else NULL */
 	const char *rejected_md5_hex;
+	/* EFA_TXT_GZIP_APP or _APP_FS when the device inflates gzip images
+	 * (efa_mdns.h); NULL: it does not (the key is left out) */
+	const char *gzip;
 };
 
-#define EFA_TXT_ITEMS_MAX 13
+#define EFA_TXT_ITEMS_MAX 14
 #define EFA_TXT_VALUE_MAX 64  /* longer values are left out */
 
 /* TXT items as key/value string pairs; values point into info's strings
@@ -62,7 +65,7 @@ struct efa_txt {
 /*
  * Build the TXT items: the stock keys first (when info->board is set),
  * then efa, efa_chip, efa_auth, efa_md5, efa_ver, efa_free, efa_flash,
- * efa_state, efa_rejected. A text value that is empty, longer than
+ * efa_state, efa_rejected, efa_gz. A text value that is empty, longer than
  * EFA_TXT_VALUE_MAX, not printable ASCII or contains '=' (IDEs drop such
  * items) is left out, as is an efa_md5 that is not 32 hex digits (it is
  * sent lowercase) and a flash size of 0.

@@ -224,6 +224,15 @@ EspFleetAgent::advertise(const char *hostname)
 	info.flash_size = _cfg.chip_flash_size;
 	info.state = efa_image_state_name(efa_agent_image_state(&_agent));
 	info.rejected_md5_hex = _rejected[0] != '\0' ? _rejected : nullptr;
+#if defined(ARDUINO_ARCH_ESP8266)
+	/* eboot inflates gzip sketches while it copies them; filesystem
+	 * images only when the core's Updater stages them too */
+#if defined(ATOMIC_FS_UPDATE)
+	info.gzip = EFA_TXT_GZIP_APP_FS;
+#else
+	info.gzip = EFA_TXT_GZIP_APP;
+#endif
+#endif
 	efa_txt_build(&txt, &info);
 	for (i = 0; i < txt.count; i++)
 		MDNS.addServiceTxt("arduino", "tcp", txt.key[i], txt.value[i]);

@@ -4,9 +4,7 @@
  * schema version, never changed incompatibly) and "event".
  */
 #include <cJSON.h>
-#include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
@@ -59,20 +57,6 @@ emit(struct efl_out *o, cJSON *obj)
 	free(text);
 }
 
-/* The wall-clock time (Unix seconds, to the millisecond) of the
- * monotonic instant mono_ms, for reports that merge several pushes. */
-static double
-unix_time(uint64_t mono_ms)
-{
-	struct timespec ts;
-	double now;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	return floor((now - (double)(efl_now_ms() - mono_ms) / 1000.0) *
-	    1000.0) / 1000.0;
-}
-
 static void
 add_target(cJSON *obj, const struct efl_push_row *r)
 {
@@ -96,7 +80,7 @@ json_push_begin(struct efl_out *o, const char *image, uint32_t size,
 	    "application");
 	cJSON_AddNumberToObject(e, "targets", ntargets);
 	cJSON_AddStringToObject(e, "via", via);
-	cJSON_AddNumberToObject(e, "time", unix_time(efl_now_ms()));
+	cJSON_AddNumberToObject(e, "time", efl_wall_time(efl_now_ms()));
 	emit(o, e);
 }
 
@@ -154,13 +138,13 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 		cJSON_AddNullToObject(e, "upload_seconds");
 	if (r->started_ms != 0)
 		cJSON_AddNumberToObject(e, "started_at",
-		    unix_time(r->started_ms));
+		    efl_wall_time(r->started_ms));
 	else
 		cJSON_AddNullToObject(e, "started_at");
 	if (r->upload_started_ms != 0 && r->upload_done_ms >=
 	    r->upload_started_ms)
 		cJSON_AddNumberToObject(e, "upload_started_at",
-		    unix_time(r->upload_started_ms));
+		    efl_wall_time(r->upload_started_ms));
 	else
 		cJSON_AddNullToObject(e, "upload_started_at");
 	if (r->verified < 0)

@@ -120,10 +120,8 @@ int efl_html_write(FILE *fp, const struct efl_report *rep);
 void efl_report_table(FILE *fp, const struct efl_report *rep,
     unsigned width, int color);
 
-/*
- * Write a file through a temporary beside it, renamed into place when
- * complete: the writer above with rep. 0, or -1 with the problem in eb.
- */
+/* efl_write_file (file.h) with one of the writers above and rep: 0, or
+ * -1 with the problem in eb. */
 int efl_report_write_file(const char *path,
     int (*writer)(FILE *, const struct efl_report *),
     const struct efl_report *rep, struct efl_errbuf *eb);

@@ -104,6 +104,15 @@ const struct efl_report *efl_report_reader_finish(
     struct efl_report_reader *rd, struct efl_errbuf *eb);
 void efl_report_reader_free(struct efl_report_reader *rd);
 
+/* ---- a push's own report (push --junit) ---- */
+
+struct efl_push_row;
+
+/* out[0..n): the finished rows[0..n) of a push, as report rows (their
+ * strings borrowed from rows). */
+void efl_report_rows_from_push(struct efl_report_row *out,
+    const struct efl_push_row *rows, uint32_t n);
+
 /* ---- writers ---- */
 
 /* JUnit XML: one testsuite per run, one testcase per device (failure

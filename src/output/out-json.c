@@ -57,6 +57,16 @@ emit(struct efl_out *o, cJSON *obj)
 	free(text);
 }
 
+/* A time or a duration; null when unknown (negative). */
+static void
+add_time(cJSON *obj, const char *key, double t)
+{
+	if (t < 0)
+		cJSON_AddNullToObject(obj, key);
+	else
+		cJSON_AddNumberToObject(obj, key, t);
+}
+
 static void
 add_target(cJSON *obj, const struct efl_push_row *r)
 {
@@ -126,27 +136,11 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 	cJSON_AddStringToObject(e, "message", r->message);
 	cJSON_AddBoolToObject(e, "skipped", r->skipped);
 	cJSON_AddNumberToObject(e, "bytes", r->bytes);
-	/* never started (canceled while queued): 0, as the human renderer */
-	cJSON_AddNumberToObject(e, "seconds", r->started_ms == 0 ? 0.0 :
-	    (double)(r->finished_ms - r->started_ms) / 1000.0);
+	cJSON_AddNumberToObject(e, "seconds", efl_push_row_seconds(r));
 	cJSON_AddNumberToObject(e, "attempts", r->attempts);
-	if (r->upload_started_ms != 0 && r->upload_done_ms >=
-	    r->upload_started_ms)
-		cJSON_AddNumberToObject(e, "upload_seconds",
-		    (double)(r->upload_done_ms - r->upload_started_ms) / 1000.0);
-	else
-		cJSON_AddNullToObject(e, "upload_seconds");
-	if (r->started_ms != 0)
-		cJSON_AddNumberToObject(e, "started_at",
-		    efl_wall_time(r->started_ms));
-	else
-		cJSON_AddNullToObject(e, "started_at");
-	if (r->upload_started_ms != 0 && r->upload_done_ms >=
-	    r->upload_started_ms)
-		cJSON_AddNumberToObject(e, "upload_started_at",
-		    efl_wall_time(r->upload_started_ms));
-	else
-		cJSON_AddNullToObject(e, "upload_started_at");
+	add_time(e, "upload_seconds", efl_push_row_upload_seconds(r));
+	add_time(e, "started_at", efl_push_row_started_at(r));
+	add_time(e, "upload_started_at", efl_push_row_upload_started_at(r));
 	if (r->verified < 0)
 		cJSON_AddNullToObject(e, "verified");
 	else

@@ -80,6 +80,7 @@ target_from_device(struct efl_target *t, const struct efl_selection *sel,
 	t->host = xstrdup(d->addr);
 	t->port = sel->port != 0 ? sel->port : d->port;
 	t->name = xstrdup(d->name);
+	t->mdns_named = 1;
 	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
 	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
 	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;

@@ -113,6 +113,23 @@ struct efl_push_row;
 void efl_report_rows_from_push(struct efl_report_row *out,
     const struct efl_push_row *rows, uint32_t n);
 
+struct efl_push_run_info {
+	const char *image, *md5;
+	int command;              /* 0 application, 100 filesystem */
+	const char *via;          /* "espota", "http", "espota+http" */
+	uint64_t started_ms;      /* efl_now_ms at its start */
+	double seconds;
+};
+
+/*
+ * The JUnit XML of one push (push --junit): one testsuite, named after
+ * path's base name without ".xml", with a testcase per row. Written
+ * through efl_report_write_file: 0, or -1 with the problem in eb.
+ */
+int efl_push_junit_write(const char *path,
+    const struct efl_push_run_info *info, const struct efl_push_row *rows,
+    uint32_t n, struct efl_errbuf *eb);
+
 /* ---- writers ---- */
 
 /* JUnit XML: one testsuite per run, one testcase per device (failure

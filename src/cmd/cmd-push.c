@@ -106,7 +106,7 @@ static const char push_usage[] =
 "does not know is \"unverified\".\n"
 "Exit status: 0 every target updated, 1 at least one failed, 2 usage error,\n"
 "3 setup failure before any device was contacted (or the --junit file\n"
-"not written), 4 no target (an empty shard is none: exit 0).\n";
+"not written), 4 no target (a shard without devices exits 0).\n";
 
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,

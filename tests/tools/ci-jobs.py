@@ -47,6 +47,18 @@ def gitlab_vars(text, values):
     return re.sub(r"\$\{(\w+)\}|\$(\w+)", one, str(text))
 
 
+def github_steps(job, values, action):
+    """The job's run steps (expressions replaced) as one script, and the
+    "with" of its one step that uses action."""
+    runs = [github_expr(s["run"], values) for s in job["steps"]
+            if "run" in s]
+    uses = [s["with"] for s in job["steps"]
+            if str(s.get("uses", "")).startswith(action + "@")]
+    if len(uses) != 1:
+        fail("not one %s step" % action)
+    return "\n".join(runs), uses[0]
+
+
 def github(doc, what, args):
     jobs = doc["jobs"]
     if what == "matrix":
@@ -61,28 +73,15 @@ def github(doc, what, args):
         for k, v in job.get("env", {}).items():
             env[k] = github_expr(v, values)
             values["env." + k] = env[k]
-        runs = [github_expr(s["run"], values) for s in job["steps"]
-                if "run" in s]
-        uploads = [s["with"] for s in job["steps"]
-                   if str(s.get("uses", "")).startswith(
-                       "actions/upload-artifact@")]
-        if len(uploads) != 1:
-            fail("rollout: not one upload-artifact step")
-        art = {"name": github_expr(uploads[0]["name"], values),
-               "paths": github_expr(uploads[0]["path"], values).split()}
-        return {"env": env, "script": "\n".join(runs), "artifacts": art}
+        script, up = github_steps(job, values, "actions/upload-artifact")
+        art = {"name": github_expr(up["name"], values),
+               "paths": github_expr(up["path"], values).split()}
+        return {"env": env, "script": script, "artifacts": art}
     if what == "report":
-        job = jobs["report"]
-        runs = [github_expr(s["run"], {}) for s in job["steps"]
-                if "run" in s]
-        dl = [s["with"] for s in job["steps"]
-              if str(s.get("uses", "")).startswith(
-                  "actions/download-artifact@")]
-        if len(dl) != 1:
-            fail("report: not one download-artifact step")
-        return {"env": {}, "script": "\n".join(runs),
-                "download": {"pattern": dl[0]["pattern"],
-                             "path": dl[0]["path"]}}
+        script, dl = github_steps(jobs["report"], {},
+                                  "actions/download-artifact")
+        return {"env": {}, "script": script,
+                "download": {"pattern": dl["pattern"], "path": dl["path"]}}
     fail("what? %s" % what)
 
 

@@ -562,14 +562,15 @@ static int
 check_auth(const struct efl_target *t, uint32_t n,
     const struct efl_secret *pw)
 {
+	const char *name;
 	char shown[128];
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
 		if (t[i].auth_upload == 1 && !(t[i].password != NULL ?
 		    t[i].password : pw)->present) {
-			efl_printable(shown, sizeof(shown), efl_target_name(&t[i]),
-			    strlen(efl_target_name(&t[i])));
+			name = efl_target_name(&t[i]);
+			efl_printable(shown, sizeof(shown), name, strlen(name));
 			efl_error("'%s' requires a password (auth_upload=yes) "
 			    "and none was given: set ESPFLEET_PASSWORD, or use "
 			    "--password-file or --ask-password", shown);

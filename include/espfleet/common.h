@@ -21,5 +21,8 @@ char *xasprintf(const char *fmt, ...) EFL_PRINTFLIKE(1, 2);
 
 /* Monotonic milliseconds (for durations in reports). */
 uint64_t efl_now_ms(void);
+/* The wall-clock time (Unix seconds, to the millisecond) of the instant
+ * mono_ms of efl_now_ms, for reports that merge several pushes. */
+double efl_wall_time(uint64_t mono_ms);
 
 #endif

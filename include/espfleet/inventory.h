@@ -16,8 +16,10 @@
 
 #include "error.h"
 
-struct efl_target;
 struct efl_secret;
+struct efl_selection;
+struct efl_shard;
+struct efl_target;
 
 enum efl_inv_transport {
 	EFL_INV_ESPOTA = 0,
@@ -102,6 +104,19 @@ long efl_inventory_group(const struct efl_inventory *inv, const char *name);
 long efl_inventory_select(const struct efl_inventory *inv,
     const char *const *groups, size_t ngroups, unsigned char *selected,
     struct efl_errbuf *eb);
+
+/*
+ * The devices a push takes, marked in chosen[ndevices]: those in any of
+ * groups[0..ngroups) (every device when ngroups is 0) that sel's
+ * patterns and board take (on their names and their inventory boards;
+ * sel NULL: all), then of those the ones in shard (NULL: all). *selected
+ * is the count before the shard. The count chosen, or -1 (eb) as
+ * efl_inventory_select.
+ */
+long efl_inventory_choose(const struct efl_inventory *inv,
+    const char *const *groups, size_t ngroups,
+    const struct efl_selection *sel, const struct efl_shard *shard,
+    unsigned char *chosen, uint32_t *selected, struct efl_errbuf *eb);
 
 /* A push target for d: efl_target_parse of its address and port, with
  * t->name its inventory name. 0 or -1 (eb). */

@@ -48,6 +48,14 @@ struct efl_push_row {
 	const char *verify_note; /* "verified", "rebooted", "unverified" */
 };
 
+/* A finished row's times, as reports give them: its whole time in seconds
+ * (0 if it never started), when it started (Unix seconds, -1 if it never
+ * did), and its last transfer's start and length (-1 without one). */
+double efl_push_row_seconds(const struct efl_push_row *r);
+double efl_push_row_started_at(const struct efl_push_row *r);
+double efl_push_row_upload_started_at(const struct efl_push_row *r);
+double efl_push_row_upload_seconds(const struct efl_push_row *r);
+
 struct efl_push_summary {
 	uint32_t targets, updated, failed, skipped;
 	uint64_t bytes;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The push engine: one image to many targets on one libuv loop. A bounded
- * queue (rollout.h) feeds upload sessions of one transport (session.h:
- * espota or http); transient failures are retried with backoff; each
- * success is optionally verified after the device's reboot (verify.h);
- * every step is reported through output.h.
+ * queue (rollout.h) feeds upload sessions of each target's transport
+ * (session.h: espota or http); transient failures are retried with
+ * backoff; each success is optionally verified after the device's reboot
+ * (verify.h); every step is reported through output.h.
  */
 #ifndef ESPFLEET_PUSH_H
 #define ESPFLEET_PUSH_H
@@ -28,25 +28,34 @@ struct efl_push_opts {
 	uint32_t timeout_ms;      /* bound of every wait */
 	uint32_t backoff_ms;      /* first retry delay (doubles) */
 	int command;              /* 0 application, 100 filesystem */
-	struct efl_transport *transport; /* espota or http; borrowed */
+	/* espota or http, of every target without its own (t->transport,
+	 * t->password: an inventory's devices); borrowed; NULL when every
+	 * target has its own */
+	struct efl_transport *transport;
+	const char *via;          /* for the report: NULL, transport's name */
 	struct efl_verifier *verifier; /* NULL: no verification */
 	uint32_t verify_timeout_ms;
 };
 
 struct efl_push_report {
 	struct efl_push_summary summary;
+	/* every target's row, in the targets' order (efl_push_report_free) */
+	struct efl_push_row *rows;
+	uint64_t started_ms;      /* when the push began (efl_now_ms) */
 	int needs_password;       /* a device asked for one, none was given */
 	int canceled;             /* interrupted by a signal */
 };
 
 /*
- * Push img to targets[0..n) (resolved) over opts->transport. Runs the loop
- * until every target is done, then fills *report.
+ * Push img to targets[0..n) (resolved), each over its transport with its
+ * password (opts->transport and pw when it has none of its own). Runs the
+ * loop until every target is done, then fills *report.
  */
 void efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
     const struct efl_image *img, const struct efl_secret *pw,
     struct efl_target *targets, uint32_t n, struct efl_out *out,
     struct efl_push_report *report);
+void efl_push_report_free(struct efl_push_report *report);
 
 /*
  * A fresh result row for target t (printable label and target, address,

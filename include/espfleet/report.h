@@ -104,6 +104,32 @@ const struct efl_report *efl_report_reader_finish(
     struct efl_report_reader *rd, struct efl_errbuf *eb);
 void efl_report_reader_free(struct efl_report_reader *rd);
 
+/* ---- a push's own report (push --junit) ---- */
+
+struct efl_push_row;
+
+/* out[0..n): the finished rows[0..n) of a push, as report rows (their
+ * strings borrowed from rows). */
+void efl_report_rows_from_push(struct efl_report_row *out,
+    const struct efl_push_row *rows, uint32_t n);
+
+struct efl_push_run_info {
+	const char *image, *md5;
+	int command;              /* 0 application, 100 filesystem */
+	const char *via;          /* "espota", "http", "espota+http" */
+	uint64_t started_ms;      /* efl_now_ms at its start */
+	double seconds;
+};
+
+/*
+ * The JUnit XML of one push (push --junit): one testsuite, named after
+ * path's base name without ".xml", with a testcase per row. Written
+ * through efl_report_write_file: 0, or -1 with the problem in eb.
+ */
+int efl_push_junit_write(const char *path,
+    const struct efl_push_run_info *info, const struct efl_push_row *rows,
+    uint32_t n, struct efl_errbuf *eb);
+
 /* ---- writers ---- */
 
 /* JUnit XML: one testsuite per run, one testcase per device (failure
@@ -120,10 +146,8 @@ int efl_html_write(FILE *fp, const struct efl_report *rep);
 void efl_report_table(FILE *fp, const struct efl_report *rep,
     unsigned width, int color);
 
-/*
- * Write a file through a temporary beside it, renamed into place when
- * complete: the writer above with rep. 0, or -1 with the problem in eb.
- */
+/* efl_write_file (file.h) with one of the writers above and rep: 0, or
+ * -1 with the problem in eb. */
 int efl_report_write_file(const char *path,
     int (*writer)(FILE *, const struct efl_report *),
     const struct efl_report *rep, struct efl_errbuf *eb);

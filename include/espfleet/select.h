@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Which discovered devices a push takes (push --all, --match, --board) and
- * which of those it skips: a device that already runs the image (its TXT
+ * which of those it skips (also an inventory's devices found over mDNS,
+ * push --inventory --all): a device that already runs the image (its TXT
  * efa_md5), one without the room for it (efa_free), an unusable address,
  * the second service of one device (same address and port). Pure policy
  * over the devices discovery found: no avahi, no I/O (fleet/select.c).
@@ -26,6 +27,11 @@ struct efl_selection {
 	                               device advertises */
 };
 
+/* 1 if the selection takes a device called name on board (NULL when
+ * unknown): its board, one of the patterns. */
+int efl_select_name_board(const struct efl_selection *sel, const char *name,
+    const char *board);
+
 /* 1 if the selection takes d (present, its board, one of the patterns). */
 int efl_select_device(const struct efl_selection *sel,
     const struct efl_device *d);
@@ -37,5 +43,14 @@ int efl_select_device(const struct efl_selection *sel,
  */
 struct efl_target *efl_select_targets(const struct efl_selection *sel,
     const struct efl_device *const *devices, uint32_t ndevs, uint32_t *n);
+
+/*
+ * An inventory's device t, found over mDNS as d (at its address): t takes
+ * what d advertises (board, running image, free space, auth) and, unless
+ * it has one, the skip reason of a discovered device that advertises
+ * that (already running the image, not enough room).
+ */
+void efl_select_take_facts(const struct efl_selection *sel,
+    struct efl_target *t, const struct efl_device *d);
 
 #endif

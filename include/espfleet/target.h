@@ -15,6 +15,10 @@
 #include "error.h"
 #include "sockaddr.h"
 
+struct efl_secret;
+struct efl_shard;
+struct efl_transport;
+
 struct efl_target {
 	char *label;        /* as given, or the device name when discovered */
 	char *host;         /* address or name without the port */
@@ -22,7 +26,10 @@ struct efl_target {
 	struct sockaddr_storage addr; /* resolved, port set */
 	socklen_t addr_len;
 	char addr_text[64]; /* numeric address */
-	char *name;         /* mDNS instance name when known, else NULL */
+	/* the device's name when known (mDNS instance name, or its name in
+	 * the inventory), else NULL */
+	char *name;
+	int mdns_named;     /* name is what mDNS calls it (found there) */
 	char *board;        /* from mDNS TXT, else NULL */
 	char *running_md5;  /* agent TXT key, else NULL */
 	uint32_t free_space;  /* agent TXT key; 0 = unknown */
@@ -30,6 +37,11 @@ struct efl_target {
 	enum efa_auth_scheme auth_scheme; /* TXT efa_auth; NONE: unknown */
 	int gzip;           /* TXT efa_gz: 0 no/unknown, 1 app, 2 app and fs */
 	char *skip_reason;  /* set: reported as skipped, never contacted */
+	/* how it is reached when that is not the push's way (an inventory
+	 * names each device's transport and its group's password):
+	 * borrowed, NULL for the push's own */
+	struct efl_transport *transport;
+	const struct efl_secret *password;
 };
 
 /* Split spec into host and port (default_port when absent). 0 or -1 (eb). */
@@ -40,6 +52,15 @@ int efl_target_parse(struct efl_target *t, const char *spec,
 int efl_target_numeric(struct efl_target *t);
 
 void efl_target_free(struct efl_target *t);
+
+/* What reports and shards call t: its device name when known, else the
+ * target as given. */
+const char *efl_target_name(const struct efl_target *t);
+
+/* Keep, in order, the targets of t[0..*n) in shard s (by
+ * efl_target_name), freeing the others; *n becomes their count. */
+void efl_targets_keep_shard(struct efl_target *t, uint32_t *n,
+    const struct efl_shard *s);
 
 typedef struct uv_loop_s uv_loop_t;
 

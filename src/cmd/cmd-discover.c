@@ -3,7 +3,9 @@
  * espfleet discover: list the devices that advertise themselves over
  * mDNS/DNS-SD (see espfleet-discover(1)). Browses until the browse is
  * complete and nothing is left to resolve, or until the timeout, then
- * reports every device through the output module. Prints nothing itself.
+ * reports every device through the output module, and with
+ * --inventory-out writes them as an inventory (espfleet-inventory(5)).
+ * Prints nothing itself.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include "espfleet/text.h"
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
+#include "espfleet/file.h"
+#include "espfleet/inventory.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"
 
@@ -33,20 +37,24 @@ static const char discover_usage[] =
 "                          (repeatable)\n"
 "  -d, --domain DOMAIN     also browse the unicast DNS-SD domain DOMAIN\n"
 "                          (wide-area)\n"
+"      --inventory-out FILE  also write the devices found (_arduino._tcp)\n"
+"                          to FILE as an inventory (espfleet-inventory(5))\n"
 "      --json              JSON Lines on stdout\n"
 "  -v, --verbose           log what avahi reports on stderr\n"
 "  -h, --help              show this help\n"
 "\n"
 "Exit status: 0 browse done (also when nothing was found), 2 usage error,\n"
-"3 no avahi-daemon reachable or the connection to it was lost.\n";
+"3 no avahi-daemon reachable or the connection to it was lost, or the\n"
+"--inventory-out file not written.\n";
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_INVENTORY_OUT };
 
 static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "service", required_argument, NULL, 's' },
 	{ "domain", required_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "inventory-out", required_argument, NULL, OPT_INVENTORY_OUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -59,6 +67,7 @@ struct discover_args {
 	const char *types[MAX_TYPES];
 	uint32_t ntypes;
 	const char *domain;
+	const char *inventory_out;
 	int json, verbose;
 };
 
@@ -118,6 +127,9 @@ parse_args(int argc, char **argv, struct discover_args *a)
 		case OPT_JSON:
 			a->json = 1;
 			break;
+		case OPT_INVENTORY_OUT:
+			a->inventory_out = optarg;
+			break;
 		case 'v':
 			a->verbose++;
 			break;
@@ -157,6 +169,70 @@ on_skipped(void *arg, const char *subject, const char *reason)
 	struct run *r = arg;
 
 	efl_out_discover_skipped(r->out, subject, reason);
+}
+
+/* A device left out of the inventory, and why. */
+static void
+left_out(const struct efl_device *d, const char *why)
+{
+	char shown[128];
+
+	efl_printable(shown, sizeof(shown), d->name, strlen(d->name));
+	efl_warn("'%s' left out of the inventory: %s", shown, why);
+}
+
+static int
+write_inv(FILE *fp, const void *inv)
+{
+	return efl_inventory_write(fp, inv);
+}
+
+/*
+ * --inventory-out: the espota devices of devs[0..n) (sorted by name) as an
+ * inventory, at the address and port they advertise, with their boards.
+ * 0, or -1 after the message.
+ */
+static int
+write_inventory(const char *path, const struct efl_device *const *devs,
+    uint32_t n)
+{
+	struct efl_inventory inv;
+	struct efl_errbuf eb;
+	uint32_t i;
+	int rc;
+
+	efl_inventory_init(&inv);
+	for (i = 0; i < n; i++) {
+		const struct efl_device *d = devs[i];
+
+		if (!d->present)
+			continue;
+		if (strcmp(d->type, EFL_DISCOVER_DEFAULT_TYPE) != 0) {
+			left_out(d, "not an espota service");
+			continue;
+		}
+		if (efl_inventory_add_device(&inv, d->name, d->addr, d->port,
+		    EFL_INV_ESPOTA, d->board, &eb) == 0)
+			continue;
+		/* a board the format cannot hold: the device without it */
+		if (d->board != NULL && efl_inventory_add_device(&inv,
+		    d->name, d->addr, d->port, EFL_INV_ESPOTA, NULL,
+		    &eb) == 0) {
+			char shown[128];
+
+			efl_printable(shown, sizeof(shown), d->name,
+			    strlen(d->name));
+			efl_warn("'%s': its TXT board is not one the "
+			    "inventory can hold: written without it", shown);
+			continue;
+		}
+		left_out(d, eb.msg);
+	}
+	rc = efl_write_file(path, write_inv, &inv, &eb);
+	if (rc != 0)
+		efl_error("--inventory-out: %s", eb.msg);
+	efl_inventory_free(&inv);
+	return rc;
 }
 
 static int
@@ -209,6 +285,9 @@ cmd_discover_exec(uv_loop_t *loop, int argc, char **argv)
 		efl_out_discover_summary(r.out, shown,
 		    (double)(efl_now_ms() - started) / 1000.0, complete);
 		rc = EFL_EXIT_OK;
+		if (a.inventory_out != NULL && write_inventory(
+		    a.inventory_out, devs, n) != 0)
+			rc = EFL_EXIT_SETUP;
 	}
 	efl_discover_free(d);
 	efl_out_free(r.out);

@@ -3,11 +3,11 @@
  * espfleet push: upload one image to many devices at once over espota or
  * the devices' HTTP update page, and report each outcome (see
  * espfleet-push(1)). Parses the command line, takes the password, checks
- * the image, finds the targets (given, or discovered over mDNS with
- * --all/--match/--board, skipping devices that already run the image or
- * lack room for it), picks the transport, then hands over to the push
- * engine, with verification after reboot, and maps its report to the exit
- * status.
+ * the image, finds the targets (given, from an inventory, or discovered
+ * over mDNS with --all/--match/--board, skipping devices that already run
+ * the image or lack room for it), keeps those of its shard, picks the
+ * transports, then hands over to the push engine, with verification after
+ * reboot, maps its report to the exit status and writes its JUnit file.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -27,14 +27,18 @@
 #include "espfleet/push.h"
 #include "espfleet/secret.h"
 #include "espfleet/select.h"
+#include "espfleet/report.h"
 #include "espfleet/session.h"
+#include "espfleet/shard.h"
 #include "espfleet/signing.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
+#include "push-inventory.h"
 
 static const char push_usage[] =
 "usage: espfleet push [options] IMAGE TARGET...\n"
 "       espfleet push [options] IMAGE --all | --match GLOB | --board B\n"
+"       espfleet push [options] IMAGE --inventory FILE [--group G]...\n"
 "Upload IMAGE to every TARGET in parallel over the espota protocol\n"
 "(ArduinoOTA), or to their HTTP update page, and report what happened\n"
 "to each.\n"
@@ -44,6 +48,10 @@ static const char push_usage[] =
 "mDNS instead (as espfleet discover lists them); a device that already\n"
 "runs IMAGE (its efa_md5) or has too little free space for it (efa_free)\n"
 "is skipped, which is not a failure.\n"
+"With --inventory the targets are the devices of FILE (see\n"
+"espfleet-inventory(5)), each with its own port, transport and group\n"
+"password; --group, --match and --board (its \"board\") choose among them,\n"
+"and --all also asks mDNS which of them to skip.\n"
 "\n"
 "  -j, --jobs N            uploads at once (default 32; the rest wait)\n"
 "  -t, --timeout SEC       bound of every wait: the answer, the\n"
@@ -82,6 +90,12 @@ static const char push_usage[] =
 "                          (shell pattern; repeatable: any of them)\n"
 "      --board B           the found devices whose TXT board is B\n"
 "                          (with --match: both must hold)\n"
+"      --inventory FILE    the devices of the inventory FILE\n"
+"      --group G           with --inventory: the devices of group G\n"
+"                          (repeatable: any of them)\n"
+"      --shard K/N         only the targets of shard K of N, by a hash of\n"
+"                          the device name: N jobs share the targets\n"
+"      --junit FILE        also write the results as JUnit XML to FILE\n"
 "  -n, --dry-run           list which devices would be updated and why the\n"
 "                          others would be skipped; send nothing\n"
 "      --no-verify         do not wait for updated devices to come back\n"
@@ -103,13 +117,15 @@ static const char push_usage[] =
 "a device without the agent's efa_md5 is \"rebooted\", and a target mDNS\n"
 "does not know is \"unverified\".\n"
 "Exit status: 0 every target updated, 1 at least one failed, 2 usage error,\n"
-"3 setup failure before any device was contacted, 4 no target.\n";
+"3 setup failure before any device was contacted (or the --junit file\n"
+"not written), 4 no target (a shard without devices exits 0).\n";
 
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
 	OPT_FORCE, OPT_JSON, OPT_ALL, OPT_MATCH, OPT_BOARD, OPT_NO_VERIFY,
 	OPT_VERIFY_TIMEOUT, OPT_VIA, OPT_HTTP_USER, OPT_HTTP_PATH,
-	OPT_COMPRESS, OPT_VERIFY_SIGNATURE
+	OPT_COMPRESS, OPT_VERIFY_SIGNATURE, OPT_INVENTORY, OPT_GROUP, OPT_SHARD,
+	OPT_JUNIT
 };
 
 static const struct option longopts[] = {
@@ -133,6 +149,10 @@ static const struct option longopts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "board", required_argument, NULL, OPT_BOARD },
+	{ "inventory", required_argument, NULL, OPT_INVENTORY },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 	{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
@@ -163,9 +183,17 @@ struct push_args {
 	const char *board;
 	enum efl_compress compress;
 	const char *signature_key;
+	/* the inventory, its groups; the shard; the JUnit file */
+	const char *inventory;
+	const char *groups[64];
+	uint32_t ngroups;
+	struct efl_shard shard;   /* n 0: no --shard */
+	const char *junit;
+	int via_given;
 };
 
 #define SELECTING(a) ((a)->all || (a)->nmatch > 0 || (a)->board != NULL)
+#define SHARD(a) ((a)->shard.n != 0 ? &(a)->shard : NULL)
 
 /* Sockets an upload holds open at once (UDP, listener, connection, and
  * one spare), and what the process keeps besides. */
@@ -213,9 +241,10 @@ transport_names(char *out, size_t cap, unsigned mask)
 	}
 }
 
-/* Options of another transport than the one chosen: a usage error. */
+/* Options of another transport than the ones used (options: what they
+ * take): a usage error. */
 static int
-transport_options_fit(const struct push_args *a)
+transport_options_fit(const struct push_args *a, unsigned options)
 {
 	const struct {
 		unsigned bit;
@@ -231,10 +260,38 @@ transport_options_fit(const struct push_args *a)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(opts); i++) {
-		if (!opts[i].given || (a->via->options & opts[i].bit) != 0)
+		if (!opts[i].given || (options & opts[i].bit) != 0)
 			continue;
 		transport_names(names, sizeof(names), opts[i].bit);
-		efl_error("%s applies to --via %s only", opts[i].name, names);
+		if (a->inventory != NULL)
+			efl_error("%s applies to %s devices only, and the "
+			    "inventory has none", opts[i].name, names);
+		else
+			efl_error("%s applies to --via %s only", opts[i].name,
+			    names);
+		return -1;
+	}
+	return 0;
+}
+
+/* The options that go with --inventory, or against it. 0, or -1 after
+ * the message. */
+static int
+inventory_args_fit(const struct push_args *a)
+{
+	if (a->ngroups > 0 && a->inventory == NULL) {
+		efl_error("--group selects devices of an inventory: give "
+		    "--inventory FILE");
+		return -1;
+	}
+	if (a->inventory != NULL && (a->via_given || a->port_given)) {
+		efl_error("--inventory gives each device its transport and "
+		    "port: no --via or --port with it");
+		return -1;
+	}
+	if (a->junit != NULL && a->dry_run) {
+		efl_error("--junit with --dry-run: a dry run pushes nothing "
+		    "to report");
 		return -1;
 	}
 	return 0;
@@ -311,6 +368,7 @@ parse_args(int argc, char **argv, struct push_args *a)
 				    names);
 				return cmd__usage_error("push");
 			}
+			a->via_given = 1;
 			break;
 		case OPT_HTTP_USER:
 			if (optarg[0] == '\0' || strchr(optarg, ':') != NULL) {
@@ -358,6 +416,29 @@ parse_args(int argc, char **argv, struct push_args *a)
 		case OPT_BOARD:
 			a->board = optarg;
 			break;
+		case OPT_INVENTORY:
+			a->inventory = optarg;
+			break;
+		case OPT_GROUP:
+			if (a->ngroups == ARRAY_SIZE(a->groups)) {
+				efl_error("--group: at most %zu groups",
+				    ARRAY_SIZE(a->groups));
+				return cmd__usage_error("push");
+			}
+			a->groups[a->ngroups++] = optarg;
+			break;
+		case OPT_SHARD: {
+			struct efl_errbuf eb;
+
+			if (efl_shard_parse(optarg, &a->shard, &eb) != 0) {
+				efl_error("--shard: %s", eb.msg);
+				return cmd__usage_error("push");
+			}
+			break;
+		}
+		case OPT_JUNIT:
+			a->junit = optarg;
+			break;
 		case 'n':
 			a->dry_run = 1;
 			break;
@@ -380,7 +461,8 @@ parse_args(int argc, char **argv, struct push_args *a)
 			    longopts);
 		}
 	}
-	if (transport_options_fit(a) != 0)
+	if (inventory_args_fit(a) != 0 || (a->inventory == NULL &&
+	    transport_options_fit(a, a->via->options) != 0))
 		return cmd__usage_error("push");
 	if (!a->port_given)
 		a->default_port = a->via->default_port;
@@ -391,6 +473,11 @@ parse_args(int argc, char **argv, struct push_args *a)
 	a->image = argv[optind++];
 	a->targets = argv + optind;
 	a->ntargets = argc - optind;
+	if (a->inventory != NULL && a->ntargets > 0) {
+		efl_error("--inventory names the devices: give no TARGET "
+		    "with it");
+		return cmd__usage_error("push");
+	}
 	if (SELECTING(a) && a->ntargets > 0) {
 		efl_error("--all, --match and --board select devices found "
 		    "over mDNS: give no TARGET with them");
@@ -474,6 +561,44 @@ browse_start(uv_loop_t *loop, struct efl_errbuf *eb)
 	return efl_discover_start(loop, NULL, &cb, eb);
 }
 
+/* Browse until complete (at most EFL_DISCOVER_TIMEOUT_MS) into *disc.
+ * 0, or an exit status after the message. */
+static int
+find_devices(uv_loop_t *loop, struct efl_discover **disc)
+{
+	struct efl_errbuf eb;
+
+	*disc = browse_start(loop, &eb);
+	if (*disc == NULL || efl_discover_wait(loop, *disc,
+	    EFL_DISCOVER_TIMEOUT_MS, &eb) < 0) {
+		efl_error("%s", eb.msg);
+		return EFL_EXIT_SETUP;
+	}
+	if (efl_loop_canceled(loop)) {
+		efl_error("interrupted while finding the devices");
+		return EFL_EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* The selection of --match, --board and the image's checks. */
+static void
+selection_of(struct efl_selection *sel, const struct push_args *a,
+    const struct efl_image *img)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->match = a->match;
+	sel->nmatch = a->nmatch;
+	sel->board = a->board;
+	sel->command = a->opts.command;
+	/* what a device runs from the image, and what is sent */
+	sel->image_md5 = img != NULL ? img->run_md5_hex : NULL;
+	sel->image_size = img == NULL ? 0 : img->gz != NULL &&
+	    a->compress == EFL_COMPRESS_GZIP ? img->gz->size : img->size;
+	/* the update page is not what mDNS advertises */
+	sel->port = a->via->advertised_port ? 0 : (uint16_t)a->default_port;
+}
+
 /* The devices found over mDNS that the selection takes, as targets (*n
  * of them, sorted by name), with their skip reasons (fleet/select.c). */
 static struct efl_target *
@@ -484,18 +609,31 @@ select_targets(struct efl_discover *d, const struct push_args *a,
 	const struct efl_device *const *devs;
 	uint32_t ndevs;
 
-	memset(&sel, 0, sizeof(sel));
-	sel.match = a->match;
-	sel.nmatch = a->nmatch;
-	sel.board = a->board;
-	sel.command = a->opts.command;
-	sel.image_md5 = img->run_md5_hex;  /* what a device runs from it */
-	sel.image_size = img->gz != NULL && a->compress == EFL_COMPRESS_GZIP ?
-	    img->gz->size : img->size;
-	/* the update page is not what mDNS advertises */
-	sel.port = a->via->advertised_port ? 0 : (uint16_t)a->default_port;
+	selection_of(&sel, a, img);
 	devs = efl_discover_devices(d, &ndevs);
 	return efl_select_targets(&sel, devs, ndevs, n);
+}
+
+/* --inventory --all: what mDNS says of the inventory's devices (by
+ * address and port; by address alone for a transport that does not talk
+ * to the advertised port), with the skips of a discovered device. */
+static void
+inventory_facts(struct efl_discover *d, const struct push_args *a,
+    const struct efl_image *img, struct efl_target *t, uint32_t n,
+    int any_port)
+{
+	struct efl_selection sel;
+	const struct efl_device *dev;
+	uint32_t i;
+
+	selection_of(&sel, a, img);
+	for (i = 0; i < n; i++) {
+		dev = efl_discover_find_addr(d, t[i].addr_text, t[i].port);
+		if (dev == NULL && any_port)
+			dev = efl_discover_find_addr(d, t[i].addr_text, 0);
+		if (dev != NULL)
+			efl_select_take_facts(&sel, &t[i], dev);
+	}
 }
 
 /* A device that wants a password when none is configured: refuse before
@@ -504,15 +642,15 @@ static int
 check_auth(const struct efl_target *t, uint32_t n,
     const struct efl_secret *pw)
 {
+	const char *name;
 	char shown[128];
 	uint32_t i;
 
-	if (pw->present)
-		return 0;
 	for (i = 0; i < n; i++)
-		if (t[i].auth_upload == 1) {
-			efl_printable(shown, sizeof(shown), t[i].label,
-			    strlen(t[i].label));
+		if (t[i].auth_upload == 1 && !(t[i].password != NULL ?
+		    t[i].password : pw)->present) {
+			name = efl_target_name(&t[i]);
+			efl_printable(shown, sizeof(shown), name, strlen(name));
 			efl_error("'%s' requires a password (auth_upload=yes) "
 			    "and none was given: set ESPFLEET_PASSWORD, or use "
 			    "--password-file or --ask-password", shown);
@@ -546,6 +684,55 @@ dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n)
 	efl_out_push_plan_summary(out, n, n - skipped, skipped);
 }
 
+/* --inventory: read it, choose its devices (--group, --match, --board,
+ * --shard) and read their passwords. 0, or an exit status after the
+ * message. */
+static int
+open_inventory(const struct push_args *a, struct push_inventory **inv)
+{
+	struct push_inventory_choice c;
+	struct efl_selection sel;
+	int rc;
+
+	selection_of(&sel, a, NULL);
+	memset(&c, 0, sizeof(c));
+	c.path = a->inventory;
+	c.groups = a->groups;
+	c.ngroups = a->ngroups;
+	c.sel = &sel;
+	c.shard = SHARD(a);
+	if ((rc = push_inventory__open(&c, inv)) != 0)
+		return rc;
+	if (transport_options_fit(a, push_inventory__options(*inv)) != 0) {
+		push_inventory__free(*inv);
+		*inv = NULL;
+		return cmd__usage_error("push");
+	}
+	return 0;
+}
+
+/* --junit: the push's rows as JUnit XML. 0, or -1 after the message. */
+static int
+write_junit(const struct push_args *a, const struct efl_image *img,
+    const struct efl_push_report *report, uint32_t n)
+{
+	struct efl_push_run_info info;
+	struct efl_errbuf eb;
+
+	memset(&info, 0, sizeof(info));
+	info.image = img->path;
+	info.md5 = img->md5_hex;
+	info.command = a->opts.command;
+	info.via = a->opts.via;
+	info.started_ms = report->started_ms;
+	info.seconds = report->summary.seconds;
+	if (efl_push_junit_write(a->junit, &info, report->rows, n, &eb) != 0) {
+		efl_error("--junit: %s", eb.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 {
@@ -560,43 +747,49 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	struct efl_verifier *verifier = NULL;
 	struct efl_transport *transport = NULL;
 	struct efl_transport_opts to;
+	struct push_inventory *inv = NULL;
 	uint32_t ntargets = 0, i;
-	int rc;
+	int rc, exit_after_junit = 0;
 
 	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	efl_log_set_verbose(a.verbose);
-	if (a.ntargets == 0 && !SELECTING(&a)) {
-		efl_error("no target: give device addresses or host names, or "
-		    "--all, --match or --board");
+	if (a.ntargets == 0 && !SELECTING(&a) && a.inventory == NULL) {
+		efl_error("no target: give device addresses or host names, "
+		    "--all, --match or --board, or --inventory");
 		return EFL_EXIT_NO_TARGET;
 	}
+	if (a.inventory != NULL && (rc = open_inventory(&a, &inv)) != 0)
+		return rc;
 	rc = cmd__load_password("push", a.password_file, a.ask_password,
 	    &pw);
-	if (rc != 0)
+	if (rc != 0) {
+		push_inventory__free(inv);
 		return rc;
+	}
 	if (efl_image_open(&img, a.image, a.force || a.opts.command == 100 ?
 	    EFL_IMAGE_CHECK_NONE : EFL_IMAGE_CHECK_MAGIC, &eb) != 0) {
 		efl_error("%s", eb.msg);
+		push_inventory__free(inv);
 		efl_secret_wipe(&pw);
 		return EFL_EXIT_SETUP;
 	}
 	if ((rc = prepare_image(&a, &img)) != 0)
 		goto out;
-	if (SELECTING(&a)) {
+	if (inv != NULL) {
+		/* the inventory's devices, of this shard; --all: with what
+		 * mDNS says of them */
+		if ((rc = push_inventory__targets(inv, loop, &targets,
+		    &ntargets)) != 0 || (a.all && ntargets > 0 &&
+		    (rc = find_devices(loop, &disc)) != 0))
+			goto out;
+		if (disc != NULL)
+			inventory_facts(disc, &a, &img, targets, ntargets,
+			    push_inventory__any_port(inv));
+	} else if (SELECTING(&a)) {
 		/* the targets are what mDNS finds */
-		disc = browse_start(loop, &eb);
-		if (disc == NULL || efl_discover_wait(loop, disc,
-		    EFL_DISCOVER_TIMEOUT_MS, &eb) < 0) {
-			efl_error("%s", eb.msg);
-			rc = EFL_EXIT_SETUP;
+		if ((rc = find_devices(loop, &disc)) != 0)
 			goto out;
-		}
-		if (efl_loop_canceled(loop)) {
-			efl_error("interrupted while finding the devices");
-			rc = EFL_EXIT_FAILED;
-			goto out;
-		}
 		targets = select_targets(disc, &a, &img, &ntargets);
 		if (ntargets == 0) {
 			efl_error("no target: no device found over mDNS "
@@ -604,6 +797,8 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 			rc = EFL_EXIT_NO_TARGET;
 			goto out;
 		}
+		if (SHARD(&a) != NULL)
+			efl_targets_keep_shard(targets, &ntargets, SHARD(&a));
 	} else {
 		targets = xcalloc((size_t)a.ntargets, sizeof(*targets));
 		for (i = 0; i < (uint32_t)a.ntargets; i++) {
@@ -615,6 +810,8 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 			}
 			ntargets++;
 		}
+		if (SHARD(&a) != NULL)
+			efl_targets_keep_shard(targets, &ntargets, SHARD(&a));
 		if (efl_targets_resolve(loop, targets, ntargets, &eb) != 0) {
 			efl_error("%s", eb.msg);
 			rc = efl_loop_canceled(loop) ? EFL_EXIT_FAILED :
@@ -636,7 +833,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 		rc = EFL_EXIT_OK;
 		goto out;
 	}
-	if (!a.no_verify && a.opts.command == 0) {
+	if (!a.no_verify && a.opts.command == 0 && ntargets > 0) {
 		if (disc == NULL) {
 			/* address targets: map them to mDNS services while
 			 * the push runs */
@@ -645,8 +842,8 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 				efl_warn("%s; targets are pushed without "
 				    "verification", eb.msg);
 		}
-		verifier = efl_discover_verifier_new(loop, disc,
-		    !a.via->advertised_port);
+		verifier = efl_discover_verifier_new(loop, disc, inv != NULL ?
+		    push_inventory__any_port(inv) : !a.via->advertised_port);
 		a.opts.verifier = verifier;
 	}
 	memset(&to, 0, sizeof(to));
@@ -655,16 +852,28 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	to.md5_key_only = a.md5_key_only;
 	to.http_user = a.http_user;
 	to.http_path = a.http_path;
-	transport = efl_transport_new(a.via, loop, &to, &eb);
-	if (transport == NULL) {
-		efl_error("%s", eb.msg);
-		rc = EFL_EXIT_SETUP;
-		goto out;
+	if (inv != NULL) {
+		/* each device over its own kind of transport */
+		a.opts.via = push_inventory__via(inv);
+		if ((rc = push_inventory__transports(inv, loop, &to, targets,
+		    ntargets)) != 0)
+			goto out;
+	} else if (ntargets > 0) {
+		transport = efl_transport_new(a.via, loop, &to, &eb);
+		if (transport == NULL) {
+			efl_error("%s", eb.msg);
+			rc = EFL_EXIT_SETUP;
+			goto out;
+		}
 	}
 	a.opts.transport = transport;
+	if (a.opts.via == NULL)
+		a.opts.via = a.via->name;
 	fit_jobs_to_fd_limit(&a.opts.jobs);
 	efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
 	    &report);
+	if (a.junit != NULL && write_junit(&a, &img, &report, ntargets) != 0)
+		exit_after_junit = EFL_EXIT_SETUP;
 	if (report.needs_password)
 		efl_error("a device requires a password and none was given: set "
 		    "ESPFLEET_PASSWORD, or use --password-file or "
@@ -679,8 +888,12 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 		rc = EFL_EXIT_FAILED;
 	else
 		rc = EFL_EXIT_OK;
+	if (exit_after_junit != 0)
+		rc = exit_after_junit;
+	efl_push_report_free(&report);
 out:
 	efl_transport_free(transport);
+	push_inventory__free(inv);
 	efl_out_free(out);
 	efl_discover_verifier_free(verifier);
 	efl_discover_free(disc);

@@ -89,14 +89,15 @@ usable(struct mverifier *m)
 	return 1;
 }
 
-/* The device behind a target: by mDNS name, else by address and port
- * (or by address alone with any_port). */
+/* The device behind a target: by mDNS name (a target found there), else
+ * by address and port (or by address alone with any_port): an inventory's
+ * device is where the inventory says, whatever mDNS calls it. */
 static const struct efl_device *
 map(struct mverifier *m, const struct efl_target *t)
 {
 	const struct efl_device *dev = NULL;
 
-	if (t->name != NULL)
+	if (t->mdns_named)
 		dev = efl_discover_find(m->d, t->name);
 	if (dev == NULL && t->addr_text[0] != '\0')
 		dev = efl_discover_find_addr(m->d, t->addr_text, t->port);

@@ -3,8 +3,8 @@
  * The fleet inventory (see inventory.h and espfleet-inventory(5)): a
  * strict reader over cJSON that names the file, line and column of every
  * problem (json-pos.h finds them), the same rules for devices added from
- * code, selection by group, targets and passwords for a push, and the
- * writer of the format.
+ * code, selection by group (and name, board, shard), targets and passwords
+ * for a push, and the writer of the format.
  */
 #include <cJSON.h>
 #include <errno.h>
@@ -17,6 +17,8 @@
 #include "espfleet/inventory.h"
 #include "espfleet/json-pos.h"
 #include "espfleet/secret.h"
+#include "espfleet/select.h"
+#include "espfleet/shard.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
 
@@ -903,6 +905,33 @@ efl_inventory_select(const struct efl_inventory *inv,
 		count += selected[i];
 	}
 	free(want);
+	return count;
+}
+
+long
+efl_inventory_choose(const struct efl_inventory *inv,
+    const char *const *groups, size_t ngroups,
+    const struct efl_selection *sel, const struct efl_shard *shard,
+    unsigned char *chosen, uint32_t *selected, struct efl_errbuf *eb)
+{
+	long count = 0;
+	size_t i;
+
+	*selected = 0;
+	if (efl_inventory_select(inv, groups, ngroups, chosen, eb) < 0)
+		return -1;
+	for (i = 0; i < inv->ndevices; i++) {
+		const struct efl_inv_device *d = &inv->devices[i];
+
+		if (chosen[i] && sel != NULL &&
+		    !efl_select_name_board(sel, d->name, d->board))
+			chosen[i] = 0;
+		*selected += chosen[i];
+		if (chosen[i] && shard != NULL &&
+		    !efl_shard_contains(shard, d->name))
+			chosen[i] = 0;
+		count += chosen[i];
+	}
 	return count;
 }
 

@@ -17,21 +17,26 @@
 #include "espfleet/text.h"
 
 int
-efl_select_device(const struct efl_selection *sel, const struct efl_device *d)
+efl_select_name_board(const struct efl_selection *sel, const char *name,
+    const char *board)
 {
 	uint32_t i;
 
-	if (!d->present)
-		return 0;
-	if (sel->board != NULL && (d->board == NULL ||
-	    strcasecmp(d->board, sel->board) != 0))
+	if (sel->board != NULL && (board == NULL ||
+	    strcasecmp(board, sel->board) != 0))
 		return 0;
 	if (sel->nmatch == 0)
 		return 1;
 	for (i = 0; i < sel->nmatch; i++)
-		if (fnmatch(sel->match[i], d->name, 0) == 0)
+		if (fnmatch(sel->match[i], name, 0) == 0)
 			return 1;
 	return 0;
+}
+
+int
+efl_select_device(const struct efl_selection *sel, const struct efl_device *d)
+{
+	return d->present && efl_select_name_board(sel, d->name, d->board);
 }
 
 /* The scheme a device advertises (TXT efa_auth), NONE if unknown. */
@@ -48,6 +53,23 @@ advertised_scheme(const struct efl_device *d)
 	return EFA_AUTH_NONE;
 }
 
+/* Why a device that advertises what d does needs no update or cannot
+ * take it; NULL if neither. */
+static char *
+image_skip_reason(const struct efl_selection *sel,
+    const struct efl_device *d)
+{
+	if (sel->command != 0)
+		return NULL;   /* a filesystem image: neither check applies */
+	if (d->md5 != NULL && strcasecmp(d->md5, sel->image_md5) == 0)
+		return xstrdup("already running this image (efa_md5 matches)");
+	if (d->free_space >= 0 && (uint64_t)d->free_space < sel->image_size)
+		return xasprintf("not enough free space (efa_free %lld bytes, "
+		    "image %u bytes)", (long long)d->free_space,
+		    sel->image_size);
+	return NULL;
+}
+
 /* Why t, found as d, is not pushed to; NULL if it is. */
 static char *
 skip_reason(const struct efl_selection *sel, struct efl_target *t,
@@ -59,15 +81,19 @@ skip_reason(const struct efl_selection *sel, struct efl_target *t,
 		return xasprintf("unusable address '%s'", t->host);
 	if (efl_target_not_unicast(t, why, sizeof(why)) != NULL)
 		return xasprintf("not one device's address: %s", why);
-	if (sel->command != 0)
-		return NULL;   /* a filesystem image: neither check applies */
-	if (d->md5 != NULL && strcasecmp(d->md5, sel->image_md5) == 0)
-		return xstrdup("already running this image (efa_md5 matches)");
-	if (d->free_space >= 0 && (uint64_t)d->free_space < sel->image_size)
-		return xasprintf("not enough free space (efa_free %lld bytes, "
-		    "image %u bytes)", (long long)d->free_space,
-		    sel->image_size);
-	return NULL;
+	return image_skip_reason(sel, d);
+}
+
+/* What mDNS says of the device behind t. */
+static void
+take_txt(struct efl_target *t, const struct efl_device *d)
+{
+	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
+	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
+	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
+	t->auth_upload = d->auth_upload;
+	t->auth_scheme = advertised_scheme(d);
+	t->gzip = efl_device_gzip(d);
 }
 
 /* A target for a discovered device, with the reason it is skipped. */
@@ -80,12 +106,8 @@ target_from_device(struct efl_target *t, const struct efl_selection *sel,
 	t->host = xstrdup(d->addr);
 	t->port = sel->port != 0 ? sel->port : d->port;
 	t->name = xstrdup(d->name);
-	t->board = d->board != NULL ? xstrdup(d->board) : NULL;
-	t->running_md5 = d->md5 != NULL ? xstrdup(d->md5) : NULL;
-	t->free_space = d->free_space > 0 ? (uint32_t)d->free_space : 0;
-	t->auth_upload = d->auth_upload;
-	t->auth_scheme = advertised_scheme(d);
-	t->gzip = efl_device_gzip(d);
+	t->mdns_named = 1;
+	take_txt(t, d);
 	t->skip_reason = skip_reason(sel, t, d);
 	/* a link-local address is shown with its zone ("fe80::1%eth0") */
 	if (strchr(t->host, '%') != NULL)
@@ -133,4 +155,15 @@ efl_select_targets(const struct efl_selection *sel,
 	}
 	*n = k;
 	return t;
+}
+
+void
+efl_select_take_facts(const struct efl_selection *sel, struct efl_target *t,
+    const struct efl_device *d)
+{
+	free(t->board);
+	free(t->running_md5);
+	take_txt(t, d);
+	if (t->skip_reason == NULL)
+		t->skip_reason = image_skip_reason(sel, d);
 }

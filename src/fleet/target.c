@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Parsing push targets (see target.h): "host", "host:port", "[v6]:port",
- * bare IPv6 literals.
+ * bare IPv6 literals; their names and shards.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "espfleet/common.h"
+#include "espfleet/shard.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
 
@@ -155,4 +156,30 @@ efl_target_free(struct efl_target *t)
 	free(t->running_md5);
 	free(t->skip_reason);
 	memset(t, 0, sizeof(*t));
+}
+
+const char *
+efl_target_name(const struct efl_target *t)
+{
+	return t->name != NULL ? t->name : t->label;
+}
+
+void
+efl_targets_keep_shard(struct efl_target *t, uint32_t *n,
+    const struct efl_shard *s)
+{
+	uint32_t i, k = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (!efl_shard_contains(s, efl_target_name(&t[i]))) {
+			efl_target_free(&t[i]);
+			continue;
+		}
+		if (k != i) {
+			t[k] = t[i];
+			memset(&t[i], 0, sizeof(t[i]));
+		}
+		k++;
+	}
+	*n = k;
 }

@@ -4,9 +4,7 @@
  * schema version, never changed incompatibly) and "event".
  */
 #include <cJSON.h>
-#include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
@@ -59,18 +57,14 @@ emit(struct efl_out *o, cJSON *obj)
 	free(text);
 }
 
-/* The wall-clock time (Unix seconds, to the millisecond) of the
- * monotonic instant mono_ms, for reports that merge several pushes. */
-static double
-unix_time(uint64_t mono_ms)
+/* A time or a duration; null when unknown (negative). */
+static void
+add_time(cJSON *obj, const char *key, double t)
 {
-	struct timespec ts;
-	double now;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	return floor((now - (double)(efl_now_ms() - mono_ms) / 1000.0) *
-	    1000.0) / 1000.0;
+	if (t < 0)
+		cJSON_AddNullToObject(obj, key);
+	else
+		cJSON_AddNumberToObject(obj, key, t);
 }
 
 static void
@@ -96,7 +90,7 @@ json_push_begin(struct efl_out *o, const char *image, uint32_t size,
 	    "application");
 	cJSON_AddNumberToObject(e, "targets", ntargets);
 	cJSON_AddStringToObject(e, "via", via);
-	cJSON_AddNumberToObject(e, "time", unix_time(efl_now_ms()));
+	cJSON_AddNumberToObject(e, "time", efl_wall_time(efl_now_ms()));
 	emit(o, e);
 }
 
@@ -144,27 +138,11 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 	cJSON_AddNumberToObject(e, "bytes", r->bytes);
 	cJSON_AddNumberToObject(e, "image_bytes", r->bytes != 0 ?
 	    r->image_bytes : 0);
-	/* never started (canceled while queued): 0, as the human renderer */
-	cJSON_AddNumberToObject(e, "seconds", r->started_ms == 0 ? 0.0 :
-	    (double)(r->finished_ms - r->started_ms) / 1000.0);
+	cJSON_AddNumberToObject(e, "seconds", efl_push_row_seconds(r));
 	cJSON_AddNumberToObject(e, "attempts", r->attempts);
-	if (r->upload_started_ms != 0 && r->upload_done_ms >=
-	    r->upload_started_ms)
-		cJSON_AddNumberToObject(e, "upload_seconds",
-		    (double)(r->upload_done_ms - r->upload_started_ms) / 1000.0);
-	else
-		cJSON_AddNullToObject(e, "upload_seconds");
-	if (r->started_ms != 0)
-		cJSON_AddNumberToObject(e, "started_at",
-		    unix_time(r->started_ms));
-	else
-		cJSON_AddNullToObject(e, "started_at");
-	if (r->upload_started_ms != 0 && r->upload_done_ms >=
-	    r->upload_started_ms)
-		cJSON_AddNumberToObject(e, "upload_started_at",
-		    unix_time(r->upload_started_ms));
-	else
-		cJSON_AddNullToObject(e, "upload_started_at");
+	add_time(e, "upload_seconds", efl_push_row_upload_seconds(r));
+	add_time(e, "started_at", efl_push_row_started_at(r));
+	add_time(e, "upload_started_at", efl_push_row_upload_started_at(r));
 	if (r->verified < 0)
 		cJSON_AddNullToObject(e, "verified");
 	else

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The output dispatcher (see output.h): picks the renderer (a table of
- * functions, output-impl.h) once, so the commands only emit events.
+ * functions, output-impl.h) once, so the commands only emit events; and
+ * the times of a push's row as every report gives them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,41 @@ enum efl_out_mode
 efl_out_mode(const struct efl_out *o)
 {
 	return o->mode;
+}
+
+double
+efl_push_row_seconds(const struct efl_push_row *r)
+{
+	/* never started (canceled while queued): 0 */
+	return r->started_ms == 0 ? 0.0 :
+	    (double)(r->finished_ms - r->started_ms) / 1000.0;
+}
+
+double
+efl_push_row_started_at(const struct efl_push_row *r)
+{
+	return r->started_ms != 0 ? efl_wall_time(r->started_ms) : -1;
+}
+
+/* The last attempt got as far as a transfer (its end is known). */
+static int
+has_upload(const struct efl_push_row *r)
+{
+	return r->upload_started_ms != 0 &&
+	    r->upload_done_ms >= r->upload_started_ms;
+}
+
+double
+efl_push_row_upload_started_at(const struct efl_push_row *r)
+{
+	return has_upload(r) ? efl_wall_time(r->upload_started_ms) : -1;
+}
+
+double
+efl_push_row_upload_seconds(const struct efl_push_row *r)
+{
+	return has_upload(r) ? (double)(r->upload_done_ms -
+	    r->upload_started_ms) / 1000.0 : -1;
 }
 
 void

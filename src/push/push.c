@@ -29,7 +29,7 @@ struct push;
 struct slot {
 	struct push *p;
 	uint32_t index;
-	void *session;            /* of opts->transport, while one runs */
+	void *session;            /* of its transport, while one runs */
 	int verifying;
 	/* the failure of an earlier attempt that got further than "no
 	 * answer" (kept to explain a retry that the device ignored) */
@@ -60,6 +60,15 @@ struct push {
 };
 
 static void pump(struct push *p);
+
+/* A target's transport: its own (an inventory's device), else the
+ * push's. */
+static struct efl_transport *
+transport_of(const struct push *p, uint32_t i)
+{
+	return p->targets[i].transport != NULL ? p->targets[i].transport :
+	    p->opts->transport;
+}
 
 /*
  * When the transfer ended: at the device's last byte count. The final OK
@@ -264,11 +273,11 @@ start_attempt(struct push *p, uint32_t i)
 		p->opts->verifier->before(p->opts->verifier, t);
 	cfg.loop = p->loop;
 	cfg.command = p->opts->command;
-	cfg.password = p->pw;
+	cfg.password = t->password != NULL ? t->password : p->pw;
 	cfg.timeout_ms = p->opts->timeout_ms;
 	cfg.label = r->label;
 	cfg.auth_scheme = t->auth_scheme;
-	sl->session = efl_transport_start(p->opts->transport, &cfg,
+	sl->session = efl_transport_start(transport_of(p, i), &cfg,
 	    (struct sockaddr *)&t->addr, &cb, &eb);
 	if (sl->session == NULL)
 		finalize(sl, EFL_R_TRANSFER_FAILED, eb.msg, 0, -1, NULL);
@@ -351,8 +360,7 @@ on_cancel(struct efl_cancel_hook *h, int signum)
 		struct efl_push_row *r = &p->rows[i];
 
 		if (sl->session != NULL) {
-			efl_transport_cancel(p->opts->transport,
-			    sl->session);
+			efl_transport_cancel(transport_of(p, i), sl->session);
 		} else if (sl->verifying) {
 			p->opts->verifier->cancel(p->opts->verifier, sl);
 			sl->verifying = 0;
@@ -375,7 +383,7 @@ void
 efl_push_row_init(struct efl_push_row *r, const struct efl_target *t,
     uint32_t total)
 {
-	const char *label = t->name != NULL ? t->name : t->label;
+	const char *label = efl_target_name(t);
 
 	memset(r, 0, sizeof(*r));
 	efl_printable(r->label, sizeof(r->label), label, strlen(label));
@@ -423,7 +431,8 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 		uv_timer_start(&p->tick, on_tick, 250, 250);
 	p->started_ms = efl_now_ms();
 	efl_out_push_begin(out, img->path, img->size, img->md5_hex,
-	    opts->command, n, opts->transport->kind->name);
+	    opts->command, n, opts->via != NULL ? opts->via :
+	    opts->transport->kind->name);
 	/* canceled already: every target is canceled before it starts */
 	efl_loop_on_cancel(loop, &p->cancel, on_cancel);
 	pump(p);
@@ -450,8 +459,16 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 		}
 	}
 	efl_out_push_summary(out, p->rows, n, s);
+	report->rows = p->rows;
+	report->started_ms = p->started_ms;
 	efl_rollout_free(&p->rollout);
-	free(p->rows);
 	free(p->slots);
 	free(p);
+}
+
+void
+efl_push_report_free(struct efl_push_report *report)
+{
+	free(report->rows);
+	report->rows = NULL;
 }

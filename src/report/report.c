@@ -3,15 +3,14 @@
  * What every report writer shares (see report.h): the counts, how a
  * result is named, times as text, and files written through a temporary.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "espfleet/common.h"
+#include "espfleet/file.h"
 #include "espfleet/text.h"
 #include "report-impl.h"
 
@@ -109,35 +108,25 @@ report__seconds_text(char out[16], double s)
 		snprintf(out, 16, "%.3g", s);
 }
 
+struct report_writer {
+	int (*writer)(FILE *, const struct efl_report *);
+	const struct efl_report *rep;
+};
+
+static int
+write_report(FILE *fp, const void *arg)
+{
+	const struct report_writer *w = arg;
+
+	return w->writer(fp, w->rep);
+}
+
 int
 efl_report_write_file(const char *path,
     int (*writer)(FILE *, const struct efl_report *),
     const struct efl_report *rep, struct efl_errbuf *eb)
 {
-	char shown[256], *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
-	FILE *fp;
-	int rc;
+	struct report_writer w = { writer, rep };
 
-	efl_printable(shown, sizeof(shown), path, strlen(path));
-	if ((fp = fopen(tmp, "w")) == NULL) {
-		efl_errbuf_set(eb, "cannot write '%s': %s", shown,
-		    strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	errno = 0;
-	rc = writer(fp, rep);
-	if (fflush(fp) != 0 || ferror(fp))
-		rc = -1;
-	if (fclose(fp) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
-	if (rc != 0) {
-		efl_errbuf_set(eb, "cannot write '%s': %s", shown,
-		    strerror(errno != 0 ? errno : EIO));
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return efl_write_file(path, write_report, &w, eb);
 }

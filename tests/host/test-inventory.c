@@ -6,9 +6,9 @@
  * wrong types, duplicates, a password in the file, bad ports, transports,
  * addresses, names and groups), a password is never echoed, positions
  * count lines and UTF-8 characters right (BOM, CRLF); the good file's
- * defaults, selection by group, targets, passwords from the environment
- * and from files, devices added from code, and the writer's output read
- * back unchanged.
+ * defaults, selection by group (and by name, board and shard), targets,
+ * passwords from the environment and from files, devices added from code,
+ * and the writer's output read back unchanged.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +26,8 @@
 #include "espfleet/inventory.h"
 #include "espfleet/json-pos.h"
 #include "espfleet/secret.h"
+#include "espfleet/select.h"
+#include "espfleet/shard.h"
 #include "espfleet/target.h"
 
 /* Parse text as the file "inv.json"; 0 or -1 with eb. */
@@ -608,6 +610,66 @@ test_select(void **state)
 	efl_inventory_free(&inv);
 }
 
+/* Groups, then --match and --board on names and inventory boards, then
+ * the shard: the count before the shard decides "no target". */
+static void
+test_choose(void **state)
+{
+	static const char *const pats[] = { "kitchen-*" };
+	const char *g[] = { "kitchen" }, *bad[] = { "nope" };
+	struct efl_inventory inv;
+	struct efl_selection sel;
+	struct efl_errbuf eb;
+	struct efl_shard sh;
+	unsigned char c[4];
+	uint32_t selected, k, total = 0;
+	long n;
+
+	(void)state;
+	assert_int_equal(parse(&inv, good, &eb), 0);
+	memset(&sel, 0, sizeof(sel));
+	assert_int_equal(efl_inventory_choose(&inv, NULL, 0, NULL, NULL, c,
+	    &selected, &eb), 4);
+	assert_int_equal(selected, 4);
+	sel.match = pats;
+	sel.nmatch = 1;
+	assert_int_equal(efl_inventory_choose(&inv, NULL, 0, &sel, NULL, c,
+	    &selected, &eb), 2);
+	assert_true(c[0] && c[1] && !c[2] && !c[3]);
+	sel.board = "ESP32DEV";
+	assert_int_equal(efl_inventory_choose(&inv, g, 1, &sel, NULL, c,
+	    &selected, &eb), 1);
+	assert_true(!c[0] && c[1]);
+	/* a board the inventory does not give is no match */
+	sel.match = NULL;
+	sel.nmatch = 0;
+	sel.board = "d1_mini";
+	assert_int_equal(efl_inventory_choose(&inv, NULL, 0, &sel, NULL, c,
+	    &selected, &eb), 0);
+	assert_int_equal(selected, 0);
+	assert_int_equal(efl_inventory_choose(&inv, bad, 1, NULL, NULL, c,
+	    &selected, &eb), -1);
+	assert_string_equal(eb.msg, "--group 'nope': no such group in inv.json "
+	    "(groups: kitchen, lab, site-a)");
+	/* the shards of the whole file: disjoint, together all four, each
+	 * by the device name's rule */
+	for (k = 1; k <= 3; k++) {
+		uint32_t i;
+
+		sh.k = k;
+		sh.n = 3;
+		n = efl_inventory_choose(&inv, NULL, 0, NULL, &sh, c,
+		    &selected, &eb);
+		assert_int_equal(selected, 4);
+		for (i = 0; i < 4; i++)
+			assert_int_equal(c[i], efl_shard_of(
+			    inv.devices[i].name, 3) == k);
+		total += (uint32_t)n;
+	}
+	assert_int_equal(total, 4);
+	efl_inventory_free(&inv);
+}
+
 static void
 test_target(void **state)
 {
@@ -782,7 +844,7 @@ test_write_built(void **state)
 {
 	struct efl_inventory a, b;
 	struct efl_errbuf eb;
-	char *text;
+	char *text, *again;
 
 	(void)state;
 	efl_inventory_init(&a);
@@ -804,6 +866,25 @@ test_write_built(void **state)
 	if (parse(&b, text, &eb) != 0)
 		fail_msg("%s", eb.msg);
 	assert_string_equal(b.devices[0].name, "say \"hi\"");
+	/* read back unchanged: written again, the same bytes */
+	again = write_text(&b);
+	assert_string_equal(text, again);
+	free(again);
+	free(text);
+	efl_inventory_free(&b);
+	/* what mDNS gives: a link-local address with its zone, IPv6 */
+	assert_int_equal(efl_inventory_add_device(&a, "ll", "fe80::1%eth0",
+	    8266, EFL_INV_ESPOTA, "d1_mini", &eb), 0);
+	assert_int_equal(efl_inventory_add_device(&a, "v6", "2001:db8::5",
+	    8266, EFL_INV_ESPOTA, NULL, &eb), 0);
+	text = write_text(&a);
+	if (parse(&b, text, &eb) != 0)
+		fail_msg("%s", eb.msg);
+	assert_int_equal(b.ndevices, 4);
+	assert_string_equal(b.devices[2].address, "fe80::1%eth0");
+	again = write_text(&b);
+	assert_string_equal(text, again);
+	free(again);
 	free(text);
 	efl_inventory_free(&a);
 	efl_inventory_free(&b);
@@ -833,6 +914,7 @@ main(void)
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_choose),
 		cmocka_unit_test(test_target),
 		cmocka_unit_test(test_passwords),
 		cmocka_unit_test(test_add_device),

@@ -5,8 +5,9 @@
  * ignored, the last result of a device counts, interrupted reports, every
  * refusal with file and line, a device in two reports), the JUnit writer
  * (counts, failure type = code, skipped, escaping of any device text into
- * well-formed XML), the HTML page (self-contained, escaped) and the table
- * (cut to the terminal's width).
+ * well-formed XML), the HTML page (self-contained, escaped), the table
+ * (cut to the terminal's width) and a push's own JUnit file (push
+ * --junit, from the rows of the push).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "espfleet/common.h"
+#include "espfleet/output.h"
 #include "espfleet/report.h"
 #include "espfleet/text.h"
 
@@ -688,6 +691,120 @@ test_write_file(void **state)
 	assert_non_null(strstr(eb.msg, buf));
 }
 
+/* A whole file's text (the caller frees it). */
+static char *
+slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t cap = 0, n;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	n = (size_t)getdelim(&buf, &cap, '\0', fp);
+	assert_true(n > 0);
+	fclose(fp);
+	return buf;
+}
+
+/* push --junit: three rows of a push that just ran (updated and
+ * verified, failed, skipped) in the JUnit file named after the file. */
+static void
+test_push_junit(void **state)
+{
+	struct efl_push_row rows[3];
+	struct efl_push_run_info info;
+	struct efl_report_row out[3];
+	struct efl_errbuf eb;
+	char dir[] = "/tmp/efl-report-XXXXXX", path[96], *x;
+	uint64_t now = efl_now_ms();
+	int i;
+
+	(void)state;
+	memset(rows, 0, sizeof(rows));
+	for (i = 0; i < 3; i++) {
+		snprintf(rows[i].label, sizeof(rows[i].label), "dev-%d", i);
+		snprintf(rows[i].target, sizeof(rows[i].target),
+		    "192.0.2.%d", i + 1);
+		snprintf(rows[i].addr, sizeof(rows[i].addr), "192.0.2.%d",
+		    i + 1);
+		rows[i].port = 8266;
+		rows[i].finished = 1;
+		rows[i].attempts = 1;
+		rows[i].verified = -1;
+	}
+	rows[0].ok = 1;
+	rows[0].bytes = 5000;
+	rows[0].started_ms = now - 2500;
+	rows[0].finished_ms = now;
+	rows[0].upload_started_ms = now - 2000;
+	rows[0].upload_done_ms = now - 1000;
+	rows[0].verified = 1;
+	rows[0].verify_note = "verified";
+	rows[1].code = EFL_R_AUTH_FAILED;
+	rows[1].started_ms = now - 300;
+	rows[1].finished_ms = now - 100;
+	snprintf(rows[1].message, sizeof(rows[1].message), "device "
+	    "rejected the password");
+	rows[2].ok = rows[2].skipped = 1;
+	rows[2].attempts = 0;
+	snprintf(rows[2].message, sizeof(rows[2].message), "already "
+	    "running this image (efa_md5 matches)");
+
+	efl_report_rows_from_push(out, rows, 3);
+	assert_string_equal(out[0].name, "dev-0");
+	assert_int_equal(out[0].status, EFL_REPORT_OK);
+	assert_string_equal(out[0].verification, "verified");
+	assert_true(out[0].seconds > 2.4 && out[0].seconds < 2.6);
+	assert_true(out[0].upload_seconds > 0.9 && out[0].upload_seconds <
+	    1.1);
+	assert_true(out[0].started_at > 1e9);
+	assert_int_equal(out[1].status, EFL_REPORT_FAILED);
+	assert_string_equal(out[1].code, "auth-failed");
+	assert_true(out[1].upload_started_at < 0);
+	assert_int_equal(out[2].status, EFL_REPORT_SKIPPED);
+	assert_true(out[2].started_at < 0);
+	assert_true(out[2].seconds == 0);
+
+	memset(&info, 0, sizeof(info));
+	info.image = "app.bin";
+	info.md5 = "8e3f1c2a9b4d5e6f708192a3b4c5d6e7";
+	info.via = "espota+http";
+	info.started_ms = now - 2500;
+	info.seconds = 2.5;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/report-site-a-1.xml", dir);
+	assert_int_equal(efl_push_junit_write(path, &info, rows, 3, &eb), 0);
+	x = slurp(path);
+	assert_non_null(strstr(x, "<testsuites name=\"espfleet\" tests=\"3\" "
+	    "failures=\"1\" errors=\"0\" skipped=\"1\" time=\"2.500\">\n"));
+	assert_non_null(strstr(x, "  <testsuite name=\"report-site-a-1\" "
+	    "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" "
+	    "time=\"2.500\" timestamp=\"20"));
+	assert_non_null(strstr(x, "<property name=\"via\" "
+	    "value=\"espota+http\"/>"));
+	assert_non_null(strstr(x, "<property name=\"kind\" "
+	    "value=\"application\"/>"));
+	assert_non_null(strstr(x, "<testcase classname=\"report-site-a-1\" "
+	    "name=\"dev-0\" time=\"2.500\"/>"));
+	assert_non_null(strstr(x, "<failure type=\"auth-failed\" "
+	    "message=\"device rejected the password\">"));
+	assert_non_null(strstr(x, "<skipped message=\"already running this "
+	    "image (efa_md5 matches)\"/>"));
+	free(x);
+	unlink(path);
+	/* no push at all (an empty shard): a suite without cases */
+	assert_int_equal(efl_push_junit_write(path, &info, rows, 0, &eb), 0);
+	x = slurp(path);
+	assert_non_null(strstr(x, "  <testsuite name=\"report-site-a-1\" "
+	    "tests=\"0\" failures=\"0\""));
+	free(x);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	/* a file that cannot be written */
+	assert_int_equal(efl_push_junit_write(path, &info, rows, 3, &eb), -1);
+	assert_non_null(strstr(eb.msg, "cannot write '/tmp/efl-report-"));
+}
+
 int
 main(void)
 {
@@ -706,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_hostile),
 		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_push_junit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
  * --board, absent devices, the skip rules (already running the image, no
  * room, an unusable address; none for a filesystem image), the second
  * service of one device, the port of an HTTP push, the advertised auth
- * scheme.
+ * scheme; an inventory's device with what mDNS says of it (take_facts),
+ * and names and boards that are not a discovered device's.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -247,6 +248,84 @@ test_link_local_and_auth(void **state)
 	free_targets(t, n);
 }
 
+/* The rule of --match and --board on a name and a board alone (an
+ * inventory's devices); a discovered device is named by mDNS. */
+static void
+test_name_board(void **state)
+{
+	static const char *const pats[] = { "kitchen-*", "hall" };
+	struct efl_selection s = sel_all();
+	struct efl_device d[1];
+	struct efl_target *t;
+	uint32_t n;
+
+	(void)state;
+	assert_true(efl_select_name_board(&s, "anything", NULL));
+	s.match = pats;
+	s.nmatch = 2;
+	assert_true(efl_select_name_board(&s, "kitchen-3", NULL));
+	assert_true(efl_select_name_board(&s, "hall", "esp32"));
+	assert_false(efl_select_name_board(&s, "hall-2", NULL));
+	s.board = "ESP32";
+	assert_true(efl_select_name_board(&s, "hall", "esp32"));
+	assert_false(efl_select_name_board(&s, "hall", NULL));
+	assert_false(efl_select_name_board(&s, "hall", "d1_mini"));
+
+	d[0] = dev("hall", "192.0.2.3", 8266, "esp32");
+	t = select_from(&s, d, 1, &n);
+	assert_int_equal(n, 1);
+	assert_true(t[0].mdns_named);
+	free_targets(t, n);
+}
+
+/* An inventory's device found over mDNS takes its TXT facts and the skip
+ * reasons of a discovered device; one skipped already stays so; a
+ * filesystem image is never skipped for them. */
+static void
+test_take_facts(void **state)
+{
+	struct efl_selection s = sel_all();
+	struct efl_device d;
+	struct efl_target t;
+	struct efl_errbuf eb;
+
+	(void)state;
+	d = dev("mdns-name", "192.0.2.9", 8266, "esp32");
+	d.md5 = IMG_MD5;
+	d.auth_upload = 1;
+	d.auth = "sha256";
+	assert_int_equal(efl_target_parse(&t, "192.0.2.9", 8266, &eb), 0);
+	t.name = strdup("inventory-name");
+	efl_select_take_facts(&s, &t, &d);
+	assert_string_equal(t.name, "inventory-name");
+	assert_false(t.mdns_named);
+	assert_string_equal(t.board, "esp32");
+	assert_string_equal(t.running_md5, IMG_MD5);
+	assert_int_equal(t.auth_upload, 1);
+	assert_int_equal(t.auth_scheme, EFA_AUTH_SHA256);
+	assert_string_equal(t.skip_reason,
+	    "already running this image (efa_md5 matches)");
+	/* taken again (a second look): no leak, the first reason stays */
+	d.md5 = NULL;
+	d.free_space = 1000;
+	efl_select_take_facts(&s, &t, &d);
+	assert_string_equal(t.skip_reason,
+	    "already running this image (efa_md5 matches)");
+	assert_null(t.running_md5);
+	efl_target_free(&t);
+
+	assert_int_equal(efl_target_parse(&t, "192.0.2.9", 8266, &eb), 0);
+	efl_select_take_facts(&s, &t, &d);
+	assert_non_null(strstr(t.skip_reason, "not enough free space"));
+	efl_target_free(&t);
+
+	s.command = 100;
+	assert_int_equal(efl_target_parse(&t, "192.0.2.9", 8266, &eb), 0);
+	efl_select_take_facts(&s, &t, &d);
+	assert_null(t.skip_reason);
+	efl_target_free(&t);
+}
+
 int
 main(void)
 {
@@ -256,6 +335,8 @@ main(void)
 		cmocka_unit_test(test_same_device_once),
 		cmocka_unit_test(test_http_port),
 		cmocka_unit_test(test_link_local_and_auth),
+		cmocka_unit_test(test_name_board),
+		cmocka_unit_test(test_take_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

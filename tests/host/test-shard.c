@@ -4,7 +4,8 @@
  * the documented rule (first 8 bytes of SHA-256 of the name, big-endian,
  * mod N, plus 1) against values computed with sha256sum; 200 names into 4
  * shards are disjoint and complete, evenly spread, and a device keeps its
- * shard when others are missing or listed in another order.
+ * shard when others are missing or listed in another order; the targets
+ * of a shard (efl_targets_keep_shard) by device name, else as given.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +14,12 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "espfleet/common.h"
 #include "espfleet/shard.h"
+#include "espfleet/target.h"
 
 static void
 test_parse_ok(void **state)
@@ -166,6 +170,61 @@ test_spread_many(void **state)
 			fail_msg("shard %u/10 has %u of 1000", i + 1, count[i]);
 }
 
+/* 200 targets, every fifth given by address only (named by the target
+ * text): the shards of a push are disjoint, together all of them, each
+ * in the order given, and the rule is the one of the names. */
+static void
+test_keep_shard(void **state)
+{
+	struct efl_target *t[SHARDS];
+	uint32_t n[SHARDS], i, k, total = 0;
+	unsigned seen[NAMES] = { 0 };
+	struct efl_errbuf eb;
+	char name[32], spec[32];
+
+	(void)state;
+	for (k = 0; k < SHARDS; k++) {
+		struct efl_shard s = { k + 1, SHARDS };
+
+		t[k] = xcalloc(NAMES, sizeof(*t[k]));
+		for (i = 0; i < NAMES; i++) {
+			name_of(name, i);
+			snprintf(spec, sizeof(spec), "192.0.2.%u:%u", i % 250,
+			    8266 + i);
+			assert_int_equal(efl_target_parse(&t[k][i],
+			    i % 5 == 0 ? name : spec, 8266, &eb), 0);
+			if (i % 5 != 0)
+				t[k][i].name = xstrdup(name);
+		}
+		n[k] = NAMES;
+		efl_targets_keep_shard(t[k], &n[k], &s);
+		total += n[k];
+		for (i = 0; i < n[k]; i++) {
+			unsigned idx;
+
+			assert_int_equal(sscanf(efl_target_name(&t[k][i]),
+			    "sim-%u", &idx), 1);
+			assert_true(idx >= 1 && idx <= NAMES);
+			seen[idx - 1]++;
+			assert_int_equal(efl_shard_of(efl_target_name(
+			    &t[k][i]), SHARDS), k + 1);
+			/* in the order given */
+			if (i > 0)
+				assert_true(strcmp(efl_target_name(
+				    &t[k][i - 1]), efl_target_name(&t[k][i])) <
+				    0);
+		}
+	}
+	assert_int_equal(total, NAMES);
+	for (i = 0; i < NAMES; i++)
+		assert_int_equal(seen[i], 1);
+	for (k = 0; k < SHARDS; k++) {
+		for (i = 0; i < n[k]; i++)
+			efl_target_free(&t[k][i]);
+		free(t[k]);
+	}
+}
+
 int
 main(void)
 {
@@ -176,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_partition),
 		cmocka_unit_test(test_independent),
 		cmocka_unit_test(test_spread_many),
+		cmocka_unit_test(test_keep_shard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,13 +13,13 @@ command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
 
 printf 'b-password\n' >"$T/pw"
 # site a, 6 devices: 2 silent, 3 without room, 5 never connects back
-start_sim a --devices 6 --addr-base 127.77.0.1 --rate 200K \
+start_sim a --devices 6 --addr-base 127.164.0.1 --rate 200K \
     --fault silent:2 --fault no-space:3 --fault no-connect:5
 # site b, 4 devices behind a password
-start_sim b --devices 4 --addr-base 127.77.1.1 --rate 200K \
+start_sim b --devices 4 --addr-base 127.164.1.1 --rate 200K \
     --password-file "$T/pw"
 # site c, 3 devices: 1 drops its first transfer (retried, then ok)
-start_sim c --devices 3 --addr-base 127.77.2.1 --rate 200K \
+start_sim c --devices 3 --addr-base 127.164.2.1 --rate 200K \
     --fault drop-at=30000:1
 mkimage "$T/app.bin" 80000 -s 31
 
@@ -31,9 +31,9 @@ push_site() { # NAME TARGETS...: push --json in the background
 	PUSHES+=($!)
 }
 PUSHES=()
-push_site site-a $(addrs 127.77.0.1 6)
-push_site site-b $(addrs 127.77.1.1 4)
-push_site site-c $(addrs 127.77.2.1 3)
+push_site site-a $(addrs 127.164.0.1 6)
+push_site site-b $(addrs 127.164.1.1 4)
+push_site site-c $(addrs 127.164.2.1 3)
 for p in "${PUSHES[@]}"; do
 	wait "$p" || true
 done
@@ -63,7 +63,7 @@ cat "$T/table.out" >&2
 [ ! -s "$T/table.err" ] || fail "report said: $(cat "$T/table.err")"
 grep -q '^13 devices in 3 pushes: 10 updated, 3 failed, 0 skipped$' \
     "$T/table.out" || fail "totals line"
-grep -q '^127\.77\.0\.2 .* site-a  no-answer ' "$T/table.out" ||
+grep -q '^127\.164\.0\.2 .* site-a  no-answer ' "$T/table.out" ||
 	fail "table row of the silent device"
 ls "$T/out" | grep -q tmp && fail "a temporary file was left"
 
@@ -92,10 +92,10 @@ for c in cases:
         assert f.get("message") and f.text.startswith(f.get("type") + ": ")
     assert float(c.get("time")) >= 0
 assert got == want, (got, want)
-assert got["127.77.0.2"] == "no-answer"
-assert got["127.77.0.3"] == "no-space"
-assert got["127.77.0.5"] == "connect-timeout"
-assert got["127.77.2.1"] == "ok"
+assert got["127.164.0.2"] == "no-answer"
+assert got["127.164.0.3"] == "no-space"
+assert got["127.164.0.5"] == "connect-timeout"
+assert got["127.164.2.1"] == "ok"
 assert root.get("tests") == "13" and root.get("failures") == "3"
 assert root.get("skipped") == "0" and root.get("errors") == "0"
 for s in suites:
@@ -123,7 +123,7 @@ assert svg is not None
 bars = [g for g in svg.iter("g") if g.find("title") is not None]
 assert len(bars) == 13, len(bars)
 names = {g.find("title").text.split(" ")[0] for g in bars}
-assert "127.77.1.4" in names and "127.77.0.5" in names
+assert "127.164.1.4" in names and "127.164.0.5" in names
 legend = "".join(root.find(".//div[@class='legend']").itertext())
 for code in ("ok (10)", "no-answer (1)", "no-space (1)",
              "connect-timeout (1)"):
@@ -147,12 +147,12 @@ expect() { # RC PATTERN ARGS...: report exits RC and says PATTERN
 	grep -q -- "$pattern" "$T/x.err" "$T/x.out" ||
 		fail "report $*: no '$pattern' in: $(cat "$T/x.err")"
 }
-expect 3 "device '127.77.1.1' is in two pushes: .*site-b.jsonl:[0-9]* and" \
+expect 3 "device '127.164.1.1' is in two pushes: .*site-b.jsonl:[0-9]* and" \
     "$T/site-b.jsonl" "$T/site-a.jsonl" "$T/site-b.jsonl"
 printf 'garbage\n' >"$T/garbage.jsonl"
 expect 3 "garbage.jsonl:1:1: not JSON: expected a value" "$T/garbage.jsonl"
 ESPFLEET_PASSWORD=b-password "$ESPFLEET" push --json --dry-run "$T/app.bin" \
-    127.77.1.1 >"$T/dry.jsonl"
+    127.164.1.1 >"$T/dry.jsonl"
 expect 3 "dry.jsonl:1: a dry run (push --dry-run): nothing was pushed" \
     "$T/dry.jsonl"
 : >"$T/empty.jsonl"

@@ -10,11 +10,11 @@ command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
 render=$EFL_SOURCE_DIR/scripts/render-html
 command -v chromium >/dev/null || { echo "no chromium: skipped"; exit 77; }
 
-start_sim r --devices 5 --addr-base 127.77.3.1 --rate 100K \
+start_sim r --devices 5 --addr-base 127.164.3.1 --rate 100K \
     --fault silent:2 --fault no-space:4
 mkimage "$T/app.bin" 60000 -s 41
 rc=0
-"$ESPFLEET" push --json -t 2 -r 0 "$T/app.bin" $(addrs 127.77.3.1 5) \
+"$ESPFLEET" push --json -t 2 -r 0 "$T/app.bin" $(addrs 127.164.3.1 5) \
     >"$T/r.jsonl" 2>"$T/push.err" || rc=$?
 [ "$rc" = 1 ] || fail "push exited $rc, not 1"
 rc=0

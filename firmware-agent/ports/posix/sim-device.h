@@ -37,6 +37,8 @@ struct sim_fleet {
 	 * (reboot, power loss); used by the mDNS publisher. May be NULL. */
 	void (*on_online)(struct sim_fleet *fleet, struct sim_device *dev);
 	void (*on_offline)(struct sim_fleet *fleet, struct sim_device *dev);
+	uint64_t boot_turn;        /* loop time of the turn that last booted */
+	uint64_t boot_turn_ns;     /* when that turn began booting */
 	void *mdns;                /* the publisher, if --mdns */
 	void *curl;                /* the pulls' libcurl adapter, if --pull */
 };

@@ -34,12 +34,12 @@ struct sim_conn {
 	uint8_t connected, reading, close_requested, closing;
 	uint32_t writes_pending;
 	/* With --rate or --rtt-ms the timing model (sim-timing.h) says when
-	 * the device reads: bytes taken from the socket wait in
-	 * buf[start, end) until the iteration of the device's loop that
-	 * reads them has ended; the agent sees them (and counts) then. */
+	 * the device reads: bytes taken from the socket wait in the ring
+	 * buf (len bytes from head) until the iteration of the device's loop
+	 * that reads them has ended; the agent sees them (and counts) then. */
 	uint8_t modelled;
 	uint8_t *buf;
-	uint32_t start, end, cap;
+	uint32_t head, len, cap;
 	struct sim_timing timing;
 	uint64_t wake;             /* the model's next event, timer set */
 };
@@ -461,7 +461,7 @@ socket_backlog(struct sim_conn *c)
 	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 ||
 	    ioctl(fd, FIONREAD, &n) != 0)
 		n = 0;
-	return (int64_t)n + (c->modelled ? c->end - c->start : 0);
+	return (int64_t)n + (c->modelled ? c->len : 0);
 }
 
 /* What the device sends reaches the host half a round trip later; a count
@@ -549,24 +549,21 @@ bytes_taken(const struct sim_conn *c)
 	return c->modelled ? c->timing.taken : c->dev->bytes_in;
 }
 
-/* Room for the next read: the model's buffer (compacted when its tail is
- * short) or the fleet's shared one, and no further than a drop-at fault. */
+/* Room for the next read: the free part of the model's ring after its
+ * bytes (once READ_MIN is free) or the fleet's shared buffer, and no
+ * further than a drop-at fault. */
 static uint32_t
 read_room(struct sim_conn *c, uint8_t **dst)
 {
 	struct sim_device *dev = c->dev;
-	uint32_t room;
+	uint32_t room, tail;
 
 	if (c->modelled) {
-		if (c->cap - c->end < READ_MIN && c->start > 0) {
-			memmove(c->buf, c->buf + c->start, c->end - c->start);
-			c->end -= c->start;
-			c->start = 0;
-		}
-		room = c->cap - c->end;
-		if (room < READ_MIN)
+		tail = (c->head + c->len) % c->cap;
+		room = tail >= c->head ? c->cap - tail : c->head - tail;
+		if (c->cap - c->len < READ_MIN)
 			room = 0;
-		*dst = c->buf + c->end;
+		*dst = c->buf + tail;
 	} else {
 		room = dev->fleet->read_buf_len;
 		*dst = dev->fleet->read_buf;
@@ -655,14 +652,41 @@ deliver(struct sim_device *dev, struct sim_conn *c, const uint8_t *data,
 
 static void io_timer_cb(uv_timer_t *t);
 
+/* The next n held bytes in one piece: in place, or where they wrap around
+ * the ring copied into the fleet's read buffer (an iteration is at most a
+ * window; a window larger than that buffer comes in two pieces). The bytes
+ * stay put until the loop reads again. */
+static const uint8_t *
+ring_take(struct sim_conn *c, uint32_t *n)
+{
+	struct sim_fleet *f = c->dev->fleet;
+	uint32_t first = c->cap - c->head;
+	const uint8_t *p = c->buf + c->head;
+
+	if (*n > first) {
+		if (*n <= f->read_buf_len) {
+			memcpy(f->read_buf, p, first);
+			memcpy(f->read_buf + first, c->buf, *n - first);
+			p = f->read_buf;
+		} else
+			*n = first;
+	}
+	c->head = (c->head + *n) % c->cap;
+	c->len -= *n;
+	if (c->len == 0)
+		c->head = 0;
+	return p;
+}
+
 /* Hand the agent every iteration of the device's loop that has ended, and
  * wake up for the next one. */
 static void
 run_model(struct sim_device *dev, struct sim_conn *c)
 {
 	uint64_t now, count_at = 0, wake = SIM_TIMING_NEVER;
-	uint32_t n;
+	uint32_t n, k;
 	const uint8_t *data;
+	int on;
 
 	for (;;) {
 		if (dev->conn != c || c->close_requested)
@@ -672,16 +696,14 @@ run_model(struct sim_device *dev, struct sim_conn *c)
 		    &count_at, &wake);
 		if (n == 0)
 			break;
-		/* the bytes stay where they are during the call (reads and
-		 * compaction only happen from the loop) */
-		data = c->buf + c->start;
-		c->start += n;
-		if (c->start == c->end)
-			c->start = c->end = 0;
 		dev->count_at_ns = count_at;
-		n = (uint32_t)deliver(dev, c, data, n);
+		for (on = 1; on && n > 0; n -= k) {
+			k = n;
+			data = ring_take(c, &k);
+			on = deliver(dev, c, data, k);
+		}
 		dev->count_at_ns = 0;
-		if (n == 0)
+		if (!on)
 			return;
 	}
 	if (wake == SIM_TIMING_NEVER)
@@ -727,7 +749,7 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (dev->first_byte_ns == 0)
 		dev->first_byte_ns = uv_hrtime();
 	sim_timing_taken(&c->timing, (uint32_t)nread, uv_hrtime());
-	c->end += (uint32_t)nread;
+	c->len += (uint32_t)nread;
 	run_model(dev, c);
 }
 

@@ -37,6 +37,15 @@ cfg_of(uint32_t rate, uint32_t rtt_ms, uint32_t window)
 	return c;
 }
 
+/* A connection at T0 (image size unknown) on which the host sent n
+ * bytes at once. */
+static void
+start_sent(struct sim_timing *m, const struct sim_timing_cfg *c, uint32_t n)
+{
+	sim_timing_start(m, c, 0, T0);
+	sim_timing_taken(m, n, T0);
+}
+
 /* Iteration sizes of a transfer from a host that sent the whole image at
  * once, polling exactly when the model asks. */
 struct iterations {
@@ -213,8 +222,7 @@ test_half_rtt_each_way(void **state)
 	uint64_t count_at = 0, wake = 0;
 
 	(void)state;
-	sim_timing_start(&m, &c, 0, T0);
-	sim_timing_taken(&m, 100, T0);
+	start_sent(&m, &c, 100);
 	assert_int_equal(sim_timing_arrived(&m, T0 + 15 * MS - 1), 0);
 	assert_int_equal(sim_timing_arrived(&m, T0 + 15 * MS), 100);
 	assert_int_equal(sim_timing_poll(&m, T0, &count_at, &wake), 0);
@@ -232,8 +240,7 @@ test_window_caps_arrivals(void **state)
 	uint64_t count_at = 0, wake = 0;
 
 	(void)state;
-	sim_timing_start(&m, &c, 0, T0);
-	sim_timing_taken(&m, 100000, T0);
+	start_sent(&m, &c, 100000);
 	assert_int_equal(sim_timing_arrived(&m, T0 + 5 * MS), 2920);
 	assert_int_equal(sim_timing_poll(&m, T0 + 5 * MS, &count_at, &wake),
 	    2920);
@@ -267,16 +274,14 @@ test_catch_up(void **state)
 	uint64_t count_at = 0, wake = 0;
 
 	(void)state;
-	sim_timing_start(&m, &c, 0, T0);
-	sim_timing_taken(&m, 4096, T0);
+	start_sent(&m, &c, 4096);
 	assert_int_equal(sim_timing_poll(&m, T0, &count_at, &wake), 2920);
 	/* polled 100 ms late: the second iteration began at T0 all the same */
 	assert_int_equal(sim_timing_poll(&m, T0 + 100 * MS, &count_at,
 	    &wake), 1176);
 	assert_true(count_at == T0 + 50 * MS);
 
-	sim_timing_start(&m, &c, 0, T0);
-	sim_timing_taken(&m, 4096, T0);
+	start_sent(&m, &c, 4096);
 	assert_int_equal(sim_timing_poll(&m, T0, &count_at, &wake), 2920);
 	/* polled a second late: it began 250 ms before the poll */
 	assert_int_equal(sim_timing_poll(&m, T0 + S, &count_at, &wake),

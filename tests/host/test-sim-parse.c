@@ -591,10 +591,12 @@ test_options_errors(void **state)
 	BADN(j2, "--rate: '5G' is not a byte rate", "--rate", "5G");
 	BADN(k1, "--rtt-ms: '10001' is not 0-10000", "--rtt-ms", "10001");
 	BADN(k2, "--rtt-ms: '-5' is not 0-10000", "--rtt-ms", "-5");
-	BADN(l1, "--window: '63' is not a size of at least 64", "--window",
+	BADN(l1, "--window: '63' is not a size from 64 to 1M", "--window",
 	    "63");
-	BADN(l2, "--window: 'big' is not a size of at least 64", "--window",
+	BADN(l2, "--window: 'big' is not a size from 64 to 1M", "--window",
 	    "big");
+	BADN(l3, "--window: '1025K' is not a size from 64 to 1M", "--window",
+	    "1025K");
 	BADN(m1, "--reboot-ms: '600001' is not 0-600000", "--reboot-ms",
 	    "600001");
 	BADN(n1, "--update-window: '0' is not 1-86400 seconds",

@@ -5,7 +5,8 @@
 # succeeds.
 #
 # Flash operations (erase or program) of an update of a 40960-byte image
-# (10 sectors of 4096 bytes, read 4096 at a time: --rate limits a read to a
+# (10 sectors of 4096 bytes, read 4096 at a time: with --rate the device
+# reads at most a window per iteration, and --window 4096 makes that a
 # sector) over the 65536-byte factory image (16 sectors), counted from the
 # device's boot:
 #    1..20    staging: per sector, erase then program (odd = erase)
@@ -33,7 +34,8 @@ for i in "${!OPS[@]}"; do
 	faults+=(--fault "powerloss-at=${OPS[$i]}:$((i + 1))")
 done
 n=${#OPS[@]}
-start_sim fleet --devices "$n" --addr-base 127.36.0.1 --rate 4M -v "${faults[@]}"
+start_sim fleet --devices "$n" --addr-base 127.36.0.1 --rate 4M --window 4096 \
+    -v "${faults[@]}"
 mkimage "$T/new.bin" 40960 -s 90
 mkimage "$T/newer.bin" 40960 -s 91
 md5() { md5sum <"$1" | cut -d' ' -f1; }

@@ -322,6 +322,48 @@ test_sim_rules(void **state)
 	assert_int_equal(sim.violations, 9);
 }
 
+/* The engine remembers the erased tail of what it erased (writers fill
+ * sectors in order) and programs there without reading first; the rules
+ * hold all the same. */
+static void
+test_sim_erased_tail(void **state)
+{
+	static const uint8_t zeros[8] = { 0 };
+	uint8_t b[8], got[8];
+	uint32_t v;
+
+	(void)state;
+	setup_flash(4, OLD_SIZE, NEW_SIZE);
+	v = sim.violations;
+	memset(b, 0, sizeof(b));
+	b[6] = 0x01;
+	assert_int_equal(ops->erase(&sim, 2 * SECTOR, SECTOR), EFA_E_OK);
+	assert_int_equal(ops->prog(&sim, 2 * SECTOR, zeros, 8), EFA_E_OK);
+	/* programmed bytes are no longer taken for erased */
+	assert_int_equal(ops->prog(&sim, 2 * SECTOR, b, 8), EFA_E_WRITE);
+	assert_int_equal(sim.violations, v + 1);
+	/* a program further on; the bytes skipped stay erased */
+	assert_int_equal(ops->prog(&sim, 2 * SECTOR + 100, zeros, 8),
+	    EFA_E_OK);
+	assert_int_equal(ops->prog(&sim, 2 * SECTOR + 16, b, 8), EFA_E_OK);
+	assert_memory_equal(flash_bytes + 2 * SECTOR + 16, b, 8);
+	assert_true(all_ff(2 * SECTOR + 24, 76));
+	assert_int_equal(ops->prog(&sim, 2 * SECTOR + 100, b, 8),
+	    EFA_E_WRITE);
+	/* the next sector erased extends the tail: a program across */
+	assert_int_equal(ops->erase(&sim, 3 * SECTOR, SECTOR), EFA_E_OK);
+	assert_int_equal(ops->prog(&sim, 3 * SECTOR - 4, b, 8), EFA_E_OK);
+	assert_int_equal(ops->read(&sim, 3 * SECTOR - 4, got, 8), EFA_E_OK);
+	assert_memory_equal(got, b, 8);
+	/* a program reaching into the tail from before it forgets the
+	 * tail: bits it cleared there cannot be set again */
+	assert_int_equal(ops->prog(&sim, 3 * SECTOR, zeros, 8), EFA_E_OK);
+	memset(b, 0, sizeof(b));
+	b[0] = 0x80;
+	assert_int_equal(ops->prog(&sim, 3 * SECTOR + 4, b, 4), EFA_E_WRITE);
+	assert_int_equal(sim.violations, v + 3);
+}
+
 static void
 test_free_space(void **state)
 {
@@ -1057,6 +1099,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sim_rules),
+		cmocka_unit_test(test_sim_erased_tail),
 		cmocka_unit_test(test_free_space),
 		cmocka_unit_test(test_free_space_capped_by_record),
 		cmocka_unit_test(test_bad_geometry),

@@ -82,7 +82,16 @@ lose_power(struct flashsim *f)
 {
 	f->powered = 0;
 	f->powerloss_at = 0;
+	f->erased_lo = f->erased_hi = 0;
 	return EFA_E_POWERLOSS;
+}
+
+/* Forget what is known erased where [off, off+len) was changed. */
+static void
+forget_erased(struct flashsim *f, uint32_t off, uint32_t len)
+{
+	if (off < f->erased_hi && off + len > f->erased_lo)
+		f->erased_lo = f->erased_hi = 0;
 }
 
 /* Set [off, off+len) to 0xFF through the store. */
@@ -138,8 +147,16 @@ sim_erase(void *ctx, uint32_t off, uint32_t len)
 		store_erase(f, off, len >> 1);
 		return lose_power(f);
 	}
-	if (store_erase(f, off, len) != 0)
+	if (store_erase(f, off, len) != 0) {
+		f->erased_lo = f->erased_hi = 0;
 		return EFA_E_ERASE;
+	}
+	if (f->erased_lo < f->erased_hi && off == f->erased_hi)
+		f->erased_hi = off + len;
+	else {
+		f->erased_lo = off;
+		f->erased_hi = off + len;
+	}
 	return EFA_E_OK;
 }
 
@@ -218,6 +235,20 @@ sim_prog(void *ctx, uint32_t off, const void *buf, uint32_t len)
 	if (!in_bounds(f, off, len))
 		return violation(f, "prog", "out of bounds", off, len,
 		    EFA_E_WRITE);
+	if (off >= f->erased_lo && len <= f->erased_hi - off &&
+	    f->erased_lo < f->erased_hi) {
+		/* all 0xFF: any program is allowed and leaves src */
+		f->erased_lo = off + len;
+		if (tick(f)) {
+			len = (len >> 1) & ~m;
+			if (len > 0)
+				f->store.write(f->store.ctx, off, src, len);
+			return lose_power(f);
+		}
+		return f->store.write(f->store.ctx, off, src, len) != 0 ?
+		    EFA_E_WRITE : EFA_E_OK;
+	}
+	forget_erased(f, off, len);
 	if (len <= CHUNK) {
 		/* one read serves the check and the write */
 		if (f->store.read(f->store.ctx, off, cur, len) != 0)
@@ -273,6 +304,7 @@ flashsim_init(struct flashsim *f, const struct flashsim_store *store,
 	f->ops.sector_size = sector_size;
 	f->ops.prog_align = prog_align;
 	f->powered = 1;
+	f->erased_lo = f->erased_hi = 0;
 }
 
 const struct efa_flash_ops *
@@ -298,6 +330,7 @@ flashsim_power_on(struct flashsim *f)
 {
 	f->powered = 1;
 	f->powerloss_at = 0;
+	f->erased_lo = f->erased_hi = 0;
 }
 
 /* ---- memory store ---- */

@@ -39,6 +39,10 @@ struct flashsim {
 	uint8_t powered;
 	uint32_t violations;       /* rule violations (tests expect 0) */
 	char last_violation[96];   /* e.g. "prog: 0->1 (not erased) off ..." */
+	/* [erased_lo, erased_hi): known to be erased since this engine erased
+	 * it (the tail of the sectors a writer fills in order), so programs
+	 * there need not read the store first */
+	uint32_t erased_lo, erased_hi;
 };
 
 void flashsim_init(struct flashsim *f, const struct flashsim_store *store,

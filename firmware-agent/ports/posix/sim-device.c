@@ -25,6 +25,7 @@
 #include "sim-files.h"
 #include "sim-http.h"
 #include "sim-stage.h"
+#include "sim-timing.h"
 
 /* One data connection (the device's connect-back to the host). Freed in
  * its close callback; the device forgets it when it starts closing. */
@@ -36,10 +37,15 @@ struct sim_conn {
 	uint8_t connected, reading, close_requested, closing;
 	uint8_t transfer_cut;  /* closed in the middle of an image */
 	uint32_t writes_pending;
-	/* with --rate: the bytes of one read wait here while the flash
-	 * "writes" them; the agent sees them (and acks) when that is done */
-	uint8_t *rx;
-	uint32_t held;
+	/* With --rate or --rtt-ms the timing model (sim-timing.h) says when
+	 * the device reads: bytes taken from the socket wait in the ring
+	 * buf (len bytes from head) until the iteration of the device's loop
+	 * that reads them has ended; the agent sees them (and counts) then. */
+	uint8_t modelled;
+	uint8_t *buf;
+	uint32_t head, len, cap;
+	struct sim_timing timing;
+	uint64_t wake;             /* the model's next event, timer set */
 };
 
 struct sim_write {
@@ -50,7 +56,7 @@ struct sim_write {
 
 static void boot(struct sim_device *dev);
 static void conn_close(struct sim_conn *c, int reset);
-static void schedule_read(struct sim_device *dev);
+static void update_reading(struct sim_conn *c);
 
 uint32_t
 sim_device_now(const struct sim_device *dev)
@@ -105,6 +111,7 @@ sim_device_report(struct sim_device *dev)
 	r.transfer_queued_at_first_ack = dev->queued_at_first_ack;
 	r.transfer_acks = dev->acks_sent;
 	r.transfer_bytes = dev->bytes_in;
+	r.transfer_seconds = dev->transfer_s;
 	if (sim_write_device_json(dev->dir, &r) != 0) {
 		char path[PATH_MAX];
 
@@ -301,6 +308,7 @@ hook_start(void *ctx, int cmd, uint32_t size)
 
 	sim_device_log(dev, "update starts: %s image of %u bytes",
 	    cmd == EFA_CMD_FS ? "filesystem" : "application", size);
+	dev->upload_size = size;   /* the timing model writes its end */
 	return 0;
 }
 
@@ -381,7 +389,7 @@ conn_close_cb(uv_handle_t *h)
 {
 	struct sim_conn *c = h->data;
 
-	free(c->rx);
+	free(c->buf);
 	free(c);
 }
 
@@ -487,6 +495,27 @@ conn_write(struct sim_conn *c, const char *buf, size_t len)
 		c->writes_pending++;
 }
 
+#define NS_PER_MS 1000000ull
+/* Timers tick in whole milliseconds: an event due within half of one is
+ * due now (the model keeps exact time; only the driver rounds). */
+#define TIMER_SLACK_NS (NS_PER_MS / 2)
+/* A device whose simulator thread was busy is taken to have kept running
+ * for up to this long (its flash keeps writing while the thread serves
+ * other devices, a fleet's reboots say); beyond it, to have stalled. */
+#define CATCH_UP_NS (250 * NS_PER_MS)
+/* Bytes taken from the socket ahead of the model (beyond twice the
+ * window), so that they are seen when they land; reading resumes when
+ * READ_MIN is free (fewer, larger reads: less CPU per device). */
+#define READ_AHEAD 16384u
+#define READ_MIN 8192u
+
+/* Milliseconds from now to t, rounded to the nearest. */
+static uint64_t
+timer_ms(uint64_t t, uint64_t now)
+{
+	return t <= now ? 0 : (t - now + NS_PER_MS / 2) / NS_PER_MS;
+}
+
 static void
 ack_timer_cb(uv_timer_t *t)
 {
@@ -496,11 +525,9 @@ ack_timer_cb(uv_timer_t *t)
 	while (dev->ack_count > 0) {
 		uint32_t i = dev->ack_head;
 
-		if (dev->acks[i].due_ns > now) {
-			uint64_t ms = (dev->acks[i].due_ns - now + 999999) /
-			    1000000;
-
-			uv_timer_start(&dev->ack_timer, ack_timer_cb, ms, 0);
+		if (dev->acks[i].due_ns > now + TIMER_SLACK_NS) {
+			uv_timer_start(&dev->ack_timer, ack_timer_cb,
+			    timer_ms(dev->acks[i].due_ns, now), 0);
 			return;
 		}
 		if (dev->conn != NULL && dev->conn->connected)
@@ -512,7 +539,8 @@ ack_timer_cb(uv_timer_t *t)
 	maybe_finish_close(dev);
 }
 
-/* Bytes the host has sent that wait unread in the socket. */
+/* Bytes the host has sent beyond what the device took in: unread in the
+ * socket, or taken but not yet read by the modelled device. */
 static int64_t
 socket_backlog(struct sim_conn *c)
 {
@@ -521,15 +549,19 @@ socket_backlog(struct sim_conn *c)
 
 	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 ||
 	    ioctl(fd, FIONREAD, &n) != 0)
-		return 0;
-	return n;
+		n = 0;
+	return (int64_t)n + (c->modelled ? c->len : 0);
 }
 
+/* What the device sends reaches the host half a round trip later; a count
+ * leaves when the model's iteration ended (dev->count_at_ns, set while the
+ * agent takes that iteration's bytes). In order, always. */
 static void
 net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct sim_device *dev = ctx;
 	const struct sim_options *o = dev->fleet->opt;
+	uint64_t now = uv_hrtime(), due;
 	size_t off = 0;
 
 	if (dev->conn == NULL || !dev->conn->connected || dev->power_lost)
@@ -546,11 +578,18 @@ net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 	}
 	if (len > 0 && buf[0] >= '0' && buf[0] <= '9')
 		dev->acks_sent++;
-	if (o->rtt_ms == 0 && dev->ack_count == 0) {
+	due = dev->count_at_ns != 0 ? dev->count_at_ns :
+	    now + (uint64_t)o->rtt_ms * NS_PER_MS / 2;
+	if (dev->ack_count > 0) {
+		uint32_t last = (dev->ack_head + dev->ack_count - 1) %
+		    SIM_ACK_QUEUE;
+
+		if (due < dev->acks[last].due_ns)
+			due = dev->acks[last].due_ns;
+	} else if (due <= now + TIMER_SLACK_NS) {
 		conn_write(dev->conn, (const char *)buf, len);
 		return;
 	}
-	/* Round-trip model: the bytes reach the host one round trip late. */
 	while (off < len) {
 		uint32_t i;
 		size_t n = len - off;
@@ -568,13 +607,13 @@ net_tcp_send(void *ctx, const uint8_t *buf, size_t len)
 			n = sizeof(dev->acks[i].text);
 		memcpy(dev->acks[i].text, buf + off, n);
 		dev->acks[i].len = (uint8_t)n;
-		dev->acks[i].due_ns = uv_hrtime() +
-		    (uint64_t)o->rtt_ms * 1000000u;
+		dev->acks[i].due_ns = due;
 		dev->ack_count++;
 		off += n;
 	}
 	if (!uv_is_active((uv_handle_t *)&dev->ack_timer))
-		uv_timer_start(&dev->ack_timer, ack_timer_cb, o->rtt_ms, 0);
+		uv_timer_start(&dev->ack_timer, ack_timer_cb,
+		    timer_ms(due, now), 0);
 }
 
 static void
@@ -595,142 +634,98 @@ net_tcp_close(void *ctx)
 	maybe_finish_close(dev);
 }
 
+/* Bytes taken from the socket so far on this connection. */
+static uint32_t
+bytes_taken(const struct sim_conn *c)
+{
+	return c->modelled ? c->timing.taken : c->dev->bytes_in;
+}
+
+/* Room for the next read: the free part of the model's ring after its
+ * bytes (once READ_MIN is free) or the fleet's shared buffer, and no
+ * further than a drop-at fault. */
+static uint32_t
+read_room(struct sim_conn *c, uint8_t **dst)
+{
+	struct sim_device *dev = c->dev;
+	uint32_t room, tail;
+
+	if (c->modelled) {
+		tail = (c->head + c->len) % c->cap;
+		room = tail >= c->head ? c->cap - tail : c->head - tail;
+		if (c->cap - c->len < READ_MIN)
+			room = 0;
+		*dst = c->buf + tail;
+	} else {
+		room = dev->fleet->read_buf_len;
+		*dst = dev->fleet->read_buf;
+	}
+	if (dev->drop_at > 0 && !dev->drop_done &&
+	    room > dev->drop_at - bytes_taken(c))
+		room = dev->drop_at - bytes_taken(c);
+	return room;
+}
+
 static void
 read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct sim_conn *c = h->data;
-	struct sim_device *dev = c->dev;
-	const struct sim_options *o;
-	uint32_t budget;
+	uint8_t *dst;
+	uint32_t room;
 
 	(void)suggested;
-	if (dev == NULL) {
+	if (c->dev == NULL) {
 		*buf = uv_buf_init(NULL, 0);
 		return;
 	}
-	o = dev->fleet->opt;
-	/* One read is what the device takes in at once: a flash sector when
-	 * flash speed is modelled, at most the rest of the TCP window when the
-	 * round trip is, else whatever is there. */
-	budget = dev->fleet->read_buf_len;
-	if (o->rate > 0 && budget > 4096)
-		budget = 4096;
-	if (o->rtt_ms > 0 && budget > o->window - dev->window_used)
-		budget = o->window - dev->window_used;
-	if (dev->drop_at > 0 && !dev->drop_done &&
-	    budget > dev->drop_at - dev->bytes_in)
-		budget = dev->drop_at - dev->bytes_in;
-	if (budget == 0)
-		budget = 1;
-	*buf = uv_buf_init(o->rate > 0 ? (char *)c->rx :
-	    (char *)dev->fleet->read_buf, budget);
-}
-
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
-/* Timer lateness below this is made up for (the next read is scheduled
- * from when the previous one should have happened, not from now). */
-#define CATCH_UP_NS (20 * NS_PER_MS)
-/* The same for the flash: a real device's flash keeps writing while the
- * simulator's thread is busy with other devices (a fleet's reboots, say),
- * so a late read is made up for up to this much; beyond it the device is
- * taken to have stalled. */
-#define FLASH_CATCH_UP_NS (250 * NS_PER_MS)
-
-/* Earliest time the device takes in more bytes (flash busy, window full). */
-static uint64_t
-next_read_time(const struct sim_device *dev, uint64_t now)
-{
-	const struct sim_options *o = dev->fleet->opt;
-	uint64_t t = now;
-
-	if (o->rate > 0 && dev->busy_until_ns > t)
-		t = dev->busy_until_ns;
-	if (o->rtt_ms > 0 && dev->window_used >= o->window &&
-	    dev->window_start_ns + o->rtt_ms * NS_PER_MS > t)
-		t = dev->window_start_ns + o->rtt_ms * NS_PER_MS;
-	return t;
+	room = read_room(c, &dst);
+	*buf = uv_buf_init((char *)dst, room);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
-static void deliver(struct sim_device *dev, struct sim_conn *c,
-    const uint8_t *data, uint32_t n);
 
+/* Read from the socket while there is room. */
 static void
-io_timer_cb(uv_timer_t *t)
+update_reading(struct sim_conn *c)
 {
-	struct sim_device *dev = t->data;
-	struct sim_conn *c = dev->conn;
+	uint8_t *dst;
+	int want;
 
-	if (c != NULL && c->held > 0) {
-		uint32_t n = c->held;
-
-		c->held = 0;
-		deliver(dev, c, c->rx, n);
+	if (c->dev == NULL || c->closing || !c->connected ||
+	    c->close_requested)
 		return;
-	}
-	schedule_read(dev);
-}
-
-/* Read now if the model allows, else when it will. */
-static void
-schedule_read(struct sim_device *dev)
-{
-	const struct sim_options *o = dev->fleet->opt;
-	struct sim_conn *c = dev->conn;
-	uint64_t now = uv_hrtime(), t;
-
-	if (c == NULL || !c->connected || c->close_requested || c->reading ||
-	    c->held > 0)
-		return;
-	if (o->rtt_ms > 0 && dev->window_used >= o->window &&
-	    now >= dev->window_start_ns + o->rtt_ms * NS_PER_MS) {
-		/* a new round trip: the next window */
-		uint64_t next = dev->window_start_ns + o->rtt_ms * NS_PER_MS;
-
-		dev->window_start_ns = now - next < CATCH_UP_NS ? next : now;
-		dev->window_used = 0;
-	}
-	t = next_read_time(dev, now);
-	if (t > now) {
-		uv_timer_start(&dev->io_timer, io_timer_cb,
-		    (t - now + NS_PER_MS - 1) / NS_PER_MS, 0);
-		return;
-	}
-	if (uv_read_start((uv_stream_t *)&c->tcp, read_alloc, read_cb) == 0)
-		c->reading = 1;
-}
-
-/* The model's bookkeeping when the device takes in n bytes. */
-static void
-account_read(struct sim_device *dev, uint32_t n)
-{
-	const struct sim_options *o = dev->fleet->opt;
-	uint64_t now = uv_hrtime();
-
-	if (o->rate > 0) {
-		uint64_t base = dev->busy_until_ns;
-
-		if (base + FLASH_CATCH_UP_NS < now)
-			base = now;
-		dev->busy_until_ns = base + (uint64_t)n * NS_PER_S / o->rate;
-	}
-	if (o->rtt_ms > 0) {
-		if (dev->window_used == 0)
-			dev->window_start_ns = now;
-		dev->window_used += n;
+	want = read_room(c, &dst) > 0;
+	if (want && !c->reading) {
+		if (uv_read_start((uv_stream_t *)&c->tcp, read_alloc,
+		    read_cb) == 0)
+			c->reading = 1;
+	} else if (!want && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = 0;
 	}
 }
 
-/* The device's code gets bytes it has taken in (after the flash time). */
-static void
+/* The agent takes n bytes the device has read; 1 while the connection
+ * goes on. */
+static int
 deliver(struct sim_device *dev, struct sim_conn *c, const uint8_t *data,
     uint32_t n)
 {
+	uint64_t now = uv_hrtime();
+
+	if (dev->bytes_in == 0)
+		dev->first_read = n;
+	if (dev->first_byte_ns == 0)
+		dev->first_byte_ns = now;
+	dev->bytes_in += n;
+	if (dev->bytes_in == dev->upload_size)
+		/* the whole image: when its last count reaches the host */
+		dev->transfer_s = (double)((dev->count_at_ns > now ?
+		    dev->count_at_ns : now) - dev->first_byte_ns) / 1e9;
 	efa_agent_tcp_input(&dev->agent, data, n, sim_device_now(dev));
 	if (dev->power_lost) {
 		sim_device_after_agent(dev);
-		return;
+		return 0;
 	}
 	if (dev->drop_at > 0 && !dev->drop_done &&
 	    dev->bytes_in >= dev->drop_at && dev->conn == c) {
@@ -741,12 +736,85 @@ deliver(struct sim_device *dev, struct sim_conn *c, const uint8_t *data,
 		conn_close(c, 1);
 		efa_agent_tcp_closed(&dev->agent, sim_device_now(dev));
 		sim_device_after_agent(dev);
-		return;
+		return 0;
 	}
 	sim_device_after_agent(dev);
-	if (dev->conn != c || c->close_requested)
-		return;
-	schedule_read(dev);
+	return dev->conn == c && !c->close_requested;
+}
+
+static void io_timer_cb(uv_timer_t *t);
+
+/* The next n held bytes in one piece: in place, or where they wrap around
+ * the ring copied into the fleet's read buffer (an iteration is at most a
+ * window; a window larger than that buffer comes in two pieces). The bytes
+ * stay put until the loop reads again. */
+static const uint8_t *
+ring_take(struct sim_conn *c, uint32_t *n)
+{
+	struct sim_fleet *f = c->dev->fleet;
+	uint32_t first = c->cap - c->head;
+	const uint8_t *p = c->buf + c->head;
+
+	if (*n > first) {
+		if (*n <= f->read_buf_len) {
+			memcpy(f->read_buf, p, first);
+			memcpy(f->read_buf + first, c->buf, *n - first);
+			p = f->read_buf;
+		} else
+			*n = first;
+	}
+	c->head = (c->head + *n) % c->cap;
+	c->len -= *n;
+	if (c->len == 0)
+		c->head = 0;
+	return p;
+}
+
+/* Hand the agent every iteration of the device's loop that has ended, and
+ * wake up for the next one. */
+static void
+run_model(struct sim_device *dev, struct sim_conn *c)
+{
+	uint64_t now, count_at = 0, wake = SIM_TIMING_NEVER;
+	uint32_t n, k;
+	const uint8_t *data;
+	int on;
+
+	for (;;) {
+		if (dev->conn != c || c->close_requested)
+			return;
+		now = uv_hrtime();
+		n = sim_timing_poll(&c->timing, now + TIMER_SLACK_NS,
+		    &count_at, &wake);
+		if (n == 0)
+			break;
+		dev->count_at_ns = count_at;
+		for (on = 1; on && n > 0; n -= k) {
+			k = n;
+			data = ring_take(c, &k);
+			on = deliver(dev, c, data, k);
+		}
+		dev->count_at_ns = 0;
+		if (!on)
+			return;
+	}
+	if (wake == SIM_TIMING_NEVER)
+		uv_timer_stop(&dev->io_timer);
+	else if (wake != c->wake || !uv_is_active((uv_handle_t *)
+	    &dev->io_timer))
+		uv_timer_start(&dev->io_timer, io_timer_cb,
+		    timer_ms(wake, now), 0);
+	c->wake = wake;
+	update_reading(c);
+}
+
+static void
+io_timer_cb(uv_timer_t *t)
+{
+	struct sim_device *dev = t->data;
+
+	if (dev->conn != NULL && dev->conn->modelled)
+		run_model(dev, dev->conn);
 }
 
 static void
@@ -754,7 +822,6 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct sim_conn *c = s->data;
 	struct sim_device *dev = c->dev;
-	uint64_t now;
 
 	if (dev == NULL || nread == 0)
 		return;
@@ -765,26 +832,17 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		sim_device_after_agent(dev);
 		return;
 	}
-	if (dev->bytes_in == 0)
-		dev->first_read = (uint32_t)nread;
-	dev->bytes_in += (uint32_t)nread;
-	account_read(dev, (uint32_t)nread);
-	now = uv_hrtime();
-	if (dev->fleet->opt->rate > 0) {
-		/* flash time: the bytes reach the agent when it is over */
-		uv_read_stop(s);
-		c->reading = 0;
-		c->held = (uint32_t)nread;
-		uv_timer_start(&dev->io_timer, io_timer_cb,
-		    dev->busy_until_ns > now ? (dev->busy_until_ns - now +
-		    NS_PER_MS - 1) / NS_PER_MS : 0, 0);
+	if (!c->modelled) {
+		if (deliver(dev, c, (const uint8_t *)buf->base,
+		    (uint32_t)nread))
+			update_reading(c);
 		return;
 	}
-	if (next_read_time(dev, now) > now) {
-		uv_read_stop(s);
-		c->reading = 0;
-	}
-	deliver(dev, c, (const uint8_t *)buf->base, (uint32_t)nread);
+	if (dev->first_byte_ns == 0)
+		dev->first_byte_ns = uv_hrtime();
+	sim_timing_taken(&c->timing, (uint32_t)nread, uv_hrtime());
+	c->len += (uint32_t)nread;
+	run_model(dev, c);
 }
 
 static void
@@ -792,6 +850,7 @@ connect_cb(uv_connect_t *req, int status)
 {
 	struct sim_conn *c = req->data;
 	struct sim_device *dev = c->dev;
+	const struct sim_options *o;
 
 	if (dev == NULL) {
 		/* the device dropped the connection while connecting */
@@ -811,17 +870,32 @@ connect_cb(uv_connect_t *req, int status)
 	dev->first_read = 0;
 	dev->queued_at_first_ack = -1;
 	dev->acks_sent = 0;
-	dev->window_used = 0;
-	dev->busy_until_ns = 0;
+	dev->first_byte_ns = 0;
+	dev->transfer_s = -1;
+	if (c->modelled) {
+		struct sim_timing_cfg cfg;
+
+		o = dev->fleet->opt;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.rate = o->rate;
+		cfg.rtt_ns = (uint64_t)o->rtt_ms * NS_PER_MS;
+		cfg.window = o->window;
+		cfg.sector = dev->flash.ops.sector_size;
+		cfg.catch_up_ns = CATCH_UP_NS;
+		sim_timing_start(&c->timing, &cfg, dev->upload_size,
+		    uv_hrtime());
+	}
 	efa_agent_tcp_connected(&dev->agent, 0, sim_device_now(dev));
 	sim_device_after_agent(dev);
-	schedule_read(dev);
+	if (dev->conn == c)
+		update_reading(c);
 }
 
 static int
 net_tcp_connect(void *ctx, const struct efa_addr *to)
 {
 	struct sim_device *dev = ctx;
+	const struct sim_options *o = dev->fleet->opt;
 	struct sockaddr_in sin, local;
 	struct sim_conn *c;
 
@@ -837,12 +911,16 @@ net_tcp_connect(void *ctx, const struct efa_addr *to)
 	if (c == NULL)
 		return -1;
 	c->dev = dev;
-	if (dev->fleet->opt->rate > 0 && (c->rx = malloc(4096)) == NULL) {
-		free(c);
-		return -1;
+	c->modelled = o->rate > 0 || o->rtt_ms > 0;
+	if (c->modelled) {
+		c->cap = 2 * o->window + READ_AHEAD;
+		if ((c->buf = malloc(c->cap)) == NULL) {
+			free(c);
+			return -1;
+		}
 	}
 	if (uv_tcp_init(dev->fleet->loop, &c->tcp) != 0) {
-		free(c->rx);
+		free(c->buf);
 		free(c);
 		return -1;
 	}
@@ -871,6 +949,31 @@ net_random(void *ctx, uint8_t *buf, size_t len)
 	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
 }
 
+/* Booting per turn of the loop, at most (see boot_later). */
+#define BOOT_BUDGET_NS (2 * NS_PER_MS)
+
+/*
+ * A boot copies and hashes the whole image: bulk work that real devices do
+ * on their own CPUs. A fleet's worth of it at once would hold up the
+ * transfers and answers of the other devices on this thread, so a turn of
+ * the loop boots for BOOT_BUDGET_NS at most and the rest of the devices
+ * wait for the next turn (they stay offline a little longer, as real ones
+ * sometimes do). 1 if this device waits.
+ */
+static int
+boot_later(struct sim_device *dev)
+{
+	struct sim_fleet *f = dev->fleet;
+	uint64_t turn = uv_now(f->loop);
+
+	if (turn != f->boot_turn) {
+		f->boot_turn = turn;
+		f->boot_turn_ns = uv_hrtime();
+		return 0;
+	}
+	return uv_hrtime() - f->boot_turn_ns > BOOT_BUDGET_NS;
+}
+
 static void
 boot_timer_cb(uv_timer_t *t)
 {
@@ -879,6 +982,10 @@ boot_timer_cb(uv_timer_t *t)
 	if (dev->gone) {
 		/* fault: the device never comes back from this reboot */
 		sim_device_log(dev, "fault gone: staying offline");
+		return;
+	}
+	if (boot_later(dev)) {
+		uv_timer_start(&dev->boot_timer, boot_timer_cb, 1, 0);
 		return;
 	}
 	boot(dev);
@@ -1194,6 +1301,7 @@ sim_device_start(struct sim_device *dev, struct sim_fleet *fleet, uint32_t k,
 
 	memset(dev, 0, sizeof(*dev));
 	dev->queued_at_first_ack = -1;
+	dev->transfer_s = -1;
 	dev->fleet = fleet;
 	dev->index = k;
 	dev->addr = o->addr_base + (k - 1);

@@ -38,6 +38,8 @@ struct sim_fleet {
 	 * (reboot, power loss); used by the mDNS publisher. May be NULL. */
 	void (*on_online)(struct sim_fleet *fleet, struct sim_device *dev);
 	void (*on_offline)(struct sim_fleet *fleet, struct sim_device *dev);
+	uint64_t boot_turn;        /* loop time of the turn that last booted */
+	uint64_t boot_turn_ns;     /* when that turn began booting */
 	void *mdns;                /* the publisher, if --mdns */
 	void *curl;                /* the pulls' libcurl adapter, if --pull */
 	struct efl_sig_key *signing_key; /* --signing-key, or NULL */
@@ -95,7 +97,7 @@ struct sim_device {
 	uv_udp_t udp;
 	uv_timer_t agent_timer;    /* efa_agent_tick deadlines */
 	uint64_t agent_timer_due;  /* loop time it fires; 0 = stopped */
-	uv_timer_t io_timer;       /* resume reading (rate / window model) */
+	uv_timer_t io_timer;       /* the timing model's next event */
 	uv_timer_t ack_timer;      /* delayed acks (round-trip model) */
 	uv_timer_t boot_timer;     /* end of a reboot */
 	uv_timer_t app_timer;      /* the application's trial (sim-app.c) */
@@ -103,18 +105,19 @@ struct sim_device {
 	uint8_t handles_open;
 	struct sim_conn *conn;
 
-	/* transfer model */
-	uint64_t busy_until_ns;    /* flash busy (rate) */
-	uint64_t window_start_ns;
-	uint32_t window_used;
+	/* transfer model (sim-timing.h; its state is the connection's) */
+	uint32_t upload_size;      /* of the update under way */
+	uint64_t count_at_ns;      /* when the count being sent arrives */
 	uint32_t bytes_in;         /* image bytes read on this connection */
 	/* evidence of pipelining, reported in device.json "last_transfer" */
 	uint32_t first_read;       /* size of the first read */
 	int64_t queued_at_first_ack; /* bytes waiting in the socket when the
 	                                first count left; -1 = no ack yet */
 	uint32_t acks_sent;
+	uint64_t first_byte_ns;    /* when the first image byte was taken */
+	double transfer_s;         /* to the last count; -1 = not complete */
 
-	/* acks held back one round trip */
+	/* what the device sends, held back half a round trip */
 	struct {
 		uint64_t due_ns;
 		uint8_t len;

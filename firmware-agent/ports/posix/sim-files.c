@@ -196,6 +196,9 @@ sim_write_device_json(const char *dir, const struct sim_device_report *r)
 		cJSON_AddNumberToObject(t, "queued_at_first_ack",
 		    (double)r->transfer_queued_at_first_ack);
 		cJSON_AddNumberToObject(t, "acks", r->transfer_acks);
+		if (r->transfer_seconds >= 0)
+			cJSON_AddNumberToObject(t, "seconds",
+			    r->transfer_seconds);
 	}
 	text = cJSON_Print(o);
 	cJSON_Delete(o);

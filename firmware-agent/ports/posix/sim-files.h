@@ -38,6 +38,8 @@ struct sim_device_report {
 	int64_t transfer_queued_at_first_ack; /* unread bytes when the first
 	                                 count left; -1 = no transfer yet */
 	uint32_t transfer_acks, transfer_bytes;
+	double transfer_seconds;       /* first byte taken to the last count
+	                                  reaching the host; < 0: none */
 };
 
 /* Fill buf[0..size) with the deterministic factory image of 'name' for a

@@ -30,10 +30,12 @@ static const char usage_text[] =
 "      --flash-size BYTES   flash size (default 4M)\n"
 "      --fs-size BYTES      filesystem size (default 1M)\n"
 "      --factory-size BYTES size of each device's factory image (default 64K)\n"
-"      --rate BYTES_PER_S   flash speed: image bytes accepted per second\n"
+"      --rate BYTES_PER_S   flash speed: bytes erased and programmed per\n"
+"                           second, a 4 KiB sector at a time (default: no\n"
+"                           limit)\n"
 "      --rtt-ms MS          Wi-Fi round trip to model (default 0)\n"
-"      --window BYTES       TCP window per round trip (default 2920 esp8266,\n"
-"                           5744 esp32)\n"
+"      --window BYTES       the device's TCP receive window (default 2920\n"
+"                           esp8266, 5744 esp32; 64 to 1M)\n"
 "      --reboot-ms MS       time a device is offline while rebooting (300)\n"
 "      --update-window SEC  accept updates only for SEC seconds after a\n"
 "                           button press (SIGUSR1 presses every device's)\n"
@@ -301,8 +303,8 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 			break;
 		case OPT_WINDOW:
 			if (sim_parse_bytes(optarg, &o->window) != 0 ||
-			    o->window < 64)
-				BAD("--window: '%s' is not a size of at least 64",
+			    o->window < 64 || o->window > 1u << 20)
+				BAD("--window: '%s' is not a size from 64 to 1M",
 				    optarg);
 			window_given = 1;
 			break;

@@ -69,12 +69,13 @@ refused() {   # FLEET DEVICE ADDR IMAGE
 }
 
 # --- ESP32, ECDSA P-256 ---
-start_sim fleet-ec --chip esp32 --devices 3 --addr-base 127.118.0.1 \
+# (one device per refusal: each push meets an idle device)
+start_sim fleet-ec --chip esp32 --devices 5 --addr-base 127.118.0.1 \
     --signing-key "$K/ec.pub" --verifier mbedtls -v
 refused fleet-ec sim-0002 127.118.0.2 app.bin
-refused fleet-ec sim-0002 127.118.0.2 ec32-tampered
-refused fleet-ec sim-0002 127.118.0.2 ec32-other
-refused fleet-ec sim-0003 127.118.0.3 rsa32
+refused fleet-ec sim-0003 127.118.0.3 ec32-tampered
+refused fleet-ec sim-0004 127.118.0.4 ec32-other
+refused fleet-ec sim-0005 127.118.0.5 rsa32
 taken fleet-ec sim-0001 127.118.0.1 ec32
 grep -q 'signature of the staged image refused (mbedTLS)' "$T/fleet-ec.err" ||
 	fail "the refusals were not mbedTLS's"

@@ -69,24 +69,6 @@ efa_verify_mbedtls_free(struct efa_verify_mbedtls *v)
 	mbedtls_pk_free(&v->pk);
 }
 
-/* Length of the DER SEQUENCE at the start of sig (an ECDSA signature in
- * its zero-padded block), or 0. */
-static size_t
-der_len(const uint8_t *sig, uint32_t n)
-{
-	size_t len;
-
-	if (n < 2 || sig[0] != 0x30)
-		return 0;
-	if (sig[1] < 0x80)
-		len = 2u + sig[1];
-	else if (sig[1] == 0x81 && n >= 3)
-		len = 3u + sig[2];
-	else
-		return 0;
-	return len <= n ? len : 0;
-}
-
 enum efa_err
 efa_verify_mbedtls(void *ctx, const uint8_t digest[EFA_SHA256_LEN],
     const uint8_t *sig, uint32_t sig_len)
@@ -113,7 +95,7 @@ efa_verify_mbedtls(void *ctx, const uint8_t digest[EFA_SHA256_LEN],
 		rc = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, &v->pk,
 		    MBEDTLS_MD_SHA256, digest, EFA_SHA256_LEN, sig, klen);
 	} else {
-		n = der_len(sig, sig_len);
+		n = efa_sig_der_len(sig, sig_len);
 		if (n == 0)
 			return EFA_E_SIGN;
 		rc = mbedtls_pk_verify(&v->pk, MBEDTLS_MD_SHA256, digest,

@@ -14,6 +14,10 @@
 
 #include "efa_verify_mbedtls.h"
 
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000 || MBEDTLS_VERSION_NUMBER >= 0x04000000
+#error "efa_verify_mbedtls is written for mbedTLS 2.28 and 3.x"
+#endif
+
 /* The curve of an EC key (its group lost its public name in 3.0, got an
  * accessor in 3.6). */
 static mbedtls_ecp_group_id

@@ -53,6 +53,22 @@ efa_sig_trailer(enum efa_sig_format fmt, uint32_t total,
 	return EFA_E_OK;
 }
 
+uint32_t
+efa_sig_der_len(const uint8_t *sig, uint32_t n)
+{
+	uint32_t len;
+
+	if (n < 2 || sig[0] != 0x30)
+		return 0;
+	if (sig[1] < 0x80)
+		len = 2u + sig[1];
+	else if (sig[1] == 0x81 && n >= 3)
+		len = 3u + sig[2];
+	else
+		return 0;
+	return len <= n ? len : 0;
+}
+
 enum efa_err
 efa_image_check_header(enum efa_chip chip, const uint8_t *hdr, size_t len,
     uint32_t chip_flash_size)

@@ -11,24 +11,45 @@
 #include "efa/efa_wire.h"
 #include "efa_flash_records.h"
 
+/* Flash read through a borrowed buffer: the flash writer's, or a port's
+ * (efa_stage_check_signature). */
+struct reader {
+	const struct efa_flash_ops *ops;
+	void *ctx;
+	uint8_t *buf;
+	uint32_t buf_len;
+};
+
+static struct reader
+fw_reader(const struct efa_flashwriter *fw)
+{
+	struct reader r;
+
+	r.ops = fw->ops;
+	r.ctx = fw->ctx;
+	r.buf = fw->buf;
+	r.buf_len = fw->buf_len;
+	return r;
+}
+
 /*
- * Read flash [off, off + len) through fw->buf in whole, aligned words
- * (efa_flash.h); *out points at the bytes wanted, fw->buf + (off & 3).
+ * Read flash [off, off + len) through r->buf in whole, aligned words
+ * (efa_flash.h); *out points at the bytes wanted, r->buf + (off & 3).
  * EFA_E_SIGN if they do not fit the buffer.
  */
 static enum efa_err
-read_at(struct efa_flashwriter *fw, uint32_t off, uint32_t len,
+read_at(const struct reader *r, uint32_t off, uint32_t len,
     const uint8_t **out)
 {
 	uint32_t lead = off & 3u;
-	uint32_t n = efa_flash__round_up(lead + len, fw->ops->prog_align < 4 ?
-	    4u : fw->ops->prog_align);
+	uint32_t n = efa_flash__round_up(lead + len, r->ops->prog_align < 4 ?
+	    4u : r->ops->prog_align);
 	enum efa_err err;
 
-	if (n > fw->buf_len)
+	if (n > r->buf_len)
 		return EFA_E_SIGN;
-	err = fw->ops->read(fw->ctx, off - lead, fw->buf, n);
-	*out = fw->buf + lead;
+	err = r->ops->read(r->ctx, off - lead, r->buf, n);
+	*out = r->buf + lead;
 	return err;
 }
 
@@ -36,72 +57,88 @@ read_at(struct efa_flashwriter *fw, uint32_t off, uint32_t len,
 static enum efa_err
 read_u32(struct efa_flashwriter *fw, uint32_t off, uint32_t *v)
 {
+	struct reader r = fw_reader(fw);
 	const uint8_t *p;
-	enum efa_err err = read_at(fw, off, 4, &p);
+	enum efa_err err = read_at(&r, off, 4, &p);
 
 	if (err == EFA_E_OK)
 		*v = efa_flash__get32(p);
 	return err;
 }
 
-/* SHA-256 (sha) or MD5 (!sha) of flash [off, off + len), off aligned. */
+/* SHA-256 of flash [off, off + len), off aligned. */
 static enum efa_err
-hash_range(struct efa_flashwriter *fw, uint32_t off, uint32_t len,
-    uint8_t *out, int sha)
+sha256_range(const struct reader *r, uint32_t off, uint32_t len,
+    uint8_t out[EFA_SHA256_LEN])
 {
 	struct efa_sha256 s256;
 	uint32_t done = 0;
 	enum efa_err err;
 
-	if (!sha)
-		return efa_flash__md5(fw->ops, fw->ctx, off, len, fw->buf,
-		    fw->buf_len, out);
 	efa_sha256_init(&s256);
 	while (done < len) {
-		uint32_t n = len - done < fw->buf_len ? len - done :
-		    fw->buf_len;
+		uint32_t n = len - done < r->buf_len ? len - done :
+		    r->buf_len;
 
-		err = fw->ops->read(fw->ctx, off + done, fw->buf,
-		    efa_flash__round_up(n, fw->ops->prog_align));
+		err = r->ops->read(r->ctx, off + done, r->buf,
+		    efa_flash__round_up(n, r->ops->prog_align));
 		if (err != EFA_E_OK)
 			return err;
-		efa_sha256_update(&s256, fw->buf, n);
+		efa_sha256_update(&s256, r->buf, n);
 		done += n;
 	}
 	efa_sha256_final(&s256, out);
 	return EFA_E_OK;
 }
 
-/* The signature of the len staged bytes at addr: *len becomes the signed
- * part (the image without its trailer). */
+/* The signature of the len staged bytes at addr: *image_len becomes the
+ * signed part (the image without its trailer). */
 static enum efa_err
-check_signature(struct efa_flashwriter *fw, const struct efa_stage_ops *ops,
-    uint32_t addr, uint32_t *len)
+check_signature(const struct reader *r, const struct efa_stage_ops *ops,
+    uint32_t addr, uint32_t len, uint32_t *image_len)
 {
 	uint8_t tail[EFA_SIG_TRAILER_LEN], digest[EFA_SHA256_LEN];
-	uint32_t image_len, sig_len;
+	uint32_t signed_len, sig_len;
 	const uint8_t *sig;
 	enum efa_err err;
 
-	if (*len < EFA_SIG_TRAILER_LEN)
+	if (len < EFA_SIG_TRAILER_LEN)
 		return EFA_E_SIGN;
-	err = read_at(fw, addr + *len - EFA_SIG_TRAILER_LEN,
+	err = read_at(r, addr + len - EFA_SIG_TRAILER_LEN,
 	    EFA_SIG_TRAILER_LEN, &sig);
 	if (err != EFA_E_OK)
 		return err;
 	memcpy(tail, sig, sizeof(tail));
-	err = efa_sig_trailer(ops->sig_format, *len, tail, &image_len,
+	err = efa_sig_trailer(ops->sig_format, len, tail, &signed_len,
 	    &sig_len);
 	if (err == EFA_E_OK)
-		err = hash_range(fw, addr, image_len, digest, 1);
+		err = sha256_range(r, addr, signed_len, digest);
 	if (err == EFA_E_OK)
-		err = read_at(fw, addr + image_len, sig_len, &sig);
+		err = read_at(r, addr + signed_len, sig_len, &sig);
 	if (err != EFA_E_OK)
 		return err;
 	if (ops->verify(ops->ctx, digest, sig, sig_len) != EFA_E_OK)
 		return EFA_E_SIGN;
-	*len = image_len;
+	*image_len = signed_len;
 	return EFA_E_OK;
+}
+
+enum efa_err
+efa_stage_check_signature(const struct efa_flash_ops *flash, void *ctx,
+    uint32_t addr, uint32_t len, uint8_t *buf, uint32_t buf_len,
+    const struct efa_stage_ops *ops, uint32_t *image_len)
+{
+	struct reader r;
+
+	r.ops = flash;
+	r.ctx = ctx;
+	r.buf = buf;
+	r.buf_len = buf_len;
+	/* reads are whole words (and prog_align units) into buf */
+	if (ops->verify == NULL || (addr & 3u) != 0 || buf_len < 4u ||
+	    (buf_len & 3u) != 0 || (buf_len & (flash->prog_align - 1u)) != 0)
+		return EFA_E_SIGN;
+	return check_signature(&r, ops, addr, len, image_len);
 }
 
 /*
@@ -140,7 +177,9 @@ inflate_staged(struct efa_flashwriter *fw, const struct efa_stage_ops *ops,
 		return EFA_E_SPACE;
 	err = ops->inflate(ops->ctx, *addr, *len, dst, out);
 	if (err == EFA_E_OK && fw->cmd == EFA_CMD_FLASH) {
-		err = read_at(fw, dst, 4, &p);
+		struct reader r = fw_reader(fw);
+
+		err = read_at(&r, dst, 4, &p);
 		if (err == EFA_E_OK && p[0] != EFA_IMAGE_MAGIC)
 			err = EFA_E_MAGIC;
 	}
@@ -156,20 +195,22 @@ stage(struct efa_flashwriter *fw, uint32_t *addr, uint32_t *len,
     uint8_t md5[16])
 {
 	const struct efa_stage_ops *ops = fw->stage_ops;
+	struct reader r = fw_reader(fw);
 	uint32_t was_addr = *addr, was_len = *len;
 	const uint8_t *p;
 	enum efa_err err = EFA_E_OK;
 
 	if (ops->verify != NULL)
-		err = check_signature(fw, ops, *addr, len);
+		err = check_signature(&r, ops, *addr, *len, len);
 	if (err == EFA_E_OK && ops->inflate != NULL) {
-		err = read_at(fw, *addr, 4, &p);
+		err = read_at(&r, *addr, 4, &p);
 		if (err == EFA_E_OK && efa_image_is_gzip(p, 2))
 			err = inflate_staged(fw, ops, addr, len);
 	}
 	/* what is committed is what the device will run: its MD5 */
 	if (err == EFA_E_OK && (*addr != was_addr || *len != was_len))
-		err = hash_range(fw, *addr, *len, md5, 0);
+		err = efa_flash__md5(fw->ops, fw->ctx, *addr, *len, fw->buf,
+		    fw->buf_len, md5);
 	return err;
 }
 

@@ -146,23 +146,6 @@ sig_ctx(const struct efl_sig_key *k, enum efa_sig_format fmt, int sign)
 	return pc;
 }
 
-/* Length of the DER SEQUENCE at the start of sig, or 0. */
-static uint32_t
-der_len(const uint8_t *sig, uint32_t n)
-{
-	uint32_t len;
-
-	if (n < 2 || sig[0] != 0x30)
-		return 0;
-	if (sig[1] < 0x80)
-		len = 2u + sig[1];
-	else if (sig[1] == 0x81 && n >= 3)
-		len = 3u + sig[2];
-	else
-		return 0;
-	return len <= n ? len : 0;
-}
-
 int
 efl_sig_verify_digest(const struct efl_sig_key *k, enum efa_sig_format fmt,
     const uint8_t digest[EFA_SHA256_LEN], const uint8_t *sig,
@@ -176,7 +159,7 @@ efl_sig_verify_digest(const struct efl_sig_key *k, enum efa_sig_format fmt,
 		return 0;  /* the stock Updater wants the key's length */
 	if (fmt == EFA_SIG_ESP32)
 		n = is_rsa(k) ? (klen <= sig_len ? klen : 0) :
-		    der_len(sig, sig_len);
+		    efa_sig_der_len(sig, sig_len);
 	if (n == 0 || (pc = sig_ctx(k, fmt, 0)) == NULL)
 		return 0;
 	ok = EVP_PKEY_verify(pc, sig, n, digest, EFA_SHA256_LEN) == 1;

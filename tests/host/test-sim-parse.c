@@ -386,6 +386,31 @@ test_options_http(void **state)
 	args_free(&a);
 }
 
+/* --signing-key and the library that checks with it (--verifier). */
+static void
+test_options_verifier(void **state)
+{
+	static const char *const dflt[] = { "--signing-key", "k.pub", NULL };
+	static const char *const mbed[] = { "--signing-key", "k.pub",
+	    "--verifier", "mbedtls", NULL };
+	static const char *const ossl[] = { "--verifier", "openssl",
+	    "--signing-key", "k.pub", NULL };
+	struct sim_options o;
+	struct args a;
+
+	(void)state;
+	opts_ok(dflt, &o, &a);
+	assert_string_equal(o.signing_key, "k.pub");
+	assert_int_equal(o.verifier, SIM_VERIFY_OPENSSL);
+	args_free(&a);
+	opts_ok(mbed, &o, &a);
+	assert_int_equal(o.verifier, SIM_VERIFY_MBEDTLS);
+	args_free(&a);
+	opts_ok(ossl, &o, &a);
+	assert_int_equal(o.verifier, SIM_VERIFY_OPENSSL);
+	args_free(&a);
+}
+
 static void
 test_options_esp32_defaults(void **state)
 {
@@ -622,6 +647,10 @@ test_options_errors(void **state)
 	    "http://x/", "--pull-every", "0");
 	BADN(r5, "--pull-every needs --pull (the URL to pull from)",
 	    "--pull-every", "5");
+	BADN(s1, "--verifier: 'bearssl' is not openssl or mbedtls",
+	    "--signing-key", "k.pub", "--verifier", "bearssl");
+	BADN(s2, "--verifier needs --signing-key (the key it checks with)",
+	    "--verifier", "mbedtls");
 	BADN(q1, "unknown option '--bogus'", "--bogus");
 	BADN(q2, "unknown option '-x'", "-x");
 	BADN(q3, "option '--port' needs a value", "--port");
@@ -875,6 +904,7 @@ main(void)
 		cmocka_unit_test(test_fault_applies),
 		cmocka_unit_test(test_options_defaults),
 		cmocka_unit_test(test_options_http),
+		cmocka_unit_test(test_options_verifier),
 		cmocka_unit_test(test_options_esp32_defaults),
 		cmocka_unit_test(test_options_auth_defaults),
 		cmocka_unit_test(test_options_all),

@@ -195,6 +195,37 @@ test_is_gzip(void **state)
 	assert_int_equal(efa_image_is_gzip(half, 2), 0);
 }
 
+/* The DER length of an ECDSA signature in its zero-padded block. */
+static void
+test_sig_der_len(void **state)
+{
+	static uint8_t blk[300];
+
+	(void)state;
+	memset(blk, 0, sizeof(blk));
+	blk[0] = 0x30;
+	blk[1] = 70;      /* a P-256 signature: short form */
+	assert_int_equal(efa_sig_der_len(blk, sizeof(blk)), 72);
+	assert_int_equal(efa_sig_der_len(blk, 72), 72);
+	assert_int_equal(efa_sig_der_len(blk, 71), 0);   /* cut */
+	assert_int_equal(efa_sig_der_len(blk, 1), 0);
+	assert_int_equal(efa_sig_der_len(blk, 0), 0);
+	blk[1] = 0x81;    /* one-byte long form */
+	blk[2] = 200;
+	assert_int_equal(efa_sig_der_len(blk, 300), 203);
+	assert_int_equal(efa_sig_der_len(blk, 202), 0);
+	assert_int_equal(efa_sig_der_len(blk, 2), 0);
+	blk[1] = 0x82;    /* longer forms: not a P-256 signature */
+	assert_int_equal(efa_sig_der_len(blk, 300), 0);
+	blk[1] = 0x80;
+	assert_int_equal(efa_sig_der_len(blk, 300), 0);
+	blk[0] = 0x31;    /* not a SEQUENCE; nothing (all zero) */
+	blk[1] = 4;
+	assert_int_equal(efa_sig_der_len(blk, 300), 0);
+	memset(blk, 0, sizeof(blk));
+	assert_int_equal(efa_sig_der_len(blk, 300), 0);
+}
+
 /* ------------------------------------------------------- flash size */
 
 static void
@@ -436,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_gzip_esp32_rejected),
 		cmocka_unit_test(test_gzip_incomplete_magic),
 		cmocka_unit_test(test_is_gzip),
+		cmocka_unit_test(test_sig_der_len),
 		cmocka_unit_test(test_size_esp8266_vs_chip),
 		cmocka_unit_test(test_size_esp32_vs_chip),
 		cmocka_unit_test(test_size_exact_boundary),

@@ -1396,6 +1396,7 @@ handle_closed(uv_handle_t *h)
 void
 sim_device_stop(struct sim_device *dev)
 {
+	sim_stage_detach(dev);
 	if (!dev->handles_open)
 		return;
 	dev->handles_open = 0;

@@ -43,10 +43,16 @@ struct sim_fleet {
 	void *mdns;                /* the publisher, if --mdns */
 	void *curl;                /* the pulls' libcurl adapter, if --pull */
 	struct efl_sig_key *signing_key; /* --signing-key, or NULL */
+	/* --verifier mbedtls: the key's PEM text (NUL included), which each
+	 * device parses into its own verifier (mbedTLS contexts are not
+	 * shared between threads) */
+	uint8_t *signing_pem;
+	size_t signing_pem_len;
 };
 
 struct sim_pull;
 struct efl_sig_key;
+struct efa_verify_mbedtls;
 
 struct sim_conn;
 
@@ -71,6 +77,7 @@ struct sim_device {
 	struct efa_flash_layout layout;
 	struct efa_flashwriter fw;
 	struct efa_stage_ops stage_ops; /* sim-stage.c: gzip, signatures */
+	struct efa_verify_mbedtls *mbed; /* --verifier mbedtls, or NULL */
 	struct efa_running running;
 	char running_md5[33];
 	char rejected_md5[33];     /* rolled back: the image given up; "" */

@@ -60,6 +60,9 @@ static const char usage_text[] =
 "                           of PUB (PEM public key; the chip's format:\n"
 "                           esp8266 RSA PKCS#1 v1.5, esp32 RSA-PSS or\n"
 "                           ECDSA P-256; espfleet sign makes them)\n"
+"      --verifier LIB       what checks those signatures: openssl\n"
+"                           (default) or mbedtls (the agent's mbedTLS\n"
+"                           verifier, as the ESP-IDF port runs it)\n"
 "      --fault SPEC         KIND[=ARG][:DEVICES], DEVICES like 3,7-9;\n"
 "                           kinds: silent, no-space, drop-at=BYTES,\n"
 "                           boot-old, powerloss-at=N, no-connect, gone,\n"
@@ -149,7 +152,8 @@ enum {
 	OPT_CHIP, OPT_FLASH_SIZE, OPT_FS_SIZE, OPT_FACTORY_SIZE, OPT_RATE,
 	OPT_RTT, OPT_WINDOW, OPT_REBOOT_MS, OPT_UPDATE_WINDOW, OPT_BOARD,
 	OPT_MDNS, OPT_FAULT, OPT_THREADS, OPT_HTTP_PORT, OPT_PULL,
-	OPT_PULL_EVERY, OPT_CONFIRM_AFTER, OPT_TRIAL_DEADLINE, OPT_SIGNING_KEY
+	OPT_PULL_EVERY, OPT_CONFIRM_AFTER, OPT_TRIAL_DEADLINE, OPT_SIGNING_KEY,
+	OPT_VERIFIER
 };
 
 static const struct option longopts[] = {
@@ -178,6 +182,7 @@ static const struct option longopts[] = {
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "pull-every", required_argument, NULL, OPT_PULL_EVERY },
 	{ "signing-key", required_argument, NULL, OPT_SIGNING_KEY },
+	{ "verifier", required_argument, NULL, OPT_VERIFIER },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -205,6 +210,7 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
     size_t errlen)
 {
 	int c, auth_given = 0, window_given = 0, every_given = 0;
+	int verifier_given = 0;
 	const char *fault_spec[SIM_MAX_FAULTS];
 	struct in_addr in;
 	uint32_t v, i, r;
@@ -369,6 +375,16 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 				BAD("--signing-key: empty file name");
 			o->signing_key = optarg;
 			break;
+		case OPT_VERIFIER:
+			if (strcmp(optarg, "openssl") == 0)
+				o->verifier = SIM_VERIFY_OPENSSL;
+			else if (strcmp(optarg, "mbedtls") == 0)
+				o->verifier = SIM_VERIFY_MBEDTLS;
+			else
+				BAD("--verifier: '%s' is not openssl or "
+				    "mbedtls", optarg);
+			verifier_given = 1;
+			break;
 		case OPT_FAULT:
 			if (o->nfaults == SIM_MAX_FAULTS)
 				BAD("--fault: at most %d faults", SIM_MAX_FAULTS);
@@ -404,6 +420,8 @@ sim_options_parse(int argc, char **argv, struct sim_options *o, char *err,
 				BAD("--fault %s: there is no device %u "
 				    "(--devices %u)", fault_spec[i],
 				    o->faults[i].ranges[r].hi, o->devices);
+	if (verifier_given && o->signing_key == NULL)
+		BAD("--verifier needs --signing-key (the key it checks with)");
 	if (every_given && o->pull_url == NULL)
 		BAD("--pull-every needs --pull (the URL to pull from)");
 	if (auth_given && o->password_file == NULL)

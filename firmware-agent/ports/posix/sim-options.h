@@ -16,6 +16,12 @@
 #define SIM_MAX_FAULTS 32
 #define SIM_MAX_DEVICES 65535
 
+/* --verifier: the library that checks --signing-key's signatures. */
+enum sim_verifier {
+	SIM_VERIFY_OPENSSL = 0,  /* espfleet's signing.c */
+	SIM_VERIFY_MBEDTLS = 1   /* the agent's ports/mbedtls */
+};
+
 struct sim_options {
 	uint32_t devices;
 	const char *name_prefix;
@@ -41,6 +47,7 @@ struct sim_options {
 	const char *pull_url;    /* pull updates from here; NULL = never */
 	uint32_t pull_every_ms;  /* and again this often */
 	const char *signing_key; /* PEM public key: signed images only */
+	enum sim_verifier verifier; /* the library that checks them */
 	uint32_t nfaults;
 	struct sim_fault faults[SIM_MAX_FAULTS];
 };

@@ -76,6 +76,13 @@ enum efa_err efa_sig_trailer(enum efa_sig_format fmt, uint32_t total,
     const uint8_t tail[EFA_SIG_TRAILER_LEN], uint32_t *image_len,
     uint32_t *sig_len);
 
+/*
+ * The length of the DER SEQUENCE that starts sig[0..n) (an ECDSA
+ * signature at the start of its zero-padded ESP32 block: short or
+ * one-byte long form), or 0 when none fits.
+ */
+uint32_t efa_sig_der_len(const uint8_t *sig, uint32_t n);
+
 /* An image declares its version with this marker followed by the version
  * text (espfleet-sim's images, efl-mkimage -V; espfleet serve answers a
  * version query with it). */

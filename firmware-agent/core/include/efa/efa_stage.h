@@ -20,7 +20,8 @@
  *
  * A port attaches this with efa_stage_attach() and uses
  * efa_flashwriter_stage_sink instead of efa_flashwriter_sink; a port that
- * does not is not linked with any of it.
+ * does not is not linked with any of it. A port with its own image sink
+ * (ESP-IDF) calls efa_stage_check_signature() before it commits.
  */
 #ifndef EFA_STAGE_H
 #define EFA_STAGE_H
@@ -61,6 +62,22 @@ struct efa_stage_ops {
  */
 void efa_stage_attach(struct efa_flashwriter *fw,
     const struct efa_stage_ops *ops);
+
+/*
+ * The same signature check for a port that writes images without the
+ * core's flash writer (ESP-IDF: esp_ota_*): the len staged bytes at
+ * flash [addr, addr + len) (addr 4-aligned), read through flash->read
+ * (only read and prog_align are used; reads may extend up to 3 bytes, or
+ * to the next prog_align unit, past the end) into buf[0..buf_len), which
+ * must hold the signature: EFA_SIG_MAX_LEN + 4 bytes, a multiple of 4 and
+ * of prog_align. The trailer is parsed for ops->sig_format, the SHA-256 of
+ * the signed part computed, ops->verify called. EFA_E_OK with *image_len
+ * the signed part's length; EFA_E_SIGN for a missing or bad signature
+ * (also ops->verify NULL or an unusable buffer); or the read's error.
+ */
+enum efa_err efa_stage_check_signature(const struct efa_flash_ops *flash,
+    void *ctx, uint32_t addr, uint32_t len, uint8_t *buf, uint32_t buf_len,
+    const struct efa_stage_ops *ops, uint32_t *image_len);
 
 /*
  * The flash writer's sink ops (ctx = struct efa_flashwriter *), except

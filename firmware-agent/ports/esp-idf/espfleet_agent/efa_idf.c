@@ -4,6 +4,9 @@
  * the datagrams and the connect-back, esp_ota_* as the image sink, the mdns
  * component for the advertisement, esp_timer as the clock, one FreeRTOS
  * task. All protocol decisions are the portable core's (efa_agent.h).
+ * With CONFIG_EFA_SIGNED_UPDATES the core checks an image's signature
+ * (efa_stage_check_signature) with the mbedTLS verifier
+ * (ports/mbedtls) before the new partition is made bootable.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +35,19 @@
 #include "efa/efa_util.h"
 #include "efa_idf.h"
 
+#if defined(CONFIG_EFA_SIGNED_UPDATES)
+#define EFA_IDF_SIGNED 1
+#include "efa/efa_stage.h"
+#include "efa_verify_mbedtls.h"
+
+/* The public key, CONFIG_EFA_SIGNING_KEY_FILE embedded by CMakeLists.txt
+ * as a NUL-terminated text. */
+extern const char efa_signing_key_pem[]
+    asm("_binary_efa_signing_key_pem_start");
+#else
+#define EFA_IDF_SIGNED 0
+#endif
+
 static const char *TAG = "efa";
 
 static struct {
@@ -44,6 +60,7 @@ static struct {
 	int reboot_pending;
 	esp_ota_handle_t ota;
 	const esp_partition_t *target;
+	uint32_t ota_size;        /* bytes announced, signature included */
 	int ota_active;
 	volatile uint32_t arm_ms; /* efa_idf_arm() request for the task */
 	volatile int arm_req;
@@ -52,6 +69,12 @@ static struct {
 	char hostname[32];
 	char rejected[EFA_MD5_HEX_LEN + 1]; /* rolled back: the image given up */
 	uint8_t buf[CONFIG_EFA_IOBUF_SIZE];
+#if EFA_IDF_SIGNED
+	struct efa_verify_mbedtls verifier;
+	struct efa_stage_ops sig_ops;
+	/* not buf: the core is still parsing it when the sink finishes */
+	uint8_t sig_buf[1024];
+#endif
 } ag = { .udp = -1, .tcp = -1 };
 
 static uint32_t
@@ -160,6 +183,7 @@ sink_begin(void *ctx, int cmd, uint32_t size)
 	switch (err) {
 	case ESP_OK:
 		ag.ota_active = 1;
+		ag.ota_size = size;
 		return EFA_E_OK;
 	case ESP_ERR_OTA_ROLLBACK_INVALID_STATE:
 		return EFA_E_TRIAL;  /* the running image is not confirmed */
@@ -187,9 +211,43 @@ sink_write(void *ctx, const uint8_t *buf, uint32_t len)
 	return err == ESP_ERR_OTA_VALIDATE_FAILED ? EFA_E_MAGIC : EFA_E_WRITE;
 }
 
+#if EFA_IDF_SIGNED
+static enum efa_err
+partition_read(void *ctx, uint32_t off, void *buf, uint32_t len)
+{
+	return esp_partition_read(ctx, off, buf, len) == ESP_OK ? EFA_E_OK :
+	    EFA_E_READ;
+}
+
+/* The signature of the image written to the target partition, read back
+ * (decrypted, with flash encryption) after esp_ota_end() has flushed it:
+ * the core hashes, mbedTLS verifies. The signature stays behind the image
+ * in the partition; the bootloader runs the image its header describes. */
+static enum efa_err
+check_signature(void)
+{
+	static const struct efa_flash_ops part_ops = {
+		partition_read, NULL, NULL, 4096, 4
+	};
+	uint32_t image_len = 0;
+	enum efa_err err = efa_stage_check_signature(&part_ops,
+	    (void *)ag.target, 0, ag.ota_size, ag.sig_buf,
+	    sizeof(ag.sig_buf), &ag.sig_ops, &image_len);
+
+	if (err == EFA_E_SIGN)
+		ESP_LOGE(TAG, "image refused: no valid signature of the "
+		    "signing key");
+	else if (err != EFA_E_OK)
+		ESP_LOGE(TAG, "signature check: %s", efa_err_name(err));
+	return err;
+}
+#endif
+
 /* The core matched the MD5 of the bytes received; esp_ota_end() reads
  * the image back and checks its checksum and appended SHA-256 (and the
- * signature with secure boot) before it may boot. */
+ * signature with secure boot) before it may boot. With signed updates the
+ * image's signature is checked too, before the partition becomes the boot
+ * partition; it decides when both fail (a tampered image fails both). */
 static enum efa_err
 sink_finish(void *ctx, const uint8_t md5[16])
 {
@@ -198,7 +256,15 @@ sink_finish(void *ctx, const uint8_t md5[16])
 	(void)ctx;
 	(void)md5;
 	ag.ota_active = 0;
-	err = esp_ota_end(ag.ota);
+	err = esp_ota_end(ag.ota);  /* flushes, also when it fails */
+#if EFA_IDF_SIGNED
+	{
+		enum efa_err sig = check_signature();
+
+		if (sig != EFA_E_OK)
+			return sig;
+	}
+#endif
 	if (err == ESP_OK)
 		err = esp_ota_set_boot_partition(ag.target);
 	if (err == ESP_OK)
@@ -508,6 +574,23 @@ boot_state(const esp_partition_t *run)
 	return EFA_IMAGE_OK;
 }
 
+/* The signing key parsed once (signed updates), else nothing to do: 1, or
+ * 0 for a key the ESP32 format does not take. */
+static int
+signing_key_loaded(void)
+{
+#if EFA_IDF_SIGNED
+	if (ag.sig_ops.verify != NULL)
+		return 1;
+	if (efa_verify_mbedtls_init(&ag.verifier, EFA_SIG_ESP32,
+	    (const uint8_t *)efa_signing_key_pem,
+	    strlen(efa_signing_key_pem) + 1) != 0)
+		return 0;
+	efa_verify_mbedtls_ops(&ag.verifier, &ag.sig_ops);
+#endif
+	return 1;
+}
+
 void
 efa_idf_config_default(struct efa_idf_config *cfg)
 {
@@ -552,6 +635,11 @@ efa_idf_start(const struct efa_idf_config *cfg)
 	if (esp_flash_get_size(NULL, &flash_size) == ESP_OK)
 		ag.cfg.chip_flash_size = flash_size;
 	ag.cfg.require_arm = cfg->require_arm != 0;
+	if (!signing_key_loaded()) {
+		ESP_LOGE(TAG, "CONFIG_EFA_SIGNING_KEY_FILE is not an RSA "
+		    "(2048, 3072, 4096) or ECDSA P-256 public key in PEM");
+		return ESP_ERR_INVALID_ARG;
+	}
 	if (cfg->hostname != NULL && cfg->hostname[0] != '\0') {
 		efa_append(ag.hostname, sizeof(ag.hostname), 0, cfg->hostname);
 	} else {
@@ -579,8 +667,9 @@ efa_idf_start(const struct efa_idf_config *cfg)
 		ag.udp = -1;
 		return ESP_ERR_NO_MEM;
 	}
-	ESP_LOGI(TAG, "%s: OTA on UDP port %u, auth %s", ag.hostname,
-	    (unsigned)cfg->port, efa_auth_scheme_name(cfg->auth));
+	ESP_LOGI(TAG, "%s: OTA on UDP port %u, auth %s%s", ag.hostname,
+	    (unsigned)cfg->port, efa_auth_scheme_name(cfg->auth),
+	    EFA_IDF_SIGNED ? ", signed images only" : "");
 	return ESP_OK;
 }
 

@@ -117,8 +117,8 @@ static const char push_usage[] =
 "a device without the agent's efa_md5 is \"rebooted\", and a target mDNS\n"
 "does not know is \"unverified\".\n"
 "Exit status: 0 every target updated, 1 at least one failed, 2 usage error,\n"
-"3 setup failure before any device was contacted (or the --junit file\n"
-"not written), 4 no target (a shard without devices exits 0).\n";
+"3 setup failure before any device was contacted (or the --junit file or\n"
+"the report not written), 4 no target (a shard without devices exits 0).\n";
 
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
@@ -894,7 +894,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 out:
 	efl_transport_free(transport);
 	push_inventory__free(inv);
-	efl_out_free(out);
+	rc = cmd__finish_output(out, rc);
 	efl_discover_verifier_free(verifier);
 	efl_discover_free(disc);
 	for (i = 0; i < ntargets; i++)

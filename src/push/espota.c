@@ -423,6 +423,7 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 	p.md5_hex = cfg->image->md5_hex;
 	p.password = cfg->password;
 	p.timeout_ms = cfg->timeout_ms;
+	p.device_timeout_ms = cfg->device_timeout_ms;
 	p.md5_key_only = et->md5_key_only;
 	p.known_scheme = cfg->auth_scheme;
 	p.crypto = &efl_crypto_openssl;

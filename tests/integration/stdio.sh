@@ -18,42 +18,44 @@ expect_updated() {
 		fail "sim-000$1 does not run the image"
 }
 
-# run RC WHAT CMD...: CMD must exit RC
+# run RC WHAT REDIRECTIONS CMD...: CMD with the redirections (eval'd,
+# so that they apply to CMD alone, not to the messages of the test) must
+# exit RC
 run() {
-	local want=$1 what=$2 rc
-	shift 2
+	local want=$1 what=$2 redir=$3 rc
+	shift 3
 	set +e
-	"$@"
+	eval '"$@"' "$redir"
 	rc=$?
 	set -e
 	[ "$rc" = "$want" ] || fail "$what: exit $rc, not $want"
 }
 
 # (a) closed descriptors
-run 0 "push, stdout closed" "$ESPFLEET" push "$T/app.bin" 127.181.0.1 \
-    >&- 2>"$T/a1.err"
+run 0 "push, stdout closed" '>&- 2>"$T/a1.err"' \
+    "$ESPFLEET" push "$T/app.bin" 127.181.0.1
 expect_updated 1 2
-run 0 "push, stderr closed" "$ESPFLEET" push "$T/app.bin" 127.181.0.2 \
-    >"$T/a2.out" 2>&-
+run 0 "push, stderr closed" '>"$T/a2.out" 2>&-' \
+    "$ESPFLEET" push "$T/app.bin" 127.181.0.2
 grep -q '1 updated, 0 failed' "$T/a2.out" || fail "push, stderr closed: $(
     cat "$T/a2.out")"
 expect_updated 2 2
-run 0 "push, all closed" "$ESPFLEET" push "$T/app.bin" 127.181.0.3 \
-    <&- >&- 2>&-
+run 0 "push, all closed" '<&- >&- 2>&-' \
+    "$ESPFLEET" push "$T/app.bin" 127.181.0.3
 expect_updated 3 2
-run 0 "espota, stdin and stdout closed" "$ESPFLEET" espota -i 127.181.0.4 \
-    -f "$T/app.bin" <&- >&- 2>"$T/a4.err"
+run 0 "espota, stdin and stdout closed" '<&- >&- 2>"$T/a4.err"' \
+    "$ESPFLEET" espota -i 127.181.0.4 -f "$T/app.bin"
 expect_updated 4 2
 grep -q 'Assertion' "$T/a1.err" "$T/a4.err" && fail "an assertion failed"
 
 # (b) a report on a full disk: the upload happens, exit 3, said on stderr
-run 3 "push --json >/dev/full" "$ESPFLEET" push --json "$T/app.bin" \
-    127.181.0.5 >/dev/full 2>"$T/b.err"
+run 3 "push --json >/dev/full" '>/dev/full 2>"$T/b.err"' \
+    "$ESPFLEET" push --json "$T/app.bin" 127.181.0.5
 grep -q 'cannot write the report to standard output: No space left' \
     "$T/b.err" || fail "/dev/full: $(cat "$T/b.err")"
 expect_updated 5 2
-run 3 "push (plain) >/dev/full" "$ESPFLEET" push "$T/app.bin" \
-    127.181.0.5 >/dev/full 2>/dev/null
+run 3 "push (plain) >/dev/full" '>/dev/full 2>/dev/null' \
+    "$ESPFLEET" push "$T/app.bin" 127.181.0.5
 expect_updated 5 3
 
 # (c) push --json | head -1: both uploads finish, exit 3, no SIGPIPE
@@ -74,8 +76,8 @@ expect_updated 6 2
 # (d) report's table and discover's list on a full disk
 "$ESPFLEET" push --json "$T/app.bin" 127.181.0.6 >"$T/d.json" 2>/dev/null ||
 	fail "push for report"
-run 3 "report >/dev/full" "$ESPFLEET" report "$T/d.json" >/dev/full \
-    2>"$T/d.err"
+run 3 "report >/dev/full" '>/dev/full 2>"$T/d.err"' \
+    "$ESPFLEET" report "$T/d.json"
 grep -q 'cannot write the table to standard output' "$T/d.err" ||
 	fail "report: $(cat "$T/d.err")"
 echo "stdio: ok"

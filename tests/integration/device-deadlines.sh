@@ -101,7 +101,10 @@ push_one htrickle "not done within the device timeout of 4 s \
 (--device-timeout)" 127.182.0.6:8080 --via http -t 2 \
     --device-timeout 4
 fake hearly http 127.182.0.7 early
-push_one hearly "device answered success after only" 127.182.0.7:8080 \
-    --via http -t 2
-result_is hearly '.bytes < 300000'
+# (the page closes with the rest of the body unread: curl may see the
+# answer, or the connection reset first; either way not ok)
+push_one hearly "" 127.182.0.7:8080 --via http -t 2
+result_is hearly '.bytes < 300000 and (.message |
+    test("^device answered success after only [0-9]+ of 300000 bytes") or
+    startswith("connection lost"))'
 echo "device-deadlines: ok"

@@ -5,7 +5,7 @@
 # cannot be written (stdout on /dev/full, a --json pipe whose reader left
 # after one line) is an error: the uploads finish all the same, the message
 # is on stderr, exit 3 (was: exit 0 silently, or death by SIGPIPE
-# mid-upload); the same for the table of report.
+# mid-upload); the same for the table of report and for serve.
 . "$(dirname "$0")/lib.sh"
 
 start_sim fleet --devices 6 --addr-base 127.181.0.1 --rate 200K
@@ -80,4 +80,23 @@ run 3 "report >/dev/full" '>/dev/full 2>"$T/d.err"' \
     "$ESPFLEET" report "$T/d.json"
 grep -q 'cannot write the table to standard output' "$T/d.err" ||
 	fail "report: $(cat "$T/d.err")"
+
+# (e) serve with its report on a full disk: serves all the same, said on
+# stderr at once, exit 3 when stopped (was 0)
+"$ESPFLEET" serve --json -l 127.181.1.1:8080 "$T/app.bin" >/dev/full \
+    2>"$T/e.err" &
+pid=$!
+PIDS+=("$pid")
+for _ in $(seq 100); do
+	grep -q 'cannot write the report' "$T/e.err" && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q 'cannot write the report to standard output' "$T/e.err" ||
+	fail "serve: $(cat "$T/e.err")"
+curl -s -o "$T/e.bin" -H 'x-ESP8266-STA-MAC: 02:00:00:00:00:01' \
+    -H 'User-Agent: ESP8266-http-Update' http://127.181.1.1:8080/firmware.bin ||
+	fail "serve does not serve"
+cmp -s "$T/e.bin" "$T/app.bin" || fail "serve served something else"
+end_with "$pid" TERM 3 "serve"
 echo "stdio: ok"

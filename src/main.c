@@ -2,7 +2,8 @@
 /*
  * espfleet: the command table and dispatch (exact name, then a unique
  * prefix), global --help/--version, and the setup shared by the commands
- * (their flags: the loop owner, the open-file limit; the log prefix).
+ * (their flags: the loop owner, the open-file limit; the log prefix) and
+ * by the whole process (valid standard descriptors, SIGPIPE ignored).
  * Everything else lives in the commands.
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "espfleet/common.h"
 #include "espfleet/log.h"
 #include "espfleet/loop.h"
+#include "espfleet/process.h"
 
 static const struct efl_cmd *const commands[] = {
 	&efl_cmd_discover,
@@ -100,6 +102,11 @@ main(int argc, char **argv)
 {
 	const struct efl_cmd *cmd;
 
+	if (efl_process_init() != 0) {
+		fputs("espfleet: cannot open /dev/null for a closed standard "
+		    "descriptor\n", stderr);
+		return EFL_EXIT_SETUP;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EFL_EXIT_USAGE;

@@ -90,7 +90,10 @@ struct efl_espota_params {
 	uint32_t size;                  /* image bytes */
 	const char *md5_hex;            /* of the image; copied */
 	const struct efl_secret *password; /* borrowed; NULL: none */
-	uint32_t timeout_ms;            /* bound of every wait */
+	uint32_t timeout_ms;            /* bound of every wait, and of the
+	                                   verdict once every byte is in */
+	uint32_t device_timeout_ms;     /* bound of the whole session from
+	                                   begin (0: none) */
 	int md5_key_only;               /* MD5 password key for SHA-256 */
 	enum efa_auth_scheme known_scheme; /* advertised (TXT), or NONE */
 	const struct efa_crypto *crypto;   /* hash provider */
@@ -127,6 +130,11 @@ struct efl_espota_session {
 	struct efl_reply reply;
 	uint32_t last_reported;
 	uint64_t last_activity;         /* the device's last bytes */
+	uint64_t finishing_at;          /* every byte acknowledged (0: not
+	                                   yet): the verdict is due within
+	                                   timeout_ms, whatever else comes */
+	uint64_t begun_at;              /* begin (device_timeout_ms) */
+	int begun;
 	int read_batch;                 /* see EFL_ESPOTA_READ_BATCH */
 
 	struct efl_session_result result;  /* once FINISHED */

@@ -71,6 +71,13 @@ struct efl_out;
 enum efl_out_mode efl_out_pick_mode(int json, int verbose);
 struct efl_out *efl_out_new(enum efl_out_mode mode, const char *command);
 void efl_out_free(struct efl_out *o);
+/*
+ * 0, or the errno of the first write of the output that failed (a full
+ * disk, a reader that went away: the error was said on stderr then, and
+ * nothing more was written). The report is lost: the command exits 3
+ * (EFL_EXIT_SETUP) whatever else happened. Flushes first.
+ */
+int efl_out_write_error(struct efl_out *o);
 enum efl_out_mode efl_out_mode(const struct efl_out *o);
 
 /* via: the transport ("espota", "http"). */

@@ -26,6 +26,8 @@ struct efl_push_opts {
 	uint32_t jobs;            /* parallel uploads */
 	uint32_t retries;         /* extra attempts for transient failures */
 	uint32_t timeout_ms;      /* bound of every wait */
+	uint32_t device_timeout_ms; /* of one device's attempt (0: derived
+	                             from the image, efl_device_timeout_ms) */
 	uint32_t backoff_ms;      /* first retry delay (doubles) */
 	int command;              /* 0 application, 100 filesystem */
 	/* espota or http, of every target without its own (t->transport,

@@ -79,12 +79,26 @@ struct efl_session_config {
 	const struct efl_image *image;   /* borrowed; outlives the session */
 	int command;                     /* 0 flash, 100 filesystem */
 	const struct efl_secret *password; /* borrowed; may be absent */
-	uint32_t timeout_ms;             /* bound of every wait */
+	uint32_t timeout_ms;             /* bound of every wait, and of the
+	                                    wait for the verdict once every
+	                                    byte is in, whatever comes */
+	uint32_t device_timeout_ms;      /* bound of the whole session (0:
+	                                    none; efl_device_timeout_ms) */
 	const char *label;               /* for logs: target or device name */
 	/* the scheme the device advertised (TXT efa_auth), EFA_AUTH_NONE
 	 * when unknown: a session never accepts a weaker one */
 	enum efa_auth_scheme auth_scheme;
 };
+
+/*
+ * The overall bound of one device's session when none is given
+ * (--device-timeout): EFL_DEVICE_TIMEOUT_FLOOR_S plus the image at
+ * EFL_DEVICE_MIN_RATE bytes a second, so that a device that acknowledges
+ * a byte at a time is cut while a slow but working one is not.
+ */
+#define EFL_DEVICE_TIMEOUT_FLOOR_S 60u
+#define EFL_DEVICE_MIN_RATE 2048u
+uint32_t efl_device_timeout_ms(uint32_t image_size);
 
 /* Move *cur to p and tell cb->phase (if set); nothing when *cur already
  * is p. */

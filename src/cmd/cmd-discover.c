@@ -290,7 +290,7 @@ cmd_discover_exec(uv_loop_t *loop, int argc, char **argv)
 			rc = EFL_EXIT_SETUP;
 	}
 	efl_discover_free(d);
-	efl_out_free(r.out);
+	rc = cmd__finish_output(r.out, rc);
 	return rc;
 }
 

@@ -398,6 +398,7 @@ cmd_espota_exec(uv_loop_t *loop, int argc, char **argv)
 	cfg.command = command;
 	cfg.password = &pw;
 	cfg.timeout_ms = timeout_ms;
+	cfg.device_timeout_ms = efl_device_timeout_ms(img.size);
 	cfg.label = ip;
 	run.total = img.size;
 	run.addr = ip;

@@ -24,6 +24,7 @@
 #include "espfleet/log.h"
 #include "espfleet/loop.h"
 #include "espfleet/output.h"
+#include "espfleet/process.h"
 #include "espfleet/push.h"
 #include "espfleet/secret.h"
 #include "espfleet/select.h"
@@ -56,6 +57,8 @@ static const char push_usage[] =
 "  -j, --jobs N            uploads at once (default 32; the rest wait)\n"
 "  -t, --timeout SEC       bound of every wait: the answer, the\n"
 "                          connect-back, silence, the result (default 10)\n"
+"      --device-timeout SEC  bound of one device's whole attempt (default\n"
+"                          60 + 1 s per 2 KiB of image)\n"
 "  -r, --retries N         retries of transient failures (default 2)\n"
 "      --password-file F   read the password from the first line of F\n"
 "      --ask-password      prompt for the password (terminal only)\n"
@@ -117,20 +120,22 @@ static const char push_usage[] =
 "a device without the agent's efa_md5 is \"rebooted\", and a target mDNS\n"
 "does not know is \"unverified\".\n"
 "Exit status: 0 every target updated, 1 at least one failed, 2 usage error,\n"
-"3 setup failure before any device was contacted (or the --junit file\n"
-"not written), 4 no target (a shard without devices exits 0).\n";
+"3 setup failure before any device was contacted (or the --junit file or\n"
+"the report not written), 4 no target (a shard without devices exits 0).\n";
 
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
 	OPT_FORCE, OPT_JSON, OPT_ALL, OPT_MATCH, OPT_BOARD, OPT_NO_VERIFY,
 	OPT_VERIFY_TIMEOUT, OPT_VIA, OPT_HTTP_USER, OPT_HTTP_PATH,
 	OPT_COMPRESS, OPT_VERIFY_SIGNATURE, OPT_INVENTORY, OPT_GROUP, OPT_SHARD,
+	OPT_DEVICE_TIMEOUT,
 	OPT_JUNIT
 };
 
 static const struct option longopts[] = {
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "device-timeout", required_argument, NULL, OPT_DEVICE_TIMEOUT },
 	{ "retries", required_argument, NULL, 'r' },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "ask-password", no_argument, NULL, OPT_ASK_PASSWORD },
@@ -196,29 +201,42 @@ struct push_args {
 #define SHARD(a) ((a)->shard.n != 0 ? &(a)->shard : NULL)
 
 /* Sockets an upload holds open at once (UDP, listener, connection, and
- * one spare), and what the process keeps besides. */
+ * one spare), and what may still be opened besides while the push runs
+ * (libuv's spare for EMFILE, the output's /dev/null, a lookup). */
 #define FDS_PER_UPLOAD 4u
-#define FDS_RESERVED 64u
+#define FDS_SPARE 4u
 
 /*
- * Room for *jobs uploads at once in the limit on open files (main raised
- * it to the hard limit, EFL_CMD_MANY_FILES): --jobs is lowered (with a
- * warning) where even that is too small, so that uploads wait in the
- * queue instead of failing with "too many open files".
+ * Room for *jobs uploads at once in the descriptors still free (counted
+ * once everything else is open; main raised the soft limit to the hard
+ * one, EFL_CMD_MANY_FILES): --jobs is lowered (with a warning) where they
+ * are too few, so that uploads wait in the queue instead of failing with
+ * "too many open files"; with no room for even one upload the push is a
+ * setup failure before any device is contacted. 0, or -1 after the
+ * message.
  */
-static void
-fit_jobs_to_fd_limit(uint32_t *jobs)
+static int
+fit_jobs_to_free_fds(uint32_t *jobs, uint32_t ntargets)
 {
-	uint64_t limit = efl_fd_limit(), fit;
+	uint32_t at_once = *jobs < ntargets ? *jobs : ntargets, want, n, fit;
 
-	if (limit == 0 || limit >= (uint64_t)*jobs * FDS_PER_UPLOAD +
-	    FDS_RESERVED)
-		return;
-	fit = limit > FDS_RESERVED + FDS_PER_UPLOAD ?
-	    (limit - FDS_RESERVED) / FDS_PER_UPLOAD : 1;
-	efl_warn("--jobs %u lowered to %u: the limit on open files is %llu "
-	    "(ulimit -n)", *jobs, (unsigned)fit, (unsigned long long)limit);
-	*jobs = (uint32_t)fit;
+	want = at_once * FDS_PER_UPLOAD + FDS_SPARE;
+	n = efl_fd_free(want);
+	if (n >= want)
+		return 0;
+	if (n < FDS_PER_UPLOAD + FDS_SPARE) {
+		efl_error("too few file descriptors free for one upload: %u "
+		    "free, %u needed (the limit on open files is %llu: raise "
+		    "it with ulimit -n)", n, FDS_PER_UPLOAD + FDS_SPARE,
+		    (unsigned long long)efl_fd_limit());
+		return -1;
+	}
+	fit = (n - FDS_SPARE) / FDS_PER_UPLOAD;
+	efl_warn("--jobs %u lowered to %u: only %u file descriptors are free "
+	    "(the limit on open files is %llu: ulimit -n)", *jobs,
+	    (unsigned)fit, n, (unsigned long long)efl_fd_limit());
+	*jobs = fit;
+	return 0;
 }
 
 /* The names of the transports that take the options in mask, as
@@ -324,6 +342,11 @@ parse_args(int argc, char **argv, struct push_args *a)
 		case 't':
 			if (cmd__parse_seconds("--timeout", optarg, 100,
 			    3600000, &a->opts.timeout_ms) != 0)
+				return cmd__usage_error("push");
+			break;
+		case OPT_DEVICE_TIMEOUT:
+			if (cmd__parse_seconds("--device-timeout", optarg, 100,
+			    86400000, &a->opts.device_timeout_ms) != 0)
 				return cmd__usage_error("push");
 			break;
 		case 'r':
@@ -869,7 +892,10 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	a.opts.transport = transport;
 	if (a.opts.via == NULL)
 		a.opts.via = a.via->name;
-	fit_jobs_to_fd_limit(&a.opts.jobs);
+	if (ntargets > 0 && fit_jobs_to_free_fds(&a.opts.jobs, ntargets) != 0) {
+		rc = EFL_EXIT_SETUP;
+		goto out;
+	}
 	efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
 	    &report);
 	if (a.junit != NULL && write_junit(&a, &img, &report, ntargets) != 0)
@@ -894,7 +920,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 out:
 	efl_transport_free(transport);
 	push_inventory__free(inv);
-	efl_out_free(out);
+	rc = cmd__finish_output(out, rc);
 	efl_discover_verifier_free(verifier);
 	efl_discover_free(disc);
 	for (i = 0; i < ntargets; i++)

@@ -155,8 +155,13 @@ report_exec(uv_loop_t *loop, int argc, char **argv)
 	view = *rep;
 	view.title = title;
 	efl_report_table(stdout, &view, table_width(), table_color());
-	fflush(stdout);
 	status = efl_report_all_ok(&view) ? EFL_EXIT_OK : EFL_EXIT_FAILED;
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		efl_error("cannot write the table to standard output: %s",
+		    strerror(errno != 0 ? errno : EIO));
+		status = EFL_EXIT_SETUP;
+	}
 	if (junit != NULL && efl_report_write_file(junit, efl_junit_write,
 	    &view, &eb) != 0) {
 		efl_error("%s", eb.msg);

@@ -338,7 +338,7 @@ cmd_serve_exec(uv_loop_t *loop, int argc, char **argv)
 	efl_loop_cancel_remove(loop, &run.cancel);
 	rc = EFL_EXIT_OK;
 out:
-	efl_out_free(run.out);
+	rc = cmd__finish_output(run.out, rc);
 	efl_image_close(&img);
 	efl_image_close(&fs);
 	efl_secret_wipe(&pw);

@@ -13,6 +13,7 @@
 #include "cmd-util.h"
 #include "espfleet/cmd.h"
 #include "espfleet/log.h"
+#include "espfleet/output.h"
 #include "espfleet/secret.h"
 #include "espfleet/sockaddr.h"
 #include "espfleet/text.h"
@@ -190,4 +191,14 @@ cmd__load_password(const char *cmd, const char *file, int ask,
 		return EFL_EXIT_SETUP;
 	}
 	return 0;
+}
+
+int
+cmd__finish_output(struct efl_out *o, int rc)
+{
+	if (efl_out_write_error(o) != 0 &&
+	    (rc == EFL_EXIT_OK || rc == EFL_EXIT_FAILED))
+		rc = EFL_EXIT_SETUP;
+	efl_out_free(o);
+	return rc;
 }

@@ -62,4 +62,10 @@ struct efl_secret;
 int cmd__load_password(const char *cmd, const char *file, int ask,
     struct efl_secret *pw);
 
+/* The exit status once the output o is done with: rc, or 3 (setup failure)
+ * instead of 0 or 1 when the report could not be written (output.h);
+ * then frees o. */
+struct efl_out;
+int cmd__finish_output(struct efl_out *o, int rc);
+
 #endif

@@ -84,7 +84,6 @@ human_push_begin(struct efl_out *o, const char *image, uint32_t size,
 	    "pushing", image, c_on(o, RESET), size_text(sz, sizeof(sz), size),
 	    md5, ntargets, ntargets == 1 ? "" : "s",
 	    strcmp(via, "http") == 0 ? " over HTTP" : "");
-	fflush(o->fp);
 }
 
 /* The row's address and port, "[v6]:port" for IPv6. */
@@ -116,7 +115,6 @@ human_push_retry(struct efl_out *o, const struct efl_push_row *r,
 	    "%.1f s%s\n", c_on(o, YELLOW), r->label, r->attempts, retries + 1,
 	    efl_result_code_name(code), message, (double)delay_ms / 1000.0,
 	    c_on(o, RESET));
-	fflush(o->fp);
 }
 
 static void
@@ -137,7 +135,6 @@ human_push_result(struct efl_out *o, const struct efl_push_row *r)
 	else
 		fprintf(o->fp, "%s%s: FAILED %s: %s%s\n", c_on(o, RED), r->label,
 		    efl_result_code_name(r->code), r->message, c_on(o, RESET));
-	fflush(o->fp);
 }
 
 static int
@@ -191,7 +188,6 @@ human_push_tick(struct efl_out *o, const struct efl_push_row *rows,
 		    c_on(o, DIM), active - shown, queued, c_on(o, RESET));
 		o->live_lines++;
 	}
-	fflush(o->fp);
 }
 
 static void
@@ -238,7 +234,6 @@ human_notice(struct efl_out *o, const char *what, const char *text)
 {
 	clear_live(o);
 	fprintf(o->fp, "%s: %s\n", what, text);
-	fflush(o->fp);
 }
 
 static void

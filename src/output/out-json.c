@@ -53,7 +53,6 @@ emit(struct efl_out *o, cJSON *obj)
 		efl_fatal("out of memory printing JSON");
 	fputs(text, o->fp);
 	fputc('\n', o->fp);
-	fflush(o->fp);
 	free(text);
 }
 

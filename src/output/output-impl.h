@@ -21,7 +21,9 @@ struct efl_out {
 	const struct out_renderer *r;
 	int color;
 	const char *command;   /* "push", "discover", ... */
-	FILE *fp;              /* stdout */
+	FILE *fp;              /* stdout; null after a write error */
+	FILE *null;            /* /dev/null, owned (after a write error) */
+	int write_errno;       /* the first write error (0: none) */
 	uint32_t live_lines;   /* TTY: lines of the live area on screen */
 	uint64_t started_ms;
 	struct out_dev_row *dev_rows;  /* discover, human modes */

@@ -4,11 +4,13 @@
  * functions, output-impl.h) once, so the commands only emit events; and
  * the times of a push's row as every report gives them.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "espfleet/common.h"
+#include "espfleet/log.h"
 #include "output-impl.h"
 
 enum efl_out_mode
@@ -48,14 +50,50 @@ efl_out_new(enum efl_out_mode mode, const char *command)
 	return o;
 }
 
+/*
+ * After each event: the first write error on the report is said on stderr
+ * at once, and from then on the output goes nowhere (a reader that went
+ * away, a full disk), while the command finishes its work; it then exits
+ * 3 (efl_out_write_error). SIGPIPE is ignored (process.h), so a closed
+ * pipe is such an error, not a death mid-upload. The renderers leave the
+ * flush to this, so that the error is the flush's.
+ */
+static void
+written(struct efl_out *o)
+{
+	int e;
+
+	errno = 0;
+	if (o->write_errno != 0 || (fflush(o->fp) == 0 && !ferror(o->fp)))
+		return;
+	e = errno != 0 ? errno : EIO;
+	o->write_errno = e;
+	efl_error("cannot write the report to standard output: %s%s",
+	    strerror(e), strcmp(o->command, "push") == 0 ?
+	    " (the uploads go on; exit status 3)" : "");
+	if ((o->null = fopen("/dev/null", "w")) != NULL)
+		o->fp = o->null;
+}
+
+int
+efl_out_write_error(struct efl_out *o)
+{
+	if (o == NULL)
+		return 0;
+	written(o);
+	return o->write_errno;
+}
+
 void
 efl_out_free(struct efl_out *o)
 {
 	if (o == NULL)
 		return;
-	fflush(o->fp);
+	written(o);
 	if (o->r->free != NULL)
 		o->r->free(o);
+	if (o->null != NULL)
+		fclose(o->null);
 	free(o);
 }
 
@@ -105,12 +143,14 @@ efl_out_push_begin(struct efl_out *o, const char *image, uint32_t size,
     const char *md5, int command, uint32_t ntargets, const char *via)
 {
 	o->r->push_begin(o, image, size, md5, command, ntargets, via);
+	written(o);
 }
 
 void
 efl_out_push_phase(struct efl_out *o, const struct efl_push_row *r)
 {
 	o->r->push_phase(o, r);
+	written(o);
 }
 
 void
@@ -119,12 +159,14 @@ efl_out_push_retry(struct efl_out *o, const struct efl_push_row *r,
     uint32_t retries)
 {
 	o->r->push_retry(o, r, code, message, delay_ms, retries);
+	written(o);
 }
 
 void
 efl_out_push_result(struct efl_out *o, const struct efl_push_row *r)
 {
 	o->r->push_result(o, r);
+	written(o);
 }
 
 void
@@ -133,6 +175,7 @@ efl_out_push_tick(struct efl_out *o, const struct efl_push_row *rows,
 {
 	if (o->mode == EFL_OUT_TTY && o->r->push_tick != NULL)
 		o->r->push_tick(o, rows, n);
+	written(o);
 }
 
 void
@@ -140,19 +183,21 @@ efl_out_push_summary(struct efl_out *o, const struct efl_push_row *rows,
     uint32_t n, const struct efl_push_summary *s)
 {
 	o->r->push_summary(o, rows, n, s);
-	fflush(o->fp);
+	written(o);
 }
 
 void
 efl_out_notice(struct efl_out *o, const char *what, const char *text)
 {
 	o->r->notice(o, what, text);
+	written(o);
 }
 
 void
 efl_out_push_plan(struct efl_out *o, const struct efl_push_row *r)
 {
 	o->r->push_plan(o, r);
+	written(o);
 }
 
 void
@@ -160,13 +205,14 @@ efl_out_push_plan_summary(struct efl_out *o, uint32_t targets,
     uint32_t update, uint32_t skipped)
 {
 	o->r->push_plan_summary(o, targets, update, skipped);
-	fflush(o->fp);
+	written(o);
 }
 
 void
 efl_out_device(struct efl_out *o, const struct efl_device *d)
 {
 	o->r->device(o, d);
+	written(o);
 }
 
 void
@@ -174,6 +220,7 @@ efl_out_discover_skipped(struct efl_out *o, const char *subject,
     const char *reason)
 {
 	o->r->discover_skipped(o, subject, reason);
+	written(o);
 }
 
 void
@@ -181,7 +228,7 @@ efl_out_discover_summary(struct efl_out *o, uint32_t devices, double seconds,
     int complete)
 {
 	o->r->discover_summary(o, devices, seconds, complete);
-	fflush(o->fp);
+	written(o);
 }
 
 void
@@ -190,21 +237,21 @@ efl_out_serve_begin(struct efl_out *o, const char *listen,
     const struct efl_image *fs, uint32_t percent, int password)
 {
 	o->r->serve_begin(o, listen, img, version, fs, percent, password);
-	fflush(o->fp);
+	written(o);
 }
 
 void
 efl_out_serve_request(struct efl_out *o, const struct efl_serve_event *e)
 {
 	o->r->serve_request(o, e);
-	fflush(o->fp);
+	written(o);
 }
 
 void
 efl_out_serve_end(struct efl_out *o, const struct efl_serve_summary *s)
 {
 	o->r->serve_end(o, s);
-	fflush(o->fp);
+	written(o);
 }
 
 void
@@ -212,7 +259,7 @@ efl_out_serve_image(struct efl_out *o, const char *which,
     const struct efl_image *img, const char *version)
 {
 	o->r->serve_image(o, which, img, version);
-	fflush(o->fp);
+	written(o);
 }
 
 void
@@ -220,5 +267,5 @@ efl_out_serve_throttled(struct efl_out *o, const char *addr,
     uint32_t failures, double seconds)
 {
 	o->r->serve_throttled(o, addr, failures, seconds);
-	fflush(o->fp);
+	written(o);
 }

@@ -213,6 +213,8 @@ efl_espota_begin(struct efl_espota_session *s, uint64_t now)
 {
 	if (s->done)
 		return 0;
+	s->begun = 1;
+	s->begun_at = now;
 	return invite(s, now);
 }
 
@@ -308,6 +310,18 @@ efl_espota_connected(struct efl_espota_session *s, const struct sockaddr *peer,
 static unsigned
 conclude_from_reply(struct efl_espota_session *s, int eof)
 {
+	if (s->reply.state == EFL_REPLY_OK &&
+	    s->reply.counted < s->reply.total) {
+		/* an "OK" is no count: a device that says it before it
+		 * acknowledged the image cannot have written it */
+		uint32_t counted = s->reply.counted;
+		unsigned a = finish(s, EFL_R_TRANSFER_FAILED, "device "
+		    "answered OK after acknowledging only %u of %u bytes",
+		    counted, s->reply.total);
+
+		s->result.bytes = counted;
+		return a;
+	}
 	if (s->reply.state == EFL_REPLY_OK)
 		return finish(s, EFL_R_OK, "%s", "");
 	if (s->reply.state == EFL_REPLY_ERROR &&
@@ -357,8 +371,10 @@ efl_espota_device_bytes(struct efl_espota_session *s, const char *data,
 			    s->reply.total);
 	}
 	if (s->reply.acked >= s->reply.total &&
-	    s->phase == EFL_PHASE_UPLOADING)
+	    s->phase == EFL_PHASE_UPLOADING) {
 		set_phase(s, EFL_PHASE_FINISHING);
+		s->finishing_at = now;
+	}
 	if (s->reply.state != EFL_REPLY_PENDING || s->reply.text_len > 0 ||
 	    s->reply.acked + COUNTS_TAIL >= s->reply.total)
 		a |= read_every_byte(s); /* the result must not wait */
@@ -413,19 +429,73 @@ retransmit_due(struct efl_espota_session *s, uint64_t now)
 	return EFL_ESPOTA_SEND;
 }
 
+/* The earlier of two times, 0 being none. */
+static uint64_t
+earlier(uint64_t a, uint64_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* When the current wait ends (0: none): the phase's deadline, or on the
+ * connection the device's silence and, once every byte is acknowledged,
+ * the verdict (counts, line ends or anything else do not move it). */
+static uint64_t
+wait_deadline(const struct efl_espota_session *s)
+{
+	if (!s->connected)
+		return s->deadline_at;
+	return earlier(s->last_activity + s->p.timeout_ms,
+	    s->finishing_at != 0 ? s->finishing_at + s->p.timeout_ms : 0);
+}
+
+/* When the whole session must be over (0: no bound). */
+static uint64_t
+device_deadline(const struct efl_espota_session *s)
+{
+	return s->begun && s->p.device_timeout_ms != 0 ?
+	    s->begun_at + s->p.device_timeout_ms : 0;
+}
+
+/* The device timeout is over: the phase's own result, said so. */
+static unsigned
+device_timed_out(struct efl_espota_session *s)
+{
+	char sec[EFL_SECONDS_TEXT_LEN];
+	enum efl_result_code code;
+
+	efl_seconds_text(sec, s->p.device_timeout_ms);
+	switch (s->phase) {
+	case EFL_PHASE_INVITING:
+	case EFL_PHASE_AUTHENTICATING:
+		code = EFL_R_NO_ANSWER;
+		break;
+	case EFL_PHASE_CONNECTING:
+		code = EFL_R_CONNECT_TIMEOUT;
+		break;
+	default:
+		code = EFL_R_TRANSFER_FAILED;
+		break;
+	}
+	return finish(s, code, "not done within the device timeout of %s s "
+	    "(--device-timeout): %s, %u of %u bytes acknowledged", sec,
+	    efl_phase_name(s->phase), s->reply.acked, s->reply.total);
+}
+
 unsigned
 efl_espota_time(struct efl_espota_session *s, uint64_t now, const char *stray)
 {
 	char sec[EFL_SECONDS_TEXT_LEN];
+	uint64_t wait_at = wait_deadline(s), device_at = device_deadline(s);
 
 	if (s->done)
 		return 0;
 	if (stray == NULL)
 		stray = "";
+	if (device_at != 0 && now >= device_at)
+		return device_timed_out(s);
 	/* a deadline that has passed wins over a re-send that is due too
 	 * (a timer that fired late) */
-	if (s->connected ? now - s->last_activity < s->p.timeout_ms :
-	    s->deadline_at == 0 || now < s->deadline_at)
+	if (wait_at == 0 || now < wait_at)
 		return s->retx_at != 0 && now >= s->retx_at ?
 		    retransmit_due(s, now) : 0;
 	efl_seconds_text(sec, s->p.timeout_ms);
@@ -459,7 +529,9 @@ efl_espota_time(struct efl_espota_session *s, uint64_t now, const char *stray)
 		    s->reply.acked, s->reply.total, sec);
 	case EFL_PHASE_FINISHING:
 		return finish(s, EFL_R_TRANSFER_FAILED, "no result from the "
-		    "device within %s s after the last byte", sec);
+		    "device within %s s after the last byte%s", sec,
+		    now - s->last_activity < s->p.timeout_ms ?
+		    " (it sent other bytes meanwhile)" : "");
 	default:
 		return 0;
 	}
@@ -472,10 +544,8 @@ efl_espota_wake_at(const struct efl_espota_session *s)
 
 	if (s->done)
 		return 0;
-	at = s->connected ? s->last_activity + s->p.timeout_ms : s->deadline_at;
-	if (s->retx_at != 0 && (at == 0 || s->retx_at < at))
-		at = s->retx_at;
-	return at;
+	at = earlier(wait_deadline(s), device_deadline(s));
+	return earlier(at, s->retx_at);
 }
 
 unsigned

@@ -30,7 +30,9 @@
 
 struct espota_transport {
 	struct efl_transport t;  /* first: the handle is this struct */
-	struct efl_listener *shared;  /* --host-port, else NULL */
+	int host_port;           /* --host-port given: the shared listeners */
+	struct efl_listener *shared, *shared6;  /* IPv4, IPv6 */
+	char shared_error[2][sizeof(struct efl_errbuf)]; /* why one is missing */
 	struct sockaddr_storage host_ip;
 	int have_host_ip;
 	int md5_key_only;
@@ -53,6 +55,8 @@ struct espota_conn {
 
 	struct efl_listener *listener;
 	int owns_listener, expecting;
+	int queued;                    /* behind another upload to this
+	                                  address on the shared port */
 
 	uv_tcp_t *conn;
 	uv_write_t write_req;
@@ -327,9 +331,18 @@ static void
 on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 {
 	struct espota_conn *c = arg;
-	unsigned actions = c->reported ? EFL_ESPOTA_REFUSE :
-	    efl_espota_connected(&c->m, peer, now_ms(c));
+	unsigned actions;
 	int rc, sndbuf;
+
+	if (conn == NULL) {
+		/* the listener accepts nothing more (out of descriptors) */
+		if (!c->reported)
+			apply(c, efl_espota_fail(&c->m, EFL_R_TRANSFER_FAILED,
+			    listener__error(c->listener)));
+		return;
+	}
+	actions = c->reported ? EFL_ESPOTA_REFUSE :
+	    efl_espota_connected(&c->m, peer, now_ms(c));
 
 	conn->data = c;
 	c->open_handles++;
@@ -350,6 +363,18 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	if (rc != 0)
 		actions |= cannot_send(c, rc);
 	apply(c, actions);
+}
+
+/* Our turn on the shared port: the upload queued behind another to the
+ * same address may invite its device now. */
+static void
+on_turn(void *arg)
+{
+	struct espota_conn *c = arg;
+
+	c->queued = 0;
+	if (!c->reported && c->start_error[0] == '\0')
+		apply(c, efl_espota_begin(&c->m, now_ms(c)));
 }
 
 /* ---- start / cancel ---- */
@@ -391,8 +416,15 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 		conn_free_early(c);
 		return NULL;
 	}
-	if (et->shared != NULL) {
-		c->listener = et->shared;
+	if (et->host_port) {
+		int v6 = addr->sa_family == AF_INET6;
+
+		c->listener = v6 ? et->shared6 : et->shared;
+		if (c->listener == NULL) {
+			efl_errbuf_set(eb, "%s", et->shared_error[v6]);
+			conn_free_early(c);
+			return NULL;
+		}
 	} else {
 		c->listener = efl_listener_open(cfg->loop,
 		    (struct sockaddr *)&local, eb);
@@ -402,11 +434,14 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 		}
 		c->owns_listener = 1;
 	}
-	if (listener__expect(c->listener, addr, on_connect_back, c, eb) != 0) {
+	rc = listener__expect(c->listener, addr, on_connect_back, on_turn, c,
+	    eb);
+	if (rc < 0) {
 		conn_free_early(c);
 		return NULL;
 	}
 	c->expecting = 1;
+	c->queued = rc == 1;
 
 	uv_udp_init(cfg->loop, &c->udp);
 	uv_timer_init(cfg->loop, &c->timer);
@@ -423,6 +458,7 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 	p.md5_hex = cfg->image->md5_hex;
 	p.password = cfg->password;
 	p.timeout_ms = cfg->timeout_ms;
+	p.device_timeout_ms = cfg->device_timeout_ms;
 	p.md5_key_only = et->md5_key_only;
 	p.known_scheme = cfg->auth_scheme;
 	p.crypto = &efl_crypto_openssl;
@@ -441,7 +477,8 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 		uv_timer_start(&c->timer, on_timer, 0, 0);
 		return c;
 	}
-	apply(c, efl_espota_begin(&c->m, now_ms(c)));
+	if (!c->queued)
+		apply(c, efl_espota_begin(&c->m, now_ms(c)));
 	return c;
 }
 
@@ -465,22 +502,50 @@ espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 		efl_sockaddr_copy(&et->host_ip, o->host_ip);
 		et->have_host_ip = 1;
 	}
-	if (o->host_port != 0 || o->host_ip != NULL) {
-		/* a fixed port is opened once for all; a fixed address is
-		 * tried once here, so that one not on this host is a setup
-		 * error, not a failure of every device */
-		et->shared = efl_listener_open_port(loop, o->host_ip,
-		    o->listen_family != 0 ? o->listen_family : AF_INET,
+	if (o->host_ip != NULL || o->listen_family != 0) {
+		/* one family: a fixed address is tried once here, so that
+		 * one not on this host is a setup error, not a failure of
+		 * every device */
+		int family = o->host_ip != NULL ? o->host_ip->sa_family :
+		    o->listen_family;
+		struct efl_listener *l;
+
+		if (o->host_port == 0 && o->host_ip == NULL)
+			return &et->t;
+		l = efl_listener_open_port(loop, o->host_ip, family,
+		    o->host_port, eb);
+		if (l == NULL) {
+			free(et);
+			return NULL;
+		}
+		if (o->host_port == 0) {
+			efl_listener_release(l);
+			return &et->t;
+		}
+		*(family == AF_INET6 ? &et->shared6 : &et->shared) = l;
+		snprintf(et->shared_error[family != AF_INET6],
+		    sizeof(et->shared_error[0]), "--host-port %u listens for "
+		    "%s devices only (--host-ip)", o->host_port,
+		    family == AF_INET6 ? "IPv6" : "IPv4");
+	} else if (o->host_port != 0) {
+		/* a fixed port is opened once for all, for each family: IPv4
+		 * (a failure is a setup error) and IPv6 where the host has
+		 * it (a failure is said to the IPv6 devices alone) */
+		struct efl_errbuf eb6;
+
+		et->shared = efl_listener_open_port(loop, NULL, AF_INET,
 		    o->host_port, eb);
 		if (et->shared == NULL) {
 			free(et);
 			return NULL;
 		}
-		if (o->host_port == 0) {
-			efl_listener_release(et->shared);
-			et->shared = NULL;
-		}
+		et->shared6 = efl_listener_open_port(loop, NULL, AF_INET6,
+		    o->host_port, &eb6);
+		if (et->shared6 == NULL)
+			snprintf(et->shared_error[1],
+			    sizeof(et->shared_error[1]), "%s", eb6.msg);
 	}
+	et->host_port = o->host_port != 0;
 	return &et->t;
 }
 
@@ -489,8 +554,8 @@ espota_free(struct efl_transport *t)
 {
 	struct espota_transport *et = (struct espota_transport *)t;
 
-	if (et->shared != NULL)
-		efl_listener_release(et->shared);
+	efl_listener_release(et->shared);
+	efl_listener_release(et->shared6);
 	free(et);
 }
 

@@ -41,7 +41,13 @@ struct http_session {
 	struct efl_session_callbacks cb;
 	const struct efl_image *image;
 	const struct efl_secret *password;
+	uv_loop_t *loop;
 	uint32_t timeout_ms;
+	uint32_t device_timeout_ms; /* the whole transfer (0: none) */
+	uint64_t started_at;      /* loop time of the start */
+	uint64_t finishing_at;    /* every byte sent (0: not yet): the answer
+	                             is due within timeout_ms, whatever comes */
+	int verdict_overdue;      /* aborted for that */
 	char *label;
 	char url[200];
 	curl_mime *mime;
@@ -161,8 +167,17 @@ on_xfer(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		if (s->cb.progress != NULL)
 			s->cb.progress(s->cb.arg, sent, s->image->size);
 	}
-	if (ulnow >= ultotal && s->phase == EFL_PHASE_UPLOADING)
+	if (ulnow >= ultotal && s->phase == EFL_PHASE_UPLOADING) {
 		set_phase(s, EFL_PHASE_FINISHING);
+		s->finishing_at = uv_now(s->loop);
+	}
+	/* an answer that never ends (a body dribbled forever) is no answer:
+	 * it is due within the timeout of the last byte, whatever comes */
+	if (s->finishing_at != 0 &&
+	    uv_now(s->loop) - s->finishing_at >= s->timeout_ms) {
+		s->verdict_overdue = 1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -177,6 +192,25 @@ conclude_transport_error(struct http_session *s, CURLcode rc)
 
 	efl_printable(shown, sizeof(shown), why, strlen(why));
 	efl_seconds_text(sec, s->timeout_ms);
+	if (s->verdict_overdue) {
+		long status = 0;
+
+		curl_easy_getinfo(s->job.easy, CURLINFO_RESPONSE_CODE,
+		    &status);
+		finish(s, EFL_R_TRANSFER_FAILED, "no result from the device "
+		    "within %s s after the last byte%s", sec, status != 0 ?
+		    " (its answer did not end)" : "");
+		return;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT && s->device_timeout_ms != 0 &&
+	    uv_now(s->loop) - s->started_at >= s->device_timeout_ms) {
+		efl_seconds_text(sec, s->device_timeout_ms);
+		finish(s, s->phase == EFL_PHASE_CONNECTING ? EFL_R_NO_ANSWER :
+		    EFL_R_TRANSFER_FAILED, "not done within the device timeout "
+		    "of %s s (--device-timeout): %s, %u of %u bytes sent", sec,
+		    efl_phase_name(s->phase), s->sent, s->image->size);
+		return;
+	}
 	if (s->phase == EFL_PHASE_CONNECTING &&
 	    (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT)) {
 		finish(s, EFL_R_NO_ANSWER, "no update page answers at %s "
@@ -203,7 +237,21 @@ conclude_answer(struct http_session *s, long status)
 {
 	char shown[EFL_DEVICE_TEXT_MAX];
 	const char *err = strstr(s->body, EFA_HTTP_UPDATE_ERROR);
+	curl_off_t sent = 0, length = 0;
 
+	curl_easy_getinfo(s->job.easy, CURLINFO_SIZE_UPLOAD_T, &sent);
+	curl_easy_getinfo(s->job.easy, CURLINFO_CONTENT_LENGTH_UPLOAD_T,
+	    &length);
+	if (status == 200 && strstr(s->body, "Update Success") != NULL &&
+	    length > 0 && sent < length) {
+		/* the page answered before it had the whole image */
+		s->sent = (uint32_t)((uint64_t)sent * s->image->size /
+		    (uint64_t)length);
+		finish(s, EFL_R_TRANSFER_FAILED, "device answered success "
+		    "after only %u of %u bytes were sent", s->sent,
+		    s->image->size);
+		return;
+	}
 	if (status == 200 && strstr(s->body, "Update Success") != NULL) {
 		finish(s, EFL_R_OK, "%s", "");
 		return;
@@ -298,7 +346,10 @@ http_start(struct efl_transport *t, const struct efl_session_config *cfg,
 	s->cb = *cb;
 	s->image = img;
 	s->password = cfg->password;
+	s->loop = cfg->loop;
 	s->timeout_ms = cfg->timeout_ms;
+	s->device_timeout_ms = cfg->device_timeout_ms;
+	s->started_at = uv_now(cfg->loop);
 	s->label = xstrdup(cfg->label != NULL ? cfg->label : "device");
 	s->job.done = on_done;
 	s->job.easy = e = curl_easy_init();
@@ -340,6 +391,10 @@ http_start(struct efl_transport *t, const struct efl_session_config *cfg,
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
 	    (long)((cfg->timeout_ms + 999) / 1000));
+	/* and the whole transfer by the device timeout */
+	if (cfg->device_timeout_ms != 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+		    (long)cfg->device_timeout_ms);
 	if (tr->interface != NULL)
 		curl_easy_setopt(e, CURLOPT_INTERFACE, tr->interface);
 	if (cfg->password != NULL && cfg->password->present) {

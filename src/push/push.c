@@ -275,6 +275,8 @@ start_attempt(struct push *p, uint32_t i)
 	cfg.command = p->opts->command;
 	cfg.password = t->password != NULL ? t->password : p->pw;
 	cfg.timeout_ms = p->opts->timeout_ms;
+	cfg.device_timeout_ms = p->opts->device_timeout_ms != 0 ?
+	    p->opts->device_timeout_ms : efl_device_timeout_ms(cfg.image->size);
 	cfg.label = r->label;
 	cfg.auth_scheme = t->auth_scheme;
 	sl->session = efl_transport_start(transport_of(p, i), &cfg,

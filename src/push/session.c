@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The transport-neutral vocabulary of device sessions (session.h): phase
- * names, phase changes, and what a device's error text means.
+ * names, phase changes, what a device's error text means, and the default
+ * overall bound of a session.
  */
 #include <string.h>
 
@@ -18,6 +19,15 @@ efl_phase_name(enum efl_phase p)
 	};
 
 	return (unsigned)p < ARRAY_SIZE(names) ? names[p] : "?";
+}
+
+uint32_t
+efl_device_timeout_ms(uint32_t image_size)
+{
+	uint64_t ms = (uint64_t)EFL_DEVICE_TIMEOUT_FLOOR_S * 1000u +
+	    (uint64_t)image_size * 1000u / EFL_DEVICE_MIN_RATE;
+
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
 void

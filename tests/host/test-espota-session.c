@@ -493,6 +493,101 @@ test_finishing_silence(void **state)
 	    "within 10 s after the last byte");
 }
 
+/* Once every byte is acknowledged, the verdict is due within the timeout
+ * whatever the device sends meanwhile: line ends, repeated counts. */
+static void
+test_finishing_dribble(void **state)
+{
+	static const char *const dribbles[] = { "\n", "4096", "\r\n1460" };
+	struct h h;
+	uint64_t t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dribbles) / sizeof(dribbles[0]); i++) {
+		start(&h, NULL);
+		connect_back(&h, 0);
+		assert_int_equal(bytes(&h, "4096", 100), 0);
+		assert_int_equal(h.s.phase, EFL_PHASE_FINISHING);
+		for (t = 600; t < 100 + TIMEOUT; t += 500) {
+			assert_int_equal(bytes(&h, dribbles[i], t), 0);
+			assert_true(efl_espota_wake_at(&h.s) <= 100 + TIMEOUT);
+			assert_int_equal(efl_espota_time(&h.s, t, ""), 0);
+		}
+		assert_int_equal(efl_espota_wake_at(&h.s), 100 + TIMEOUT);
+		assert_int_equal(efl_espota_time(&h.s, 100 + TIMEOUT, ""),
+		    EFL_ESPOTA_FINISHED);
+		expect_result(&h, EFL_R_TRANSFER_FAILED, "no result from the "
+		    "device within 10 s after the last byte (it sent other "
+		    "bytes meanwhile)");
+		assert_int_equal(h.s.result.bytes, SIZE);
+	}
+}
+
+/* One bound on the whole session: a device that acknowledges a byte a
+ * second is never silent, and is cut all the same. */
+static void
+test_device_timeout(void **state)
+{
+	struct h h;
+	uint64_t t;
+
+	(void)state;
+	setup_at(&h, DEVICE, 8266, NULL);
+	h.p.device_timeout_ms = 30000;
+	begin(&h, 1000);
+	connect_back(&h, 1200);
+	for (t = 2000; t < 31000; t += 1000) {
+		assert_int_equal(bytes(&h, "1", t), 0);
+		assert_int_equal(efl_espota_wake_at(&h.s), t + TIMEOUT < 31000 ?
+		    t + TIMEOUT : 31000);
+		assert_int_equal(efl_espota_time(&h.s, t, ""), 0);
+	}
+	assert_int_equal(efl_espota_time(&h.s, 31000, ""),
+	    EFL_ESPOTA_FINISHED);
+	expect_result(&h, EFL_R_TRANSFER_FAILED, "not done within the device "
+	    "timeout of 30 s (--device-timeout): uploading, 29 of 4096 bytes "
+	    "acknowledged");
+	assert_int_equal(h.s.result.bytes, 29);
+
+	/* in the handshake, the phase's own result */
+	setup_at(&h, DEVICE, 8266, NULL);
+	h.p.device_timeout_ms = 2500;
+	begin(&h, 0);
+	assert_int_equal(efl_espota_wake_at(&h.s), 1000);
+	assert_int_equal(efl_espota_time(&h.s, 1000, ""), EFL_ESPOTA_SEND);
+	assert_int_equal(efl_espota_wake_at(&h.s), 2500);
+	assert_int_equal(efl_espota_time(&h.s, 2500, ""),
+	    EFL_ESPOTA_FINISHED);
+	expect_result(&h, EFL_R_NO_ANSWER, "not done within the device "
+	    "timeout of 2.5 s (--device-timeout): inviting, 0 of 4096 bytes "
+	    "acknowledged");
+}
+
+/* An "OK" is no count: before the image is acknowledged it fails. */
+static void
+test_ok_before_the_image(void **state)
+{
+	struct h h;
+
+	(void)state;
+	start(&h, NULL);
+	connect_back(&h, 0);
+	assert_int_equal(bytes(&h, "1000", 100), 0);
+	assert_int_equal(bytes(&h, "OK", 200), EFL_ESPOTA_FINISHED);
+	expect_result(&h, EFL_R_TRANSFER_FAILED, "device answered OK after "
+	    "acknowledging only 1000 of 4096 bytes");
+	assert_int_equal(h.s.result.bytes, 1000);
+
+	/* merged with the last count, all acknowledged: ok */
+	start(&h, NULL);
+	connect_back(&h, 0);
+	assert_int_equal(bytes(&h, "2048", 100), 0);
+	assert_int_equal(bytes(&h, "2048OK", 200), EFL_ESPOTA_FINISHED);
+	expect_result(&h, EFL_R_OK, "");
+	assert_int_equal(h.s.result.bytes, SIZE);
+}
+
 static void
 test_device_texts(void **state)
 {
@@ -799,6 +894,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_upload_without_password),
+		cmocka_unit_test(test_finishing_dribble),
+		cmocka_unit_test(test_device_timeout),
+		cmocka_unit_test(test_ok_before_the_image),
 		cmocka_unit_test(test_md5_scheme),
 		cmocka_unit_test(test_sha256_scheme),
 		cmocka_unit_test(test_md5_key_fallback),

@@ -3,10 +3,11 @@
  * The espota transport (session.h): the libuv driver of the pure session
  * in espota-session.c. It owns the I/O only: one UDP socket kept for the
  * whole handshake, one timer at the session's wake time, the connect-back
- * accepted through an efl_listener, the image written in one go from the
- * shared copy in memory (no stop-and-wait), the device's bytes read as they
- * arrive. Every decision is the session's: the driver feeds it inputs with
- * the loop's time and carries out the actions it returns.
+ * accepted through an efl_listener, the image handed to the kernel in one
+ * go from the shared copy in memory (image-send.c: sendfile, no copy per
+ * device; no stop-and-wait), the device's bytes read as they arrive.
+ * Every decision is the session's: the driver feeds it inputs with the
+ * loop's time and carries out the actions it returns.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "espfleet/log.h"
 #include "espfleet/session.h"
 #include "espfleet/sockaddr.h"
+#include "image-send.h"
 #include "listener.h"
 
 /* Largest send buffer asked for (the kernel caps it at wmem_max). */
@@ -34,6 +36,7 @@ struct espota_transport {
 	struct sockaddr_storage host_ip;
 	int have_host_ip;
 	int md5_key_only;
+	struct efl_image_files *files; /* the images as memfds, for sendfile */
 };
 
 struct espota_conn {
@@ -57,6 +60,7 @@ struct espota_conn {
 	uv_tcp_t *conn;
 	uv_write_t write_req;
 	int write_done;
+	struct efl_image_files *files; /* the transport's */
 	int rcvlowat;                  /* SO_RCVLOWAT of the connection */
 };
 
@@ -194,14 +198,15 @@ cannot_send(struct espota_conn *c, int uv_error)
 static void
 write_image(struct espota_conn *c)
 {
-	uv_buf_t b = uv_buf_init((char *)(uintptr_t)c->cfg.image->data,
-	    c->cfg.image->size);
-	int rc;
+	int rc, queued = 0;
 
 	c->write_req.data = c;
-	rc = uv_write(&c->write_req, (uv_stream_t *)c->conn, &b, 1, on_write);
+	rc = efl_image_send(c->files, c->cfg.image, c->conn, &c->write_req,
+	    on_write, &queued);
 	if (rc != 0)
 		apply(c, cannot_send(c, rc));
+	else if (!queued)
+		c->write_done = 1;
 }
 
 static void
@@ -339,9 +344,11 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	}
 	c->conn = conn;
 	uv_tcp_nodelay(conn, 1);
-	/* Room for the image in the socket: one write hands it to the kernel,
-	 * instead of a wakeup and a small write each time the device's
-	 * window opens (thousands a second across a fleet). */
+	/* Room for the image in the socket: one sendfile hands it to the
+	 * kernel (references to the shared memfd's pages, not a copy per
+	 * device: image-send.c), instead of a wakeup and a small write each
+	 * time the device's window opens (thousands a second across a
+	 * fleet). */
 	sndbuf = c->cfg.image->size < SNDBUF_MAX ? (int)c->cfg.image->size :
 	    (int)SNDBUF_MAX;
 	(void)uv_send_buffer_size((uv_handle_t *)conn, &sndbuf);
@@ -376,6 +383,7 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 
 	c->cfg = *cfg;
 	c->cb = *cb;
+	c->files = et->files;
 	c->label = xstrdup(cfg->label != NULL ? cfg->label : "device");
 	efl_sockaddr_text(addr, dev_text, sizeof(dev_text));
 	memset(&local, 0, sizeof(local));
@@ -461,6 +469,7 @@ espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 	struct espota_transport *et = xcalloc(1, sizeof(*et));
 
 	et->md5_key_only = o->md5_key_only;
+	et->files = efl_image_files_new();
 	if (o->host_ip != NULL) {
 		efl_sockaddr_copy(&et->host_ip, o->host_ip);
 		et->have_host_ip = 1;
@@ -473,6 +482,7 @@ espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 		    o->listen_family != 0 ? o->listen_family : AF_INET,
 		    o->host_port, eb);
 		if (et->shared == NULL) {
+			efl_image_files_free(et->files);
 			free(et);
 			return NULL;
 		}
@@ -491,6 +501,7 @@ espota_free(struct efl_transport *t)
 
 	if (et->shared != NULL)
 		efl_listener_release(et->shared);
+	efl_image_files_free(et->files);
 	free(et);
 }
 

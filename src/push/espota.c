@@ -383,6 +383,8 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 
 	c->cfg = *cfg;
 	c->cb = *cb;
+	if (et->files == NULL)
+		et->files = efl_image_files_new();
 	c->files = et->files;
 	c->label = xstrdup(cfg->label != NULL ? cfg->label : "device");
 	efl_sockaddr_text(addr, dev_text, sizeof(dev_text));
@@ -469,7 +471,6 @@ espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 	struct espota_transport *et = xcalloc(1, sizeof(*et));
 
 	et->md5_key_only = o->md5_key_only;
-	et->files = efl_image_files_new();
 	if (o->host_ip != NULL) {
 		efl_sockaddr_copy(&et->host_ip, o->host_ip);
 		et->have_host_ip = 1;
@@ -482,7 +483,6 @@ espota_new(uv_loop_t *loop, const struct efl_transport_opts *o,
 		    o->listen_family != 0 ? o->listen_family : AF_INET,
 		    o->host_port, eb);
 		if (et->shared == NULL) {
-			efl_image_files_free(et->files);
 			free(et);
 			return NULL;
 		}

@@ -58,7 +58,7 @@ struct espota_conn {
 	int owns_listener, expecting;
 
 	uv_tcp_t *conn;
-	uv_write_t write_req;
+	struct efl_image_send *send;   /* the image going out */
 	int write_done;
 	struct efl_image_files *files; /* the transport's */
 	int rcvlowat;                  /* SO_RCVLOWAT of the connection */
@@ -172,12 +172,10 @@ unread_bytes(struct espota_conn *c)
 }
 
 static void
-on_write(uv_write_t *req, int status)
+on_sent(void *arg, int status)
 {
-	struct espota_conn *c = req->data;
+	struct espota_conn *c = arg;
 
-	if (status == UV_ECANCELED)
-		return;
 	c->write_done = 1;
 	if (status != 0)
 		efl_debug("%s: sending stopped: %s (waiting for the device's "
@@ -198,15 +196,13 @@ cannot_send(struct espota_conn *c, int uv_error)
 static void
 write_image(struct espota_conn *c)
 {
-	int rc, queued = 0;
+	int rc = efl_image_send_start(c->files, c->cfg.image, c->conn, on_sent,
+	    c, &c->send);
 
-	c->write_req.data = c;
-	rc = efl_image_send(c->files, c->cfg.image, c->conn, &c->write_req,
-	    on_write, &queued);
 	if (rc != 0)
 		apply(c, cannot_send(c, rc));
-	else if (!queued)
-		c->write_done = 1;
+	else if (c->send == NULL)
+		c->write_done = 1; /* the socket took it all at once */
 }
 
 static void
@@ -217,6 +213,8 @@ finished(struct espota_conn *c)
 	c->reported = 1;
 	end_handshake(c);
 	close_handle(c, (uv_handle_t *)&c->timer);
+	efl_image_send_stop(c->send);
+	c->send = NULL;
 	if (c->conn != NULL) {
 		close_handle(c, (uv_handle_t *)c->conn);
 		c->conn = NULL;
@@ -298,7 +296,7 @@ bytes_sent(const struct espota_conn *c)
 		return 0;
 	if (c->write_done)
 		return total;
-	queued = uv_stream_get_write_queue_size((const uv_stream_t *)c->conn);
+	queued = efl_image_send_left(c->send);
 	return queued > total ? 0 : total - queued;
 }
 

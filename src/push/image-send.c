@@ -4,10 +4,14 @@
  * holds a push's bytes until each device has taken them: with write(2)
  * that is a private copy per connection (a gigabyte for 1000 devices and a
  * 1 MiB image, copied into memory no cache holds), with sendfile(2) from
- * one memfd it is a reference to the same pages, and the receiving side
- * copies from them.
+ * one memfd it is references to the same pages, and the receiving side
+ * copies from them. libuv has no sendfile for a stream, so the socket's
+ * room is watched with a uv_poll on a duplicate of its descriptor while
+ * there is more to send (the stream handle keeps reading the device's
+ * counts from the original).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -29,6 +33,21 @@ struct image_file {
 
 struct efl_image_files {
 	struct image_file *files;
+};
+
+struct efl_image_send {
+	const struct efl_image *img;
+	uv_tcp_t *conn;
+	int in;               /* the image's memfd, or -1 */
+	off_t off;            /* bytes handed over (all once written) */
+	int dup_fd;           /* conn's descriptor again, for the poll */
+	uv_poll_t poll;
+	int poll_open;        /* initialised and not yet closed */
+	uv_write_t req;
+	int writing;          /* the rest queued with uv_write */
+	int stopped;          /* by the owner: freed when nothing pends */
+	efl_image_sent_cb cb;
+	void *arg;
 };
 
 struct efl_image_files *
@@ -95,34 +114,192 @@ file_of(struct efl_image_files *f, const struct efl_image *img)
 	return i->fd;
 }
 
-int
-efl_image_send(struct efl_image_files *f, const struct efl_image *img,
-    uv_tcp_t *conn, uv_write_t *req, uv_write_cb cb, int *queued)
+/* ---- one sending ---- */
+
+static void
+maybe_free(struct efl_image_send *s)
 {
-	int in = file_of(f, img);
-	off_t off = 0;
+	if (s->stopped && !s->writing && !s->poll_open)
+		free(s);
+}
+
+/* The end of the sending: s may be gone when this returns (the callback
+ * may stop it). */
+static void
+report(struct efl_image_send *s, int status)
+{
+	if (s->stopped)
+		maybe_free(s);
+	else
+		s->cb(s->arg, status);
+}
+
+/* 1: all sent; 0: the socket is full; -1: sendfile cannot go on (EINVAL
+ * for these descriptors, or the connection's error: uv_write takes over
+ * and reports it as it always did). */
+static int
+send_some(struct efl_image_send *s)
+{
 	uv_os_fd_t out;
-	uv_buf_t b;
+	size_t left;
 	ssize_t n;
 
-	/* the socket is non-blocking: sendfile stops where its buffer is
-	 * full; any failure (EINVAL: no sendfile for these descriptors, or
-	 * the connection's error) leaves the rest to uv_write, which reports
-	 * the error as it always did */
-	if (in >= 0 && uv_fileno((uv_handle_t *)conn, &out) == 0)
-		while ((uint64_t)off < img->size) {
-			n = sendfile(out, in, &off,
-			    img->size - (size_t)off < SEND_PIECE ?
-			    img->size - (size_t)off : SEND_PIECE);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-		}
-	*queued = (uint64_t)off < img->size;
-	if (!*queued)
+	if (s->in < 0 || uv_fileno((uv_handle_t *)s->conn, &out) != 0)
+		return -1;
+	while ((left = s->img->size - (size_t)s->off) > 0) {
+		n = sendfile(out, s->in, &s->off,
+		    left < SEND_PIECE ? left : SEND_PIECE);
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ?
+		    0 : -1;
+	}
+	return 1;
+}
+
+static void
+on_written(uv_write_t *req, int status)
+{
+	struct efl_image_send *s = req->data;
+
+	s->writing = 0;
+	if (status == 0)
+		s->off = (off_t)s->img->size;
+	if (status == UV_ECANCELED) /* the connection closed first */
+		maybe_free(s);
+	else
+		report(s, status);
+}
+
+static int
+write_rest(struct efl_image_send *s)
+{
+	uv_buf_t b = uv_buf_init((char *)(uintptr_t)(s->img->data + s->off),
+	    (unsigned)(s->img->size - (size_t)s->off));
+	int rc;
+
+	s->req.data = s;
+	rc = uv_write(&s->req, (uv_stream_t *)s->conn, &b, 1, on_written);
+	if (rc == 0)
+		s->writing = 1;
+	return rc;
+}
+
+static void
+poll_closed(uv_handle_t *h)
+{
+	struct efl_image_send *s = h->data;
+
+	close(s->dup_fd);
+	s->dup_fd = -1;
+	s->poll_open = 0;
+	maybe_free(s);
+}
+
+static void
+stop_polling(struct efl_image_send *s)
+{
+	if (s->poll_open && !uv_is_closing((uv_handle_t *)&s->poll))
+		uv_close((uv_handle_t *)&s->poll, poll_closed);
+}
+
+static void
+on_writable(uv_poll_t *p, int status, int events)
+{
+	struct efl_image_send *s = p->data;
+	int r, rc;
+
+	(void)events;
+	r = status < 0 ? -1 : send_some(s);
+	if (r == 0)
+		return; /* again when there is room */
+	stop_polling(s);
+	if (r == 1) {
+		report(s, 0);
+		return;
+	}
+	rc = write_rest(s);
+	if (rc != 0)
+		report(s, rc);
+}
+
+/* Watch for room in the socket; 0, or -1 (then nothing is watched, but
+ * the poll handle may still be closing). */
+static int
+start_polling(struct efl_image_send *s)
+{
+	uv_os_fd_t fd;
+
+	if (uv_fileno((uv_handle_t *)s->conn, &fd) != 0)
+		return -1;
+	s->dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (s->dup_fd < 0)
+		return -1;
+	if (uv_poll_init(s->conn->loop, &s->poll, s->dup_fd) != 0) {
+		close(s->dup_fd);
+		s->dup_fd = -1;
+		return -1;
+	}
+	s->poll.data = s;
+	s->poll_open = 1;
+	if (uv_poll_start(&s->poll, UV_WRITABLE, on_writable) != 0) {
+		stop_polling(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+efl_image_send_start(struct efl_image_files *f, const struct efl_image *img,
+    uv_tcp_t *conn, efl_image_sent_cb cb, void *arg,
+    struct efl_image_send **out)
+{
+	struct efl_image_send *s = xcalloc(1, sizeof(*s));
+	int r, rc;
+
+	*out = NULL;
+	s->img = img;
+	s->conn = conn;
+	s->in = file_of(f, img);
+	s->dup_fd = -1;
+	s->cb = cb;
+	s->arg = arg;
+	r = send_some(s);
+	if (r == 1) {
+		free(s);
 		return 0;
-	b = uv_buf_init((char *)(uintptr_t)(img->data + off),
-	    (unsigned)(img->size - (size_t)off));
-	return uv_write(req, (uv_stream_t *)conn, &b, 1, cb);
+	}
+	if (r == 0 && start_polling(s) == 0) {
+		*out = s;
+		return 0;
+	}
+	rc = write_rest(s);
+	if (rc != 0) {
+		s->stopped = 1;
+		maybe_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+uint64_t
+efl_image_send_left(const struct efl_image_send *s)
+{
+	if (s == NULL)
+		return 0;
+	if (s->writing)
+		return uv_stream_get_write_queue_size(
+		    (const uv_stream_t *)s->conn);
+	return s->img->size - (uint64_t)s->off;
+}
+
+void
+efl_image_send_stop(struct efl_image_send *s)
+{
+	if (s == NULL)
+		return;
+	s->stopped = 1;
+	stop_polling(s);
+	maybe_free(s);
 }

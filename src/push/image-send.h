@@ -4,13 +4,14 @@
  * without copying it into the kernel (image-send.c, used by espota.c): the
  * image is written once into an anonymous in-memory file (memfd) shared by
  * every connection of the push, and sendfile(2) hands the kernel references
- * to its pages instead of a copy per device. What the socket does not take
- * at once, and everything on a system without memfd or sendfile, goes by
+ * to its pages instead of a copy per device, continued whenever the socket
+ * has room again. Where memfd or sendfile cannot be used, the rest goes by
  * uv_write as before: the bytes on the wire are the same either way.
  */
 #ifndef ESPFLEET_PUSH_IMAGE_SEND_H
 #define ESPFLEET_PUSH_IMAGE_SEND_H
 
+#include <stdint.h>
 #include <uv.h>
 
 #include "espfleet/image.h"
@@ -21,15 +22,25 @@ struct efl_image_files;
 struct efl_image_files *efl_image_files_new(void);
 void efl_image_files_free(struct efl_image_files *f);
 
+/* One image going out over one connection. */
+struct efl_image_send;
+
+/* Called once: status 0 when the last byte is in the kernel, else the
+ * libuv error that stopped the sending (the connection's). */
+typedef void (*efl_image_sent_cb)(void *arg, int status);
+
 /*
- * Send img over conn: as much as the socket's send buffer takes now without
- * a copy, the rest with uv_write(req, cb) (cb is then called as uv_write's;
- * the stream's write queue holds only that rest). f may be NULL (no
- * zero-copy). Returns 0 and sets *queued to 1 when the rest was queued, to
- * 0 when the socket took the whole image (cb is not called); or a libuv
- * error from uv_write.
+ * Send img over conn (f may be NULL: no zero-copy). Returns 0 and sets
+ * *out to NULL when the socket took the whole image at once (cb is not
+ * called), or to the sending under way; or a libuv error (nothing was
+ * started).
  */
-int efl_image_send(struct efl_image_files *f, const struct efl_image *img,
-    uv_tcp_t *conn, uv_write_t *req, uv_write_cb cb, int *queued);
+int efl_image_send_start(struct efl_image_files *f,
+    const struct efl_image *img, uv_tcp_t *conn, efl_image_sent_cb cb,
+    void *arg, struct efl_image_send **out);
+/* Bytes not yet handed to the kernel (0 for NULL). */
+uint64_t efl_image_send_left(const struct efl_image_send *s);
+/* Stop before conn is closed (NULL: nothing); cb is not called after. */
+void efl_image_send_stop(struct efl_image_send *s);
 
 #endif

@@ -2,10 +2,10 @@
 # The image goes to the kernel without a copy per device: sendfile(2) from
 # one in-memory file (src/push/image-send.c), seen with strace (the test is
 # skipped without it): sendfile carries the image, write(2) and writev(2)
-# none of it. Where the socket stops taking (sendfile fails with EAGAIN,
-# injected after 512 KiB of one device) the rest goes by uv_write from that
-# offset, and
-# where sendfile cannot be used at all (ENOSYS) all of it: the devices run
+# none of it. Where the socket is full (EAGAIN, injected after 512 KiB of
+# one device) sendfile goes on when it has room again; where sendfile
+# stops working (EINVAL there) the rest goes by uv_write from that offset,
+# and where it cannot be used at all (ENOSYS) all of it: the devices run
 # exactly the image every time.
 . "$(dirname "$0")/lib.sh"
 
@@ -49,16 +49,26 @@ note "sendfile $(moved_by sendfile) bytes, write/writev $(written)"
 [ "$(written)" -lt $((1048576 + 65536)) ] ||
 	fail "$(written) bytes written: the image copied per device"
 
-# the third call (256 KiB each): one device's second half goes by write,
-# the other device's image by sendfile
+# the third call (256 KiB each) finds the socket full: sendfile goes on
+# when there is room
 push "$T/b.bin" -e inject=sendfile:error=EAGAIN:when=3
 note "EAGAIN at the third call: sendfile $(moved_by sendfile), write/writev $(written)"
+[ "$(grep -c 'sendfile(.*EAGAIN' "$T/trace")" = 1 ] || fail "no EAGAIN seen"
+[ "$(moved_by sendfile)" = 2097152 ] ||
+	fail "sendfile carried $(moved_by sendfile) of 2097152 bytes"
+[ "$(written)" -lt $((1048576 + 65536)) ] ||
+	fail "$(written) bytes written after EAGAIN"
+
+# the third call fails: one device's second half goes by write, the other
+# device's image by sendfile
+push "$T/a.bin" -e inject=sendfile:error=EINVAL:when=3
+note "EINVAL at the third call: sendfile $(moved_by sendfile), write/writev $(written)"
 [ "$(moved_by sendfile)" = 1572864 ] ||
 	fail "sendfile carried $(moved_by sendfile) bytes, not 1.5 MiB"
 [ "$(written)" -ge $((1048576 + 524288)) ] ||
 	fail "only $(written) bytes written: the rest not sent by write"
 
-push "$T/a.bin" -e inject=sendfile:error=ENOSYS
+push "$T/b.bin" -e inject=sendfile:error=ENOSYS
 [ "$(moved_by sendfile)" = 0 ] || fail "sendfile moved bytes"
 [ "$(written)" -ge $((3 * 1048576)) ] ||
 	fail "only $(written) bytes written without sendfile"

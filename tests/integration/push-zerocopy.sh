@@ -22,7 +22,9 @@ boots=1
 push() {
 	local img=$1
 	shift
-	strace -f -qq -e trace=sendfile,write,writev "$@" -o "$T/trace" \
+	# (a sanitizer build: LeakSanitizer cannot run under ptrace)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -qq -e trace=sendfile,write,writev "$@" -o "$T/trace" \
 	    "$ESPFLEET" push --json "$img" 127.46.0.1 127.46.0.2 \
 	    >"$T/push.json" || fail "push exited $? ($*)"
 	[ "$(json_count "$T/push.json" '.event == "result" and .ok and

@@ -78,6 +78,10 @@ efl_loop_open(struct efl_errbuf *eb)
 	}
 	o->next = owners;
 	owners = o;
+	/* a write or sendfile to a connection the device has reset fails
+	 * with EPIPE, an error like any other, instead of ending the
+	 * process (libuv leaves SIGPIPE alone) */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < ARRAY_SIZE(signals); i++) {
 		uv_signal_init(&o->uv, &o->sig[i]);
 		o->sig[i].data = o;

@@ -134,9 +134,13 @@ report(struct efl_image_send *s, int status)
 		s->cb(s->arg, status);
 }
 
-/* 1: all sent; 0: the socket is full; -1: sendfile cannot go on (EINVAL
- * for these descriptors, or the connection's error: uv_write takes over
- * and reports it as it always did). */
+#define SENT_ALL 1
+#define SOCKET_FULL 0
+#define USE_WRITE 2  /* no sendfile for these descriptors */
+
+/* SENT_ALL, SOCKET_FULL, USE_WRITE, or the connection's error (a libuv
+ * error, negative: reported, never followed by a write, which would raise
+ * SIGPIPE on a connection the device reset). */
 static int
 send_some(struct efl_image_send *s)
 {
@@ -145,16 +149,31 @@ send_some(struct efl_image_send *s)
 	ssize_t n;
 
 	if (s->in < 0 || uv_fileno((uv_handle_t *)s->conn, &out) != 0)
-		return -1;
+		return USE_WRITE;
 	while ((left = s->img->size - (size_t)s->off) > 0) {
 		n = sendfile(out, s->in, &s->off,
 		    left < SEND_PIECE ? left : SEND_PIECE);
 		if (n > 0 || (n < 0 && errno == EINTR))
 			continue;
-		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ?
-		    0 : -1;
+		if (n == 0)
+			return USE_WRITE; /* the file ended early: cannot be */
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return SOCKET_FULL;
+		case EINVAL: case ENOSYS: case EOPNOTSUPP:
+#if ENOTSUP != EOPNOTSUPP
+		case ENOTSUP:
+#endif
+		case EOVERFLOW: case ESPIPE:
+			return USE_WRITE;
+		default:
+			return uv_translate_sys_error(errno);
+		}
 	}
-	return 1;
+	return SENT_ALL;
 }
 
 static void
@@ -210,16 +229,12 @@ on_writable(uv_poll_t *p, int status, int events)
 	int r, rc;
 
 	(void)events;
-	r = status < 0 ? -1 : send_some(s);
-	if (r == 0)
+	r = status < 0 ? status : send_some(s);
+	if (r == SOCKET_FULL)
 		return; /* again when there is room */
 	stop_polling(s);
-	if (r == 1) {
-		report(s, 0);
-		return;
-	}
-	rc = write_rest(s);
-	if (rc != 0)
+	rc = r == SENT_ALL ? 0 : r == USE_WRITE ? write_rest(s) : r;
+	if (r != USE_WRITE || rc != 0)
 		report(s, rc);
 }
 
@@ -265,12 +280,19 @@ efl_image_send_start(struct efl_image_files *f, const struct efl_image *img,
 	s->cb = cb;
 	s->arg = arg;
 	r = send_some(s);
-	if (r == 1) {
+	if (r == SENT_ALL) {
 		free(s);
 		return 0;
 	}
-	if (r == 0 && start_polling(s) == 0) {
+	if (r == SOCKET_FULL && start_polling(s) == 0) {
 		*out = s;
+		return 0;
+	}
+	if (r < 0) {
+		/* the connection failed: said as uv_write would, and the
+		 * device's last word may still be read */
+		*out = s;
+		report(s, r);
 		return 0;
 	}
 	rc = write_rest(s);

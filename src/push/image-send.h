@@ -26,14 +26,15 @@ void efl_image_files_free(struct efl_image_files *f);
 struct efl_image_send;
 
 /* Called once: status 0 when the last byte is in the kernel, else the
- * libuv error that stopped the sending (the connection's). */
+ * libuv error that stopped the sending (the connection's; then possibly
+ * before efl_image_send_start returns). */
 typedef void (*efl_image_sent_cb)(void *arg, int status);
 
 /*
  * Send img over conn (f may be NULL: no zero-copy). Returns 0 and sets
  * *out to NULL when the socket took the whole image at once (cb is not
- * called), or to the sending under way; or a libuv error (nothing was
- * started).
+ * called), or to the sending (under way, or stopped by the connection's
+ * error); or a libuv error of uv_write (nothing was started).
  */
 int efl_image_send_start(struct efl_image_files *f,
     const struct efl_image *img, uv_tcp_t *conn, efl_image_sent_cb cb,

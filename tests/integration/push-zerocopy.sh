@@ -6,14 +6,17 @@
 # one device) sendfile goes on when it has room again; where sendfile
 # stops working (EINVAL there) the rest goes by uv_write from that offset,
 # and where it cannot be used at all (ENOSYS) all of it: the devices run
-# exactly the image every time.
+# exactly the image every time. A connection error stops the sending:
+# nothing is written after it (SIGPIPE on a reset connection), the device
+# fails; so does one that resets the connection while sendfile waits.
 . "$(dirname "$0")/lib.sh"
 
 strace -qq -o /dev/null true 2>/dev/null || {
 	echo "push-zerocopy: no strace (or ptrace not allowed): skipped"
 	exit 77
 }
-start_sim fleet --devices 2 --addr-base 127.46.0.1 --reboot-ms 100
+start_sim fleet --devices 3 --addr-base 127.46.0.1 --reboot-ms 100 \
+    --fault drop-at=100000:3
 mkimage "$T/a.bin" 1048576 -s 61
 mkimage "$T/b.bin" 1048576 -s 62
 
@@ -73,4 +76,25 @@ expect "EINVAL at the third call" $((3 * M / 2)) $((3 * M / 2)) \
 
 push "$T/b.bin" -e inject=sendfile:error=ENOSYS
 expect "no sendfile" 0 $((3 * M)) $((3 * M + S))
+# failing ADDR STRACE-OPTIONS...: push to one device, which fails: exit 1
+# (141 is SIGPIPE: a write to the reset connection ended espfleet)
+failing() {
+	local addr=$1 rc=0
+	shift
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -qq -e trace=sendfile,write,writev "$@" -o "$T/trace" \
+	    "$ESPFLEET" push --json -t 2 -r 0 "$T/a.bin" "$addr" \
+	    >"$T/push.json" || rc=$?
+	note "$addr: exit $rc, $(jq -c 'select(.event == "result") |
+	    [.error, .message]' "$T/push.json")"
+	[ "$rc" = 1 ] || fail "push exited $rc, not 1 (a failed device)"
+	[ "$(json_count "$T/push.json" '.event == "result" and
+	    (.ok | not)')" = 1 ] || fail "no failed result"
+}
+# a connection error at the third call: the rest is not written
+failing 127.46.0.1 -e inject=sendfile:error=EPIPE:when=3
+expect "EPIPE at the third call" $((M / 2)) "$M" $((M + S))
+# sim-0003 reads 100000 bytes and resets the connection while the sending
+# waits for room (EAGAIN injected at the first call)
+failing 127.46.0.3 -e inject=sendfile:error=EAGAIN:when=1
 echo "push-zerocopy: ok"

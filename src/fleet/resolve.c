@@ -65,13 +65,60 @@ same_device(const struct efl_target *a, const struct efl_target *b)
 	    (const struct sockaddr *)&b->addr);
 }
 
+/* A target's address as a sort key: two targets that are the same device
+ * have equal keys. The zone of an IPv6 address is left out (same_device
+ * lets a missing one match any), so equal keys may still be two devices. */
+struct addr_key {
+	uint8_t bytes[16];
+	uint16_t port;
+	uint8_t family;
+};
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct addr_key));
+}
+
+/* 1 if some two targets may be the same device: sorted by key, two
+ * neighbours are equal. O(n log n), so that a fleet of thousands without
+ * a duplicate is not compared pair by pair. */
+static int
+may_have_duplicates(const struct efl_target *t, uint32_t n)
+{
+	struct addr_key *k = xcalloc(n ? n : 1, sizeof(*k));
+	struct sockaddr_storage u;
+	uint32_t i, m = 0;
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		efl_sockaddr_unmap(&u, (const struct sockaddr *)&t[i].addr);
+		if (u.ss_family == AF_INET)
+			memcpy(k[m].bytes,
+			    &((const struct sockaddr_in *)&u)->sin_addr, 4);
+		else if (u.ss_family == AF_INET6)
+			memcpy(k[m].bytes,
+			    &((const struct sockaddr_in6 *)&u)->sin6_addr, 16);
+		else
+			continue; /* the same device as none */
+		k[m].family = u.ss_family == AF_INET ? 4 : 6;
+		k[m].port = efl_sockaddr_port((const struct sockaddr *)&u);
+		m++;
+	}
+	qsort(k, m, sizeof(*k), key_cmp);
+	for (i = 1; i < m && !found; i++)
+		found = key_cmp(&k[i - 1], &k[i]) == 0;
+	free(k);
+	return found;
+}
+
 int
 efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
     struct efl_errbuf *eb)
 {
 	struct lookup *l = xcalloc(n ? n : 1, sizeof(*l));
 	struct addrinfo hints;
-	uint32_t i, j, pending = 0;
+	uint32_t i, j, pending = 0, checked;
 	int rc = 0, canceled = 0;
 
 	memset(&hints, 0, sizeof(hints));
@@ -125,8 +172,11 @@ efl_targets_resolve(uv_loop_t *loop, struct efl_target *t, uint32_t n,
 			rc = -1;
 		}
 	}
-	for (i = 0; i < n && rc == 0; i++)
-		for (j = i + 1; j < n && rc == 0; j++)
+	/* pair by pair (zones, and which pair comes first) only when the
+	 * sorted keys say that there is something to find */
+	checked = rc == 0 && may_have_duplicates(t, n) ? n : 0;
+	for (i = 0; i < checked && rc == 0; i++)
+		for (j = i + 1; j < checked && rc == 0; j++)
 			if (same_device(&t[i], &t[j])) {
 				efl_errbuf_set(eb, "targets '%s' and '%s' are the "
 				    "same device (%s port %u)", t[i].label,

@@ -3,10 +3,11 @@
  * The espota transport (session.h): the libuv driver of the pure session
  * in espota-session.c. It owns the I/O only: one UDP socket kept for the
  * whole handshake, one timer at the session's wake time, the connect-back
- * accepted through an efl_listener, the image written in one go from the
- * shared copy in memory (no stop-and-wait), the device's bytes read as they
- * arrive. Every decision is the session's: the driver feeds it inputs with
- * the loop's time and carries out the actions it returns.
+ * accepted through an efl_listener, the image handed to the kernel in one
+ * go from the shared copy in memory (image-send.c: sendfile, no copy per
+ * device; no stop-and-wait), the device's bytes read as they arrive.
+ * Every decision is the session's: the driver feeds it inputs with the
+ * loop's time and carries out the actions it returns.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "espfleet/log.h"
 #include "espfleet/session.h"
 #include "espfleet/sockaddr.h"
+#include "image-send.h"
 #include "listener.h"
 
 /* Largest send buffer asked for (the kernel caps it at wmem_max). */
@@ -36,6 +38,7 @@ struct espota_transport {
 	struct sockaddr_storage host_ip;
 	int have_host_ip;
 	int md5_key_only;
+	struct efl_image_files *files; /* the images as memfds, for sendfile */
 };
 
 struct espota_conn {
@@ -59,8 +62,9 @@ struct espota_conn {
 	                                  address on the shared port */
 
 	uv_tcp_t *conn;
-	uv_write_t write_req;
+	struct efl_image_send *send;   /* the image going out */
 	int write_done;
+	struct efl_image_files *files; /* the transport's */
 	int rcvlowat;                  /* SO_RCVLOWAT of the connection */
 };
 
@@ -172,12 +176,10 @@ unread_bytes(struct espota_conn *c)
 }
 
 static void
-on_write(uv_write_t *req, int status)
+on_sent(void *arg, int status)
 {
-	struct espota_conn *c = req->data;
+	struct espota_conn *c = arg;
 
-	if (status == UV_ECANCELED)
-		return;
 	c->write_done = 1;
 	if (status != 0)
 		efl_debug("%s: sending stopped: %s (waiting for the device's "
@@ -198,14 +200,13 @@ cannot_send(struct espota_conn *c, int uv_error)
 static void
 write_image(struct espota_conn *c)
 {
-	uv_buf_t b = uv_buf_init((char *)(uintptr_t)c->cfg.image->data,
-	    c->cfg.image->size);
-	int rc;
+	int rc = efl_image_send_start(c->files, c->cfg.image, c->conn, on_sent,
+	    c, &c->send);
 
-	c->write_req.data = c;
-	rc = uv_write(&c->write_req, (uv_stream_t *)c->conn, &b, 1, on_write);
 	if (rc != 0)
 		apply(c, cannot_send(c, rc));
+	else if (c->send == NULL)
+		c->write_done = 1; /* the socket took it all at once */
 }
 
 static void
@@ -216,6 +217,8 @@ finished(struct espota_conn *c)
 	c->reported = 1;
 	end_handshake(c);
 	close_handle(c, (uv_handle_t *)&c->timer);
+	efl_image_send_stop(c->send);
+	c->send = NULL;
 	if (c->conn != NULL) {
 		close_handle(c, (uv_handle_t *)c->conn);
 		c->conn = NULL;
@@ -297,7 +300,7 @@ bytes_sent(const struct espota_conn *c)
 		return 0;
 	if (c->write_done)
 		return total;
-	queued = uv_stream_get_write_queue_size((const uv_stream_t *)c->conn);
+	queued = efl_image_send_left(c->send);
 	return queued > total ? 0 : total - queued;
 }
 
@@ -352,9 +355,11 @@ on_connect_back(void *arg, uv_tcp_t *conn, const struct sockaddr *peer)
 	}
 	c->conn = conn;
 	uv_tcp_nodelay(conn, 1);
-	/* Room for the image in the socket: one write hands it to the kernel,
-	 * instead of a wakeup and a small write each time the device's
-	 * window opens (thousands a second across a fleet). */
+	/* Room for the image in the socket: one sendfile hands it to the
+	 * kernel (references to the shared memfd's pages, not a copy per
+	 * device: image-send.c), instead of a wakeup and a small write each
+	 * time the device's window opens (thousands a second across a
+	 * fleet). */
 	sndbuf = c->cfg.image->size < SNDBUF_MAX ? (int)c->cfg.image->size :
 	    (int)SNDBUF_MAX;
 	(void)uv_send_buffer_size((uv_handle_t *)conn, &sndbuf);
@@ -401,6 +406,9 @@ espota_start(struct efl_transport *t, const struct efl_session_config *cfg,
 
 	c->cfg = *cfg;
 	c->cb = *cb;
+	if (et->files == NULL)
+		et->files = efl_image_files_new();
+	c->files = et->files;
 	c->label = xstrdup(cfg->label != NULL ? cfg->label : "device");
 	efl_sockaddr_text(addr, dev_text, sizeof(dev_text));
 	memset(&local, 0, sizeof(local));
@@ -556,6 +564,7 @@ espota_free(struct efl_transport *t)
 
 	efl_listener_release(et->shared);
 	efl_listener_release(et->shared6);
+	efl_image_files_free(et->files);
 	free(et);
 }
 

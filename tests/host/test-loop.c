@@ -4,7 +4,9 @@
  * SIGHUP become one cancel (hooks run once, the first signal is
  * remembered, a hook registered afterwards runs at once), a loop not
  * owned is never canceled, and the teardown names and closes what was
- * left open instead of hanging on it. Signals are raised in this process.
+ * left open instead of hanging on it; and after efl_process_init SIGPIPE
+ * is ignored (a write to a reset connection is an error, not the end). Signals are raised in this
+ * process.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "espfleet/log.h"
 #include "espfleet/loop.h"
+#include "espfleet/process.h"
 
 struct probe {
 	struct efl_cancel_hook hook;   /* first */
@@ -46,6 +50,22 @@ open_loop(void)
 	if (loop == NULL)
 		fail_msg("%s", eb.msg);
 	return loop;
+}
+
+/* After the process set-up every command does (efl_process_init), a
+ * write to a socket whose peer is gone is EPIPE and the process lives. */
+static void
+test_sigpipe_ignored(void **state)
+{
+	int sv[2];
+
+	(void)state;
+	signal(SIGPIPE, SIG_DFL);
+	assert_int_equal(efl_process_init(), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(write(sv[0], "x", 1), -1);
+	close(sv[0]);
 }
 
 static void
@@ -199,6 +219,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signals_cancel_once),
+		cmocka_unit_test(test_sigpipe_ignored),
 		cmocka_unit_test(test_loop_not_owned),
 		cmocka_unit_test(test_run_until),
 		cmocka_unit_test(test_teardown_closes_leftovers),

@@ -340,6 +340,49 @@ test_resolve_empty(void **state)
 	assert_int_equal(resolve(NULL, 0, &eb), 0);
 }
 
+/* Among many targets: none refused when all differ (one zone-less IPv6
+ * address and its zoned form are the same device, two ports are two),
+ * and the first duplicate pair named when one is far apart (found by
+ * sorting, named as by the pairwise check). */
+static void
+test_resolve_duplicates_many(void **state)
+{
+	enum { N = 600 };
+	static char specs[N + 3][40];
+	const char *p[N + 3];
+	struct efl_target t[N + 3];
+	struct efl_errbuf eb;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		snprintf(specs[i], sizeof(specs[i]), "10.%u.%u.%u:%u",
+		    (i * 7919u) % 256u, i / 256u, i % 256u, 8266u + i % 2u);
+		p[i] = specs[i];
+	}
+	snprintf(specs[N], sizeof(specs[N]), "[fe80::1]:8266");
+	snprintf(specs[N + 1], sizeof(specs[N + 1]), "[fe80::2]:8266");
+	snprintf(specs[N + 2], sizeof(specs[N + 2]), "10.0.0.1:8266");
+	for (i = N; i < N + 3; i++)
+		p[i] = specs[i];
+	memset(&eb, 0, sizeof(eb));
+	parse_all(t, p, N + 2);
+	if (resolve(t, N + 2, &eb) != 0)
+		fail_msg("%s", eb.msg);
+	free_all(t, N + 2);
+
+	/* the last one is the first one, v4-mapped; ::2 twice comes later
+	 * in the pairwise order */
+	assert_string_equal(specs[0], "10.0.0.0:8266");
+	snprintf(specs[N], sizeof(specs[N]), "[fe80::2]:8266");
+	snprintf(specs[N + 2], sizeof(specs[N + 2]), "[::ffff:10.0.0.0]:8266");
+	parse_all(t, p, N + 3);
+	assert_int_equal(resolve(t, N + 3, &eb), -1);
+	assert_non_null(strstr(eb.msg, "'10.0.0.0:8266' and "
+	    "'[::ffff:10.0.0.0]:8266' are the same device"));
+	free_all(t, N + 3);
+}
+
 /* The same device twice, spelled differently, is refused. */
 static void
 test_resolve_duplicates(void **state)
@@ -561,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_resolve_numeric),
 		cmocka_unit_test(test_resolve_empty),
 		cmocka_unit_test(test_resolve_duplicates),
+		cmocka_unit_test(test_resolve_duplicates_many),
 		cmocka_unit_test(test_resolve_duplicates_v6),
 		cmocka_unit_test(test_resolve_different_ports),
 		cmocka_unit_test(test_resolve_keeps_known_addr),

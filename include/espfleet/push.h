@@ -20,6 +20,7 @@ struct efl_secret;
 struct efl_target;
 struct efl_transport;
 struct efl_verifier;
+struct efl_wave_policy;
 typedef struct uv_loop_s uv_loop_t;
 
 struct efl_push_opts {
@@ -35,6 +36,15 @@ struct efl_push_opts {
 	const char *via;          /* for the report: NULL, transport's name */
 	struct efl_verifier *verifier; /* NULL: no verification */
 	uint32_t verify_timeout_ms;
+	/* a staged rollout (waves.h): canary, waves, threshold, soak; NULL:
+	 * every target at once, no threshold */
+	const struct efl_wave_policy *waves;
+	const int32_t *fixed_waves; /* [n]: a resumed target's wave, or -1 */
+	/* called after the plan, after every verdict and at a halt, with
+	 * every row (push --state); NULL: none */
+	void (*checkpoint)(void *arg, const struct efl_push_row *rows,
+	    uint32_t n, const char *halt_reason);
+	void *checkpoint_arg;
 };
 
 struct efl_push_report {
@@ -44,6 +54,8 @@ struct efl_push_report {
 	uint64_t started_ms;      /* when the push began (efl_now_ms) */
 	int needs_password;       /* a device asked for one, none was given */
 	int canceled;             /* interrupted by a signal */
+	int halted;               /* the staged rollout halted */
+	char halt_reason[200];
 };
 
 /*

@@ -100,6 +100,7 @@ static const char *const stable_codes[] = {
 	"no-answer", "auth-failed", "device-error", "connect-timeout",
 	"transfer-failed", "image-invalid", "no-space", "verify-failed",
 	"not-back", "canceled", "rolled-back", "signature-invalid",
+	"halted",
 };
 
 static int

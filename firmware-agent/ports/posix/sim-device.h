@@ -115,6 +115,9 @@ struct sim_device {
 	                                first count left; -1 = no ack yet */
 	uint32_t acks_sent;
 	uint64_t first_byte_ns;    /* when the first image byte was taken */
+	/* wall clock (Unix seconds) of the first image byte the device ever
+	 * took and of its last boot, for device.json (0: none yet) */
+	double first_byte_at, boot_at;
 	double transfer_s;         /* to the last count; -1 = not complete */
 
 	/* what the device sends, held back half a round trip */

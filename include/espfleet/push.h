@@ -45,7 +45,14 @@ struct efl_push_opts {
 	void (*checkpoint)(void *arg, const struct efl_push_row *rows,
 	    uint32_t n, const char *halt_reason);
 	void *checkpoint_arg;
+	/* [n] or NULL: targets that were being sent the image when an
+	 * earlier run stopped (--state); each is first watched on mDNS for
+	 * up to EFL_PUSH_PRECHECK_MS, and not sent again if it comes back
+	 * with the image */
+	const uint8_t *precheck;
 };
+
+#define EFL_PUSH_PRECHECK_MS 8000u
 
 struct efl_push_report {
 	struct efl_push_summary summary;

@@ -23,7 +23,8 @@ enum efl_rstate_result {
 	EFL_RS_UPDATED,       /* updated, not verified (stock device) */
 	EFL_RS_SKIPPED,       /* skipped (already runs the image, ...) */
 	EFL_RS_FAILED,        /* failed: error says how */
-	EFL_RS_HALTED         /* not started: the rollout halted */
+	EFL_RS_HALTED,        /* not started: the rollout halted */
+	EFL_RS_SENDING        /* started, no verdict yet */
 };
 
 struct efl_rstate_dev {

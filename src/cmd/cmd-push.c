@@ -850,6 +850,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	struct push_inventory *inv = NULL;
 	struct push_state *state = NULL;
 	const int32_t *fixed = NULL;
+	const uint8_t *precheck = NULL;
 	char policy[256];
 	uint32_t ntargets = 0, i;
 	int rc, exit_after_junit = 0;
@@ -942,7 +943,8 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 		sc.resume_halted = a.resume_halted;
 		if ((rc = push_state__open(&sc, &state)) != 0)
 			goto out;
-		push_state__apply(state, targets, ntargets, &fixed);
+		push_state__apply(state, targets, ntargets, &fixed,
+		    &precheck);
 	}
 	out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "push");
 	if (a.dry_run) {
@@ -989,6 +991,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	fit_jobs_to_fd_limit(&a.opts.jobs);
 	a.opts.waves = &a.waves;
 	a.opts.fixed_waves = fixed;
+	a.opts.precheck = precheck;
 	if (state != NULL) {
 		a.opts.checkpoint = push_state__checkpoint;
 		a.opts.checkpoint_arg = state;

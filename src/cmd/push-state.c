@@ -32,6 +32,7 @@ struct push_state {
 	const struct efl_target *t;   /* the targets, after apply */
 	uint32_t n;
 	int32_t *fixed;               /* [n] */
+	uint8_t *precheck;            /* [n] */
 	const struct efl_rstate_dev **known; /* [n] earlier entries */
 	int warned;
 };
@@ -138,7 +139,7 @@ fail:
 
 uint32_t
 push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
-    const int32_t **fixed)
+    const int32_t **fixed, const uint8_t **precheck)
 {
 	const struct efl_rstate_dev *d;
 	uint32_t i, known = 0;
@@ -147,6 +148,7 @@ push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
 	ps->n = n;
 	ps->fixed = xcalloc(n ? n : 1, sizeof(*ps->fixed));
 	ps->known = xcalloc(n ? n : 1, sizeof(*ps->known));
+	ps->precheck = xcalloc(n ? n : 1, sizeof(*ps->precheck));
 	for (i = 0; i < n; i++) {
 		ps->fixed[i] = -1;
 		d = efl_rstate_find(&ps->earlier, efl_target_name(&t[i]));
@@ -157,6 +159,7 @@ push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
 		ps->fixed[i] = d->wave;
 		if (t[i].skip_reason != NULL)
 			continue;
+		ps->precheck[i] = d->result == EFL_RS_SENDING;
 		if (d->result == EFL_RS_VERIFIED || d->result == EFL_RS_UPDATED)
 			t[i].skip_reason = xasprintf("updated in an earlier run "
 			    "(%s, state file)", efl_rstate_result_name(
@@ -166,6 +169,7 @@ push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
 			    "(%s, state file)", d->error);
 	}
 	*fixed = ps->fixed;
+	*precheck = ps->precheck;
 	return known;
 }
 
@@ -183,7 +187,10 @@ entry(const struct push_state *ps, uint32_t i, const struct efl_push_row *r,
 	v->wave = r->in_wave ? (int32_t)r->wave : k != NULL ? k->wave : -1;
 	v->time = r->finished ? efl_wall_time(r->finished_ms) : 0;
 	if (!r->finished) {
-		v->result = EFL_RS_PENDING;
+		/* being sent (or a resumed device still unknown) */
+		v->result = r->attempts > 0 || r->started_ms != 0 ||
+		    (k != NULL && k->result == EFL_RS_SENDING) ?
+		    EFL_RS_SENDING : EFL_RS_PENDING;
 	} else if (r->skipped && r->code == EFL_R_HALTED) {
 		v->result = EFL_RS_HALTED;
 	} else if (r->skipped && k != NULL && k->result != EFL_RS_PENDING &&
@@ -290,6 +297,7 @@ push_state__free(struct push_state *ps)
 	efl_rstate_free(&ps->earlier);
 	free(ps->fixed);
 	free(ps->known);
+	free(ps->precheck);
 	free(ps->path);
 	free(ps->tmp);
 	free(ps);

@@ -30,9 +30,11 @@ int push_state__open(const struct push_state_choice *c,
 
 /* The targets of this push: a device the file has as updated (or failed)
  * is skipped, saying so; each known device keeps its wave (*fixed, owned
- * by ps, for efl_push_opts.fixed_waves). Returns how many it knew. */
+ * by ps, for efl_push_opts.fixed_waves); one it has as being sent is
+ * looked at first (*precheck, efl_push_opts.precheck). Returns how many
+ * it knew. */
 uint32_t push_state__apply(struct push_state *ps, struct efl_target *t,
-    uint32_t n, const int32_t **fixed);
+    uint32_t n, const int32_t **fixed, const uint8_t **precheck);
 
 /* efl_push_opts.checkpoint: the file rewritten (temporary file, fsync,
  * rename). */

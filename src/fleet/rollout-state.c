@@ -13,7 +13,8 @@
 #include "espfleet/rollout-state.h"
 
 static const char *const result_names[] = {
-	"pending", "verified", "updated", "skipped", "failed", "halted"
+	"pending", "verified", "updated", "skipped", "failed", "halted",
+	"sending"
 };
 
 const char *

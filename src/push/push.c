@@ -321,6 +321,25 @@ session_done(void *arg, const struct efl_session_result *res)
 	    "unverified" : NULL);
 }
 
+static void begin_session(struct push *p, uint32_t i);
+
+/* The look before a resumed device that was being sent the image when
+ * the earlier run stopped: back with the image, it is not sent again. */
+static void
+on_prechecked(void *arg, enum efl_verify_outcome outcome, const char *detail)
+{
+	struct slot *sl = arg;
+
+	(void)detail;
+	sl->verifying = 0;
+	if (outcome == EFL_VERIFY_VERIFIED) {
+		finalize(sl, EFL_R_OK, "already runs the image (it was being "
+		    "updated when an earlier run stopped)", 0, 1, "verified");
+		return;
+	}
+	begin_session(sl->p, sl->index);
+}
+
 static void
 start_attempt(struct push *p, uint32_t pos)
 {
@@ -328,10 +347,7 @@ start_attempt(struct push *p, uint32_t pos)
 	struct slot *sl = &p->slots[i];
 	struct efl_push_row *r = &p->rows[i];
 	struct efl_target *t = &p->targets[i];
-	struct efl_session_config cfg = { 0 };
-	struct efl_session_callbacks cb = { session_phase, session_progress,
-		session_done, sl };
-	struct efl_errbuf eb;
+	struct efl_verifier *v = p->opts->verifier;
 	uint64_t now = efl_now_ms();
 
 	efl_rollout_started(&p->rollout, pos);
@@ -343,8 +359,38 @@ start_attempt(struct push *p, uint32_t pos)
 		finalize(sl, EFL_R_OK, t->skip_reason, 0, -1, NULL);
 		return;
 	}
-	if (r->attempts == 0)
+	if (r->attempts == 0) {
 		efl_wave_run_started(&p->run, i);
+		r->started_ms = now;
+		checkpoint(p);   /* a state file says it is being sent */
+	}
+	if (r->attempts == 0 && p->opts->precheck != NULL &&
+	    p->opts->precheck[i] && v != NULL && p->opts->command == 0 &&
+	    v->knows(v, t)) {
+		sl->verifying = 1;
+		r->phase = EFL_PHASE_VERIFYING;
+		v->before(v, t);
+		v->watch(v, t, p->img->run_md5_hex, EFL_PUSH_PRECHECK_MS <
+		    p->opts->verify_timeout_ms ? EFL_PUSH_PRECHECK_MS :
+		    p->opts->verify_timeout_ms, on_prechecked, sl);
+		return;
+	}
+	begin_session(p, i);
+}
+
+/* An upload attempt of target i. */
+static void
+begin_session(struct push *p, uint32_t i)
+{
+	struct slot *sl = &p->slots[i];
+	struct efl_push_row *r = &p->rows[i];
+	struct efl_target *t = &p->targets[i];
+	struct efl_session_config cfg = { 0 };
+	struct efl_session_callbacks cb = { session_phase, session_progress,
+		session_done, sl };
+	struct efl_errbuf eb;
+	uint64_t now = efl_now_ms();
+
 	r->attempts++;
 	r->phase_events = 0;
 	r->attempt_started_ms = now;

@@ -20,6 +20,7 @@ struct efl_secret;
 struct efl_target;
 struct efl_transport;
 struct efl_verifier;
+struct efl_wave_plan;
 struct efl_wave_policy;
 typedef struct uv_loop_s uv_loop_t;
 
@@ -75,6 +76,16 @@ void efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
     struct efl_target *targets, uint32_t n, struct efl_out *out,
     struct efl_push_report *report);
 void efl_push_report_free(struct efl_push_report *report);
+
+/*
+ * The order and waves of a push to t[0..n) (waves.h): a staged rollout's
+ * plan (waves NULL or not staged: every target in one wave, in order;
+ * targets skipped before the push in no wave; fixed: resumed waves, or
+ * NULL). Returns 1 when staged. efl_wave_plan_free it.
+ */
+int efl_push_plan(struct efl_wave_plan *plan,
+    const struct efl_wave_policy *waves, const int32_t *fixed,
+    const struct efl_target *t, uint32_t n);
 
 /*
  * A fresh result row for target t (printable label and target, address,

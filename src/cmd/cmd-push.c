@@ -758,18 +758,11 @@ dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n,
 {
 	struct efl_push_row r;
 	struct efl_wave_plan plan;
-	const char **names = xcalloc(n ? n : 1, sizeof(*names));
-	int *eligible = xcalloc(n ? n : 1, sizeof(*eligible));
-	int staged = efl_wave_policy_staged(waves);
+	int staged = efl_push_plan(&plan, waves, fixed, t, n);
 	uint32_t k, i, skipped = 0;
 
-	for (i = 0; i < n; i++) {
-		names[i] = efl_target_name(&t[i]);
-		eligible[i] = t[i].skip_reason == NULL;
-	}
-	efl_wave_plan_make(&plan, waves, names, eligible, fixed, n);
 	for (k = 0; k < n; k++) {
-		i = staged ? plan.order[k] : k;
+		i = plan.order[k];
 		plan_row(&r, &t[i]);
 		if (staged && plan.wave_of[i] >= 0) {
 			r.in_wave = 1;
@@ -780,8 +773,6 @@ dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n,
 	}
 	efl_out_push_plan_summary(out, n, n - skipped, skipped);
 	efl_wave_plan_free(&plan);
-	free(names);
-	free(eligible);
 }
 
 /* --inventory: read it, choose its devices (--group, --match, --board,

@@ -677,27 +677,25 @@ on_cancel(struct efl_cancel_hook *h, int signum)
 	pump(p);
 }
 
-/* The order and waves of the push: a staged rollout's plan (targets
- * skipped before the push in no wave), else every target in one wave, in
- * the targets' order. */
-static void
-plan_push(struct push *p)
+int
+efl_push_plan(struct efl_wave_plan *plan, const struct efl_wave_policy *waves,
+    const int32_t *fixed, const struct efl_target *t, uint32_t n)
 {
-	const char **names = xcalloc(p->n ? p->n : 1, sizeof(*names));
-	int *eligible = xcalloc(p->n ? p->n : 1, sizeof(*eligible));
+	static const struct efl_wave_policy unstaged;
+	const char **names = xcalloc(n ? n : 1, sizeof(*names));
+	int *eligible = xcalloc(n ? n : 1, sizeof(*eligible));
+	int staged = waves != NULL && efl_wave_policy_staged(waves);
 	uint32_t i;
 
-	p->staged = p->opts->waves != NULL &&
-	    efl_wave_policy_staged(p->opts->waves);
-	for (i = 0; i < p->n; i++) {
-		names[i] = efl_target_name(&p->targets[i]);
-		eligible[i] = !p->staged || p->targets[i].skip_reason == NULL;
+	for (i = 0; i < n; i++) {
+		names[i] = efl_target_name(&t[i]);
+		eligible[i] = !staged || t[i].skip_reason == NULL;
 	}
-	efl_wave_plan_make(&p->plan, p->staged ? p->opts->waves :
-	    &p->unstaged, names, eligible, p->staged ? p->opts->fixed_waves :
-	    NULL, p->n);
+	efl_wave_plan_make(plan, staged ? waves : &unstaged, names, eligible,
+	    staged ? fixed : NULL, n);
 	free(names);
 	free(eligible);
+	return staged;
 }
 
 void
@@ -737,7 +735,8 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	p->report = report;
 	p->rows = xcalloc(n ? n : 1, sizeof(*p->rows));
 	p->slots = xcalloc(n ? n : 1, sizeof(*p->slots));
-	plan_push(p);
+	p->staged = efl_push_plan(&p->plan, opts->waves, opts->fixed_waves,
+	    targets, n);
 	for (i = 0; i < n; i++) {
 		efl_push_row_init(&p->rows[i], &targets[i], img->size);
 		p->rows[i].in_wave = p->staged && p->plan.wave_of[i] >= 0;

@@ -5,7 +5,10 @@
 # unchanged). Resume: 40 agent devices, the push killed with SIGKILL in
 # the middle of a wave, then the same command with the same --state: it
 # completes, and every device was updated exactly once (the simulator's
-# boot counts), those that finished just before the kill included. Skips
+# boot counts), those that finished just before the kill included. A soak
+# (--wave-pause): a canary that crashes after it confirmed the image
+# (--fault crash-after) fails its wave during the soak and halts the
+# rollout; healthy, the next wave starts only after the pause. Skips
 # (77) without avahi-daemon. Covers waves.c, push.c, push-state.c,
 # verify.c.
 . "$(dirname "$0")/lib.sh"
@@ -104,5 +107,42 @@ for k in $(seq 1 $N); do
 	[ "$(device_field fleet "$d" running_md5)" = "$APP" ] ||
 		fail "$d does not run the image"
 done
+stop_pid "$SIM_PID"
+
+# --- the soak: a canary that crashes after its confirmation ---
+S=rs$$
+start_sim soak --mdns --devices 6 --addr-base 127.93.2.1 \
+    --name-prefix "$S-" --fault crash-after=2500:2 -v
+wait_listed "$S-" 6
+rc=0
+"$ESPFLEET" push --json --verify-timeout 30 --canary 2 --wave-pause 6 \
+    --match "$S-*" "$T/app.bin" >"$T/s1.json" 2>"$T/s1.err" || rc=$?
+[ "$rc" = 5 ] || fail "crash during the soak: exit $rc, not 5: \
+$(tail -3 "$T/s1.err")"
+grep -q "$S-0002: fault crash-after: the confirmed image crashes" \
+    "$T/soak.err" || fail "the crash-after fault did not act"
+jq -se --arg n "$S-0002" '[.[] | select(.event == "soak")] | length == 1
+    and .[0].name == $n and .[0].wave == 0 and
+    (.[0].message | test("during the soak"))' "$T/s1.json" >/dev/null ||
+	fail "soak event: $(grep '"soak"' "$T/s1.json")"
+jq -se '[.[] | select(.event == "summary")][0] | .failed == 1 and
+    .ok == 1 and .halted == 4' "$T/s1.json" >/dev/null ||
+	fail "summary after the soak: $(grep summary "$T/s1.json")"
+for k in 3 4 5 6; do
+	[ "$(device_field soak "$S-000$k" first_byte_at)" = null ] ||
+		fail "$S-000$k received bytes after the failed soak"
+done
+# healthy (the fault fires once): the next wave waits for the pause
+mkimage "$T/app2.bin" 30000 -s 52
+"$ESPFLEET" push --json --verify-timeout 30 --canary 2 --wave-pause 3 \
+    --match "$S-*" "$T/app2.bin" >"$T/s2.json" 2>"$T/s2.err" ||
+	fail "healthy soak: exit $?: $(tail -3 "$T/s2.err")"
+jq -se '[.[] | select(.event == "wave")] as $w |
+    ($w | map(select(.index == 0 and .state == "end"))[0].end) as $e |
+    ($w | map(select(.index == 1 and .state == "start"))[0].start) as $s |
+    $s - $e >= 2.9' "$T/s2.json" >/dev/null ||
+	fail "wave 1 did not wait for the pause: $(grep '"wave"' "$T/s2.json")"
+[ "$(json_count "$T/s2.json" '.event == "result" and .verified == true')" \
+    = 6 ] || fail "healthy soak: not 6 verified"
 note "bad canaries halt the rollout; a rollout killed mid-wave resumes" \
     "and updates every device exactly once"

@@ -1302,6 +1302,9 @@ apply_faults(struct sim_device *dev)
 		case SIM_FAULT_UNHEALTHY:
 			dev->unhealthy = 1;
 			break;
+		case SIM_FAULT_CRASH_AFTER:
+			dev->crash_after = f->arg;
+			break;
 		}
 	}
 }

@@ -63,6 +63,8 @@ struct sim_device {
 	/* faults */
 	uint8_t silent, no_space, boot_old, drop_done, powerloss_armed;
 	uint8_t no_connect, gone, crash_loop, unhealthy;
+	uint32_t crash_after;      /* fault crash-after: ms, 0 none */
+	uint8_t crash_pending, crash_after_done;
 	uint32_t drop_at, powerloss_at;
 
 	/* flash and what runs from it */

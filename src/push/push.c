@@ -429,7 +429,7 @@ all_done(struct push *p)
 {
 	if (p->all_done)
 		return;
-	if (p->run.state == EFL_WAVE_SOAKING)
+	if (p->run.state == EFL_WAVE_SOAKING && !p->report->canceled)
 		return;   /* the queue is empty, the soak goes on */
 	if (p->staged && p->run.current < EFL_WAVES_MAX + 1)
 		wave_end(p, p->run.current);

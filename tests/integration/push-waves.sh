@@ -27,6 +27,13 @@ A=$(addrs 127.92.0.1 60)
 jq -se '[.[] | select(.event == "plan")][0:3] | map(.addr) ==
     ["127.92.0.1", "127.92.0.2", "127.92.0.3"]' "$T/dry.json" >/dev/null ||
 	fail "the canaries are not the first three targets"
+# --canary-match: the canaries by name (targets are named by address)
+"$ESPFLEET" push --dry-run --json --canary-match '127.92.0.5?' \
+    --waves 50% "$T/app.bin" $A >"$T/dry2.json" || fail "dry run 2: $?"
+jq -se '[.[] | select(.event == "plan" and .wave == 0) | .addr] ==
+    [range(50; 60) | "127.92.0.\(.)"]' "$T/dry2.json" >/dev/null ||
+	fail "--canary-match: $(jq -c 'select(.wave == 0) | .addr' \
+	    "$T/dry2.json" | tr '\n' ' ')"
 [ "$(cat "$T"/fleet/sim-*/device.json | jq -s 'map(.first_byte_at) |
     map(select(. != null)) | length')" = 0 ] || fail "the dry run sent"
 
@@ -142,6 +149,16 @@ rc=0
 	fail "state of another policy: exit $rc: $(cat "$T/m4.err")"
 [ "$(device_field mf sim-0017 first_byte_at)" = null ] ||
 	fail "a refused resume sent something"
+# --restart: whatever the file says (a dry run: nothing is sent)
+"$ESPFLEET" push --dry-run --json -j 1 --canary 2 --waves 50% \
+    --max-failures 2 --state "$T/mf.state" --restart "$T/other.bin" $M \
+    >"$T/m6.json" 2>"$T/m6.err" || fail "--restart: exit $?: $(cat "$T/m6.err")"
+[ "$(json_count "$T/m6.json" '.event == "plan" and .action == "update"')" \
+    = 20 ] || fail "--restart does not plan every device"
+rc=0
+"$ESPFLEET" push --dry-run -j 1 --canary 2 --waves 50% --max-failures 2 \
+    --state "$T/mf.state" "$T/other.bin" $M >/dev/null 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "a dry run of another image without --restart: $rc"
 # --resume-halted goes on with the halted ones only (the failed ones are
 # not sent again, the updated ones neither); sim-0016 fails, within the
 # threshold: exit 1

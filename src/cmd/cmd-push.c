@@ -325,6 +325,11 @@ inventory_args_fit(const struct push_args *a)
 		    "port: no --via or --port with it");
 		return -1;
 	}
+	if (a->waves.pause_ms > 0 && !efl_wave_policy_staged(&a->waves)) {
+		efl_error("--wave-pause soaks the waves of a staged push: give "
+		    "--canary, --canary-match, --waves or --max-failures");
+		return -1;
+	}
 	if ((a->resume_halted || a->restart) && a->state == NULL) {
 		efl_error("--resume-halted and --restart apply to a --state "
 		    "file: give --state FILE");

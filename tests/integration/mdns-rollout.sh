@@ -144,5 +144,17 @@ jq -se '[.[] | select(.event == "wave")] as $w |
 	fail "wave 1 did not wait for the pause: $(grep '"wave"' "$T/s2.json")"
 [ "$(json_count "$T/s2.json" '.event == "result" and .verified == true')" \
     = 6 ] || fail "healthy soak: not 6 verified"
+# verified means booted: every device of wave 1 took its first byte after
+# both canaries booted the new image (the simulator's own clocks)
+for k in 1 2 3 4 5 6; do
+	jq -c --arg n "$S-000$k" '{name: $n, first: .first_byte_at,
+	    boot: .boot_at}' "$T/soak/$S-000$k/device.json"
+done >"$T/s2dev.json"
+jq -se --arg c1 "$S-0001" --arg c2 "$S-0002" '
+    (map(select(.name == $c1 or .name == $c2)) | map(.boot) | max) as $b |
+    map(select(.name != $c1 and .name != $c2)) | all(.[]; .first > $b)' \
+    "$T/s2dev.json" >/dev/null ||
+	fail "a wave-1 device took bytes before the canaries booted: \
+$(cat "$T/s2dev.json")"
 note "bad canaries halt the rollout; a rollout killed mid-wave resumes" \
     "and updates every device exactly once"

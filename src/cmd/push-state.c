@@ -33,6 +33,7 @@ struct push_state {
 	uint32_t n;
 	int32_t *fixed;               /* [n] */
 	uint8_t *precheck;            /* [n] */
+	uint8_t *matched;             /* [earlier.n]: a target of this push */
 	const struct efl_rstate_dev **known; /* [n] earlier entries */
 	int warned;
 };
@@ -137,6 +138,34 @@ fail:
 	return EFL_EXIT_SETUP;
 }
 
+/* Devices of the file without a verdict that are not targets now (not
+ * found over mDNS, another shard): said, and kept in the file. */
+static void
+missing(const struct push_state *ps)
+{
+	uint32_t i, n = 0;
+	const char *first = NULL;
+	char shown[128];
+
+	for (i = 0; i < ps->earlier.n; i++) {
+		enum efl_rstate_result r = ps->earlier.devs[i].result;
+
+		if (ps->matched[i] || (r != EFL_RS_PENDING &&
+		    r != EFL_RS_SENDING && r != EFL_RS_HALTED))
+			continue;
+		if (n++ == 0)
+			first = ps->earlier.devs[i].name;
+	}
+	if (n == 0)
+		return;
+	efl_printable(shown, sizeof(shown), first, strlen(first));
+	efl_warn("--state: %u device%s of '%s' without a verdict %s not among "
+	    "the targets now (%s'%s'): %s kept in the file for a later run",
+	    n, n == 1 ? "" : "s", ps->path, n == 1 ? "is" : "are",
+	    n == 1 ? "" : "the first: ", shown, n == 1 ? "it is" :
+	    "they are");
+}
+
 uint32_t
 push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
     const int32_t **fixed, const uint8_t **precheck)
@@ -149,6 +178,8 @@ push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
 	ps->fixed = xcalloc(n ? n : 1, sizeof(*ps->fixed));
 	ps->known = xcalloc(n ? n : 1, sizeof(*ps->known));
 	ps->precheck = xcalloc(n ? n : 1, sizeof(*ps->precheck));
+	ps->matched = xcalloc(ps->earlier.n ? ps->earlier.n : 1,
+	    sizeof(*ps->matched));
 	for (i = 0; i < n; i++) {
 		ps->fixed[i] = -1;
 		d = efl_rstate_find(&ps->earlier, efl_target_name(&t[i]));
@@ -156,6 +187,7 @@ push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
 			continue;
 		known++;
 		ps->known[i] = d;
+		ps->matched[d - ps->earlier.devs] = 1;
 		ps->fixed[i] = d->wave;
 		if (t[i].skip_reason != NULL)
 			continue;
@@ -170,6 +202,7 @@ push_state__apply(struct push_state *ps, struct efl_target *t, uint32_t n,
 	}
 	*fixed = ps->fixed;
 	*precheck = ps->precheck;
+	missing(ps);
 	return known;
 }
 
@@ -275,10 +308,13 @@ push_state__checkpoint(void *arg, const struct efl_push_row *rows,
 	if (halt_reason != NULL)
 		snprintf(s.halt_reason, sizeof(s.halt_reason), "%s",
 		    halt_reason);
-	s.n = n;
-	s.devs = xcalloc(n ? n : 1, sizeof(*s.devs));
+	s.devs = xcalloc(n + ps->earlier.n + 1, sizeof(*s.devs));
 	for (i = 0; i < n && i < ps->n; i++)
-		entry(ps, i, &rows[i], &s.devs[i]);
+		entry(ps, i, &rows[i], &s.devs[s.n++]);
+	/* the devices of the file that are not targets now stay in it */
+	for (i = 0; i < ps->earlier.n && ps->matched != NULL; i++)
+		if (!ps->matched[i])
+			s.devs[s.n++] = ps->earlier.devs[i];
 	text = efl_rstate_format(&s);
 	free(s.devs);
 	if (write_atomic(ps, text) != 0 && !ps->warned) {
@@ -298,6 +334,7 @@ push_state__free(struct push_state *ps)
 	free(ps->fixed);
 	free(ps->known);
 	free(ps->precheck);
+	free(ps->matched);
 	free(ps->path);
 	free(ps->tmp);
 	free(ps);

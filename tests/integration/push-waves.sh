@@ -177,6 +177,24 @@ for k in 01 05 11 17 20; do
 		fail "sim-00$k was updated twice"
 done
 
+# --- SIGINT during a soak ends the push at once (exit 1) ---
+start_sim soak --devices 3 --addr-base 127.92.4.1
+"$ESPFLEET" push --json --canary 1 --wave-pause 60 "$T/app.bin" \
+    $(addrs 127.92.4.1 3) >"$T/soak.json" 2>"$T/soak.err" &
+PUSH=$!
+PIDS+=("$PUSH")
+for _ in $(seq 300); do
+	[ "$(json_count "$T/soak.json" '.event == "wave" and .state == "end"' \
+	    2>/dev/null || echo 0)" = 1 ] && break
+	sleep 0.1
+done
+end_with "$PUSH" INT 1 "push during a soak"
+jq -se '[.[] | select(.event == "result" and .error == "canceled")] |
+    length == 2' "$T/soak.json" >/dev/null ||
+	fail "the devices after the soak are not canceled"
+[ "$(device_field soak sim-0002 first_byte_at)" = null ] ||
+	fail "a device of the next wave got bytes during the soak"
+
 # --- the table fits the terminal (100 columns): long errors shortened ---
 start_sim tty --devices 3 --addr-base 127.92.3.1 --fault no-space:2
 if command -v script >/dev/null; then

@@ -38,7 +38,7 @@ usage(FILE *fp)
 	fputs("\nRun 'espfleet COMMAND --help' for a command's options; "
 	    "see espfleet(1).\n"
 	    "Exit status: 0 success, 1 a target failed, 2 usage error, "
-	    "3 setup failure,\n4 no target.\n", fp);
+	    "3 setup failure,\n4 no target, 5 rollout halted (push).\n", fp);
 }
 
 static const struct efl_cmd *

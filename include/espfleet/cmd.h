@@ -14,7 +14,8 @@ enum efl_exit {
 	EFL_EXIT_USAGE = 2,       /* bad command line */
 	EFL_EXIT_SETUP = 3,       /* setup failure before any device was
 	                             contacted */
-	EFL_EXIT_NO_TARGET = 4    /* no target given or matched */
+	EFL_EXIT_NO_TARGET = 4,   /* no target given or matched */
+	EFL_EXIT_HALTED = 5       /* a staged rollout halted (push) */
 };
 
 /* What main sets up for a command before it runs (flags). */

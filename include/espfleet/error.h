@@ -23,7 +23,8 @@
 	X(NOT_BACK, "not-back", 0)                            \
 	X(CANCELED, "canceled", 0)                            \
 	X(ROLLED_BACK, "rolled-back", 0)                      \
-	X(SIGNATURE_INVALID, "signature-invalid", 0)
+	X(SIGNATURE_INVALID, "signature-invalid", 0)         \
+	X(HALTED, "halted", 0)
 
 enum efl_result_code {
 #define EFL_RC_ENUM(name, code, transient) EFL_R_##name,

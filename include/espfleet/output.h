@@ -46,6 +46,8 @@ struct efl_push_row {
 	uint32_t image_bytes;   /* the image the device runs, uncompressed */
 	int verified;           /* -1 not checked, 0 no, 1 yes */
 	const char *verify_note; /* "verified", "rebooted", "unverified" */
+	int in_wave;            /* in a wave of a staged rollout: */
+	uint32_t wave;          /* which (0 the canary, 1.. the waves) */
 };
 
 /* A finished row's times, as reports give them: its whole time in seconds
@@ -58,6 +60,8 @@ double efl_push_row_upload_seconds(const struct efl_push_row *r);
 
 struct efl_push_summary {
 	uint32_t targets, updated, failed, skipped;
+	uint32_t halted;        /* not started: the rollout halted */
+	const char *halt_reason; /* why, or NULL */
 	uint64_t bytes;
 	uint64_t image_bytes;   /* of the updated devices' images */
 	double seconds;
@@ -92,6 +96,26 @@ void efl_out_push_result(struct efl_out *o, const struct efl_push_row *r);
 /* Terminal only: redraw the live lines of active rows. */
 void efl_out_push_tick(struct efl_out *o, const struct efl_push_row *rows,
     uint32_t n);
+/* A wave of a staged rollout begins (ended 0) or has every verdict
+ * (ended 1; a halted wave ends with the push). */
+struct efl_wave_info {
+	uint32_t index;         /* 0 the canary, 1.. the waves */
+	uint32_t nwaves;        /* waves after the canary */
+	uint32_t targets;
+	int ended;
+	double start, end;      /* Unix seconds (end: 0 before it ended) */
+	uint32_t ok, failed, skipped;
+	uint32_t failed_total;  /* of the whole rollout so far */
+	uint32_t allowed;       /* failures the threshold allows now */
+};
+void efl_out_push_wave(struct efl_out *o, const struct efl_wave_info *w);
+/* The rollout halted: no device is started any more. */
+void efl_out_push_halt(struct efl_out *o, const char *reason,
+    uint32_t started, uint32_t failed, uint32_t halted);
+/* A device of a wave failed during the soak after its verdict (r says
+ * how); it counts as failed from now on. */
+void efl_out_push_soak_failed(struct efl_out *o,
+    const struct efl_push_row *r);
 void efl_out_push_summary(struct efl_out *o,
     const struct efl_push_row *rows, uint32_t n,
     const struct efl_push_summary *s);

@@ -20,6 +20,8 @@ struct efl_secret;
 struct efl_target;
 struct efl_transport;
 struct efl_verifier;
+struct efl_wave_plan;
+struct efl_wave_policy;
 typedef struct uv_loop_s uv_loop_t;
 
 struct efl_push_opts {
@@ -37,7 +39,23 @@ struct efl_push_opts {
 	const char *via;          /* for the report: NULL, transport's name */
 	struct efl_verifier *verifier; /* NULL: no verification */
 	uint32_t verify_timeout_ms;
+	/* a staged rollout (waves.h): canary, waves, threshold, soak; NULL:
+	 * every target at once, no threshold */
+	const struct efl_wave_policy *waves;
+	const int32_t *fixed_waves; /* [n]: a resumed target's wave, or -1 */
+	/* called after the plan, after every verdict and at a halt, with
+	 * every row (push --state); NULL: none */
+	void (*checkpoint)(void *arg, const struct efl_push_row *rows,
+	    uint32_t n, const char *halt_reason);
+	void *checkpoint_arg;
+	/* [n] or NULL: targets that were being sent the image when an
+	 * earlier run stopped (--state); each is first watched on mDNS for
+	 * up to EFL_PUSH_PRECHECK_MS, and not sent again if it comes back
+	 * with the image */
+	const uint8_t *precheck;
 };
+
+#define EFL_PUSH_PRECHECK_MS 8000u
 
 struct efl_push_report {
 	struct efl_push_summary summary;
@@ -46,6 +64,8 @@ struct efl_push_report {
 	uint64_t started_ms;      /* when the push began (efl_now_ms) */
 	int needs_password;       /* a device asked for one, none was given */
 	int canceled;             /* interrupted by a signal */
+	int halted;               /* the staged rollout halted */
+	char halt_reason[200];
 };
 
 /*
@@ -58,6 +78,16 @@ void efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
     struct efl_target *targets, uint32_t n, struct efl_out *out,
     struct efl_push_report *report);
 void efl_push_report_free(struct efl_push_report *report);
+
+/*
+ * The order and waves of a push to t[0..n) (waves.h): a staged rollout's
+ * plan (waves NULL or not staged: every target in one wave, in order;
+ * targets skipped before the push in no wave; fixed: resumed waves, or
+ * NULL). Returns 1 when staged. efl_wave_plan_free it.
+ */
+int efl_push_plan(struct efl_wave_plan *plan,
+    const struct efl_wave_policy *waves, const int32_t *fixed,
+    const struct efl_target *t, uint32_t n);
 
 /*
  * A fresh result row for target t (printable label and target, address,

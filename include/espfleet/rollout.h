@@ -27,6 +27,7 @@ struct efl_rollout {
 	uint32_t n, jobs, retries, active, done;
 	uint32_t backoff_base_ms, backoff_max_ms;
 	uint32_t scan_from;      /* items before this are not fresh */
+	uint32_t limit;          /* fresh items from here wait (waves.h) */
 };
 
 enum efl_next_kind {
@@ -57,6 +58,11 @@ void efl_rollout_started(struct efl_rollout *r, uint32_t i);
  * failure, attempts left), 0 if it is done. *retry_in_ms gets the backoff. */
 int efl_rollout_finished(struct efl_rollout *r, uint32_t i, int ok,
     int transient, uint64_t now_ms, uint64_t *retry_in_ms);
+
+/* Fresh items with an index from limit on are not offered (a staged
+ * rollout's waves not open yet); retries of started items are. n at
+ * first. */
+void efl_rollout_set_limit(struct efl_rollout *r, uint32_t limit);
 
 /* Mark every pending item done (cancel). */
 void efl_rollout_cancel_pending(struct efl_rollout *r);

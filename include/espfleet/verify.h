@@ -14,6 +14,7 @@
 #ifndef ESPFLEET_VERIFY_H
 #define ESPFLEET_VERIFY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct efl_target;
@@ -42,6 +43,15 @@ struct efl_verifier {
 	    void *arg);
 	/* Stop watching for arg (no callback afterwards). */
 	void (*cancel)(struct efl_verifier *v, void *arg);
+	/* A soak (push --wave-pause): mark the device's record now (-1 when
+	 * mDNS does not know it); at the end, check that it still runs
+	 * image_md5 and neither rebooted, disappeared nor rolled back since
+	 * the mark: EFL_VERIFY_VERIFIED, or the failure with detail. */
+	int (*soak_mark)(struct efl_verifier *v, const struct efl_target *t,
+	    uint32_t *mark);
+	enum efl_verify_outcome (*soak_check)(struct efl_verifier *v,
+	    const struct efl_target *t, const char *image_md5, uint32_t mark,
+	    char *detail, size_t cap);
 };
 
 #endif

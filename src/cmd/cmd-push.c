@@ -7,7 +7,8 @@
  * over mDNS with --all/--match/--board, skipping devices that already run
  * the image or lack room for it), keeps those of its shard, picks the
  * transports, then hands over to the push engine, with verification after
- * reboot, maps its report to the exit status and writes its JUnit file.
+ * reboot and a staged rollout's policy (waves.h, --state: push-state.c),
+ * maps its report to the exit status and writes its JUnit file.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -34,7 +35,9 @@
 #include "espfleet/signing.h"
 #include "espfleet/target.h"
 #include "espfleet/text.h"
+#include "espfleet/waves.h"
 #include "push-inventory.h"
+#include "push-state.h"
 
 static const char push_usage[] =
 "usage: espfleet push [options] IMAGE TARGET...\n"
@@ -99,6 +102,25 @@ static const char push_usage[] =
 "      --shard K/N         only the targets of shard K of N, by a hash of\n"
 "                          the device name: N jobs share the targets\n"
 "      --junit FILE        also write the results as JUnit XML to FILE\n"
+"Staged rollout (any of these stages the push; see espfleet-push(1)):\n"
+"      --canary N|P%       update N devices (or P% of them) first; the\n"
+"                          others wait for every canary's final verdict\n"
+"      --canary-match GLOB the canaries are the devices whose name\n"
+"                          matches GLOB (with --canary: at most N of them)\n"
+"      --waves P%,P%,...   then the rest in waves of these cumulative\n"
+"                          shares (100% implied at the end); a wave starts\n"
+"                          when every device of the one before has its\n"
+"                          verdict\n"
+"      --max-failures N|P% halt when more than N devices (or P% of those\n"
+"                          started) failed (default 0 when staged)\n"
+"      --wave-pause SEC    soak time after each wave; a device that\n"
+"                          reboots, disappears or rolls back meanwhile\n"
+"                          fails its wave\n"
+"      --state FILE        keep the rollout's state in FILE (rewritten\n"
+"                          after every verdict); the same push again\n"
+"                          resumes it\n"
+"      --resume-halted     go on with a rollout that FILE says halted\n"
+"      --restart           start over, whatever FILE says\n"
 "  -n, --dry-run           list which devices would be updated and why the\n"
 "                          others would be skipped; send nothing\n"
 "      --no-verify         do not wait for updated devices to come back\n"
@@ -121,7 +143,9 @@ static const char push_usage[] =
 "does not know is \"unverified\".\n"
 "Exit status: 0 every target updated, 1 at least one failed, 2 usage error,\n"
 "3 setup failure before any device was contacted (or the --junit file or\n"
-"the report not written), 4 no target (a shard without devices exits 0).\n";
+"the report not written, or a --state file of another image or policy),\n"
+"4 no target (a shard without devices exits 0), 5 rollout halted\n"
+"(--max-failures).\n";
 
 enum {
 	OPT_PASSWORD_FILE = 256, OPT_ASK_PASSWORD, OPT_FS, OPT_MD5_KEY,
@@ -129,7 +153,8 @@ enum {
 	OPT_VERIFY_TIMEOUT, OPT_VIA, OPT_HTTP_USER, OPT_HTTP_PATH,
 	OPT_COMPRESS, OPT_VERIFY_SIGNATURE, OPT_INVENTORY, OPT_GROUP, OPT_SHARD,
 	OPT_DEVICE_TIMEOUT,
-	OPT_JUNIT
+	OPT_JUNIT, OPT_CANARY, OPT_CANARY_MATCH, OPT_WAVES, OPT_MAX_FAILURES,
+	OPT_WAVE_PAUSE, OPT_STATE, OPT_RESUME_HALTED, OPT_RESTART
 };
 
 static const struct option longopts[] = {
@@ -158,6 +183,14 @@ static const struct option longopts[] = {
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "canary", required_argument, NULL, OPT_CANARY },
+	{ "canary-match", required_argument, NULL, OPT_CANARY_MATCH },
+	{ "waves", required_argument, NULL, OPT_WAVES },
+	{ "max-failures", required_argument, NULL, OPT_MAX_FAILURES },
+	{ "wave-pause", required_argument, NULL, OPT_WAVE_PAUSE },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "resume-halted", no_argument, NULL, OPT_RESUME_HALTED },
+	{ "restart", no_argument, NULL, OPT_RESTART },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 	{ "verify-timeout", required_argument, NULL, OPT_VERIFY_TIMEOUT },
@@ -195,6 +228,10 @@ struct push_args {
 	struct efl_shard shard;   /* n 0: no --shard */
 	const char *junit;
 	int via_given;
+	/* the staged rollout, its state file */
+	struct efl_wave_policy waves;
+	const char *state;
+	int resume_halted, restart;
 };
 
 #define SELECTING(a) ((a)->all || (a)->nmatch > 0 || (a)->board != NULL)
@@ -305,6 +342,16 @@ inventory_args_fit(const struct push_args *a)
 	if (a->inventory != NULL && (a->via_given || a->port_given)) {
 		efl_error("--inventory gives each device its transport and "
 		    "port: no --via or --port with it");
+		return -1;
+	}
+	if (a->waves.pause_ms > 0 && !efl_wave_policy_staged(&a->waves)) {
+		efl_error("--wave-pause soaks the waves of a staged push: give "
+		    "--canary, --canary-match, --waves or --max-failures");
+		return -1;
+	}
+	if ((a->resume_halted || a->restart) && a->state == NULL) {
+		efl_error("--resume-halted and --restart apply to a --state "
+		    "file: give --state FILE");
 		return -1;
 	}
 	if (a->junit != NULL && a->dry_run) {
@@ -461,6 +508,46 @@ parse_args(int argc, char **argv, struct push_args *a)
 		}
 		case OPT_JUNIT:
 			a->junit = optarg;
+			break;
+		case OPT_CANARY:
+		case OPT_MAX_FAILURES: {
+			struct efl_errbuf eb;
+			int canary = c == OPT_CANARY;
+
+			if (efl_amount_parse(optarg, canary ? 0 :
+			    EFL_AMOUNT_ZERO, canary ? &a->waves.canary :
+			    &a->waves.max_failures, &eb) != 0) {
+				efl_error("%s: %s", canary ? "--canary" :
+				    "--max-failures", eb.msg);
+				return cmd__usage_error("push");
+			}
+			break;
+		}
+		case OPT_CANARY_MATCH:
+			a->waves.canary_match = optarg;
+			break;
+		case OPT_WAVES: {
+			struct efl_errbuf eb;
+
+			if (efl_waves_parse(optarg, &a->waves, &eb) != 0) {
+				efl_error("--waves: %s", eb.msg);
+				return cmd__usage_error("push");
+			}
+			break;
+		}
+		case OPT_WAVE_PAUSE:
+			if (cmd__parse_seconds("--wave-pause", optarg, 0,
+			    86400000, &a->waves.pause_ms) != 0)
+				return cmd__usage_error("push");
+			break;
+		case OPT_STATE:
+			a->state = optarg;
+			break;
+		case OPT_RESUME_HALTED:
+			a->resume_halted = 1;
+			break;
+		case OPT_RESTART:
+			a->restart = 1;
 			break;
 		case 'n':
 			a->dry_run = 1;
@@ -692,19 +779,29 @@ plan_row(struct efl_push_row *r, const struct efl_target *t)
 		    strlen(t->skip_reason));
 }
 
-/* --dry-run: what would happen to each target. */
+/* --dry-run: what would happen to each target; staged, in the order of
+ * the rollout, with each one's wave. */
 static void
-dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n)
+dry_run(struct efl_out *out, const struct efl_target *t, uint32_t n,
+    const struct efl_wave_policy *waves, const int32_t *fixed)
 {
 	struct efl_push_row r;
-	uint32_t i, skipped = 0;
+	struct efl_wave_plan plan;
+	int staged = efl_push_plan(&plan, waves, fixed, t, n);
+	uint32_t k, i, skipped = 0;
 
-	for (i = 0; i < n; i++) {
+	for (k = 0; k < n; k++) {
+		i = plan.order[k];
 		plan_row(&r, &t[i]);
+		if (staged && plan.wave_of[i] >= 0) {
+			r.in_wave = 1;
+			r.wave = (uint32_t)plan.wave_of[i];
+		}
 		skipped += r.skipped;
 		efl_out_push_plan(out, &r);
 	}
 	efl_out_push_plan_summary(out, n, n - skipped, skipped);
+	efl_wave_plan_free(&plan);
 }
 
 /* --inventory: read it, choose its devices (--group, --match, --board,
@@ -771,6 +868,10 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	struct efl_transport *transport = NULL;
 	struct efl_transport_opts to;
 	struct push_inventory *inv = NULL;
+	struct push_state *state = NULL;
+	const int32_t *fixed = NULL;
+	const uint8_t *precheck = NULL;
+	char policy[256];
 	uint32_t ntargets = 0, i;
 	int rc, exit_after_junit = 0;
 
@@ -850,9 +951,24 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	rc = check_auth(targets, ntargets, &pw);
 	if (rc != 0)
 		goto out;
+	efl_wave_policy_text(&a.waves, policy, sizeof(policy));
+	if (a.state != NULL) {
+		struct push_state_choice sc;
+
+		memset(&sc, 0, sizeof(sc));
+		sc.path = a.state;
+		sc.image_md5 = img.run_md5_hex;
+		sc.policy = policy;
+		sc.restart = a.restart;
+		sc.resume_halted = a.resume_halted;
+		if ((rc = push_state__open(&sc, &state)) != 0)
+			goto out;
+		push_state__apply(state, targets, ntargets, &fixed,
+		    &precheck);
+	}
 	out = efl_out_new(efl_out_pick_mode(a.json, a.verbose), "push");
 	if (a.dry_run) {
-		dry_run(out, targets, ntargets);
+		dry_run(out, targets, ntargets, &a.waves, fixed);
 		rc = EFL_EXIT_OK;
 		goto out;
 	}
@@ -896,6 +1012,13 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 		rc = EFL_EXIT_SETUP;
 		goto out;
 	}
+	a.opts.waves = &a.waves;
+	a.opts.fixed_waves = fixed;
+	a.opts.precheck = precheck;
+	if (state != NULL) {
+		a.opts.checkpoint = push_state__checkpoint;
+		a.opts.checkpoint_arg = state;
+	}
 	efl_push_run(loop, &a.opts, &img, &pw, targets, ntargets, out,
 	    &report);
 	if (a.junit != NULL && write_junit(&a, &img, &report, ntargets) != 0)
@@ -910,6 +1033,8 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 	    report.summary.failed ==
 	    report.summary.by_code[EFL_R_AUTH_FAILED])
 		rc = EFL_EXIT_SETUP;
+	else if (report.halted)
+		rc = EFL_EXIT_HALTED;
 	else if (report.summary.failed > 0)
 		rc = EFL_EXIT_FAILED;
 	else
@@ -918,6 +1043,7 @@ cmd_push_exec(uv_loop_t *loop, int argc, char **argv)
 		rc = exit_after_junit;
 	efl_push_report_free(&report);
 out:
+	push_state__free(state);
 	efl_transport_free(transport);
 	push_inventory__free(inv);
 	rc = cmd__finish_output(out, rc);

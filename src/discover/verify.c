@@ -374,6 +374,55 @@ v_cancel(struct efl_verifier *v, void *arg)
 		}
 }
 
+static int
+v_soak_mark(struct efl_verifier *v, const struct efl_target *t,
+    uint32_t *mark)
+{
+	struct mverifier *m = mv(v);
+	const struct efl_device *dev;
+
+	if (!usable(m) || (dev = map(m, t)) == NULL)
+		return -1;
+	/* followed closely until the check: a changed record shows */
+	efl_discover_watch(m->d, dev, 1);
+	*mark = dev->changes;
+	return 0;
+}
+
+static enum efl_verify_outcome
+v_soak_check(struct efl_verifier *v, const struct efl_target *t,
+    const char *image_md5, uint32_t mark, char *detail, size_t cap)
+{
+	struct mverifier *m = mv(v);
+	const struct efl_device *dev;
+
+	if (!usable(m) || (dev = map(m, t)) == NULL)
+		return EFL_VERIFY_VERIFIED;   /* nothing known: no check */
+	efl_discover_watch(m->d, dev, 0);
+	if (!dev->present) {
+		snprintf(detail, cap, "the device disappeared from mDNS");
+		return EFL_VERIFY_NOT_BACK;
+	}
+	if (dev->state != NULL && strcmp(dev->state, "rolled-back") == 0) {
+		snprintf(detail, cap, "the device rolled back to md5 %s "
+		    "(efa_state=rolled-back)", dev->md5 != NULL ? dev->md5 :
+		    "(unknown)");
+		return EFL_VERIFY_ROLLED_BACK;
+	}
+	if (dev->md5 != NULL && strcasecmp(dev->md5, image_md5) != 0) {
+		snprintf(detail, cap, "the device runs another image (md5 %s)",
+		    dev->md5);
+		return EFL_VERIFY_OLD_IMAGE;
+	}
+	if (dev->changes != mark) {
+		snprintf(detail, cap, "the device rebooted or changed its "
+		    "record (%u announcement%s)", dev->changes - mark,
+		    dev->changes - mark == 1 ? "" : "s");
+		return EFL_VERIFY_OLD_IMAGE;
+	}
+	return EFL_VERIFY_VERIFIED;
+}
+
 struct efl_verifier *
 efl_discover_verifier_new(uv_loop_t *loop, struct efl_discover *d,
     int any_port)
@@ -385,6 +434,8 @@ efl_discover_verifier_new(uv_loop_t *loop, struct efl_discover *d,
 	m->base.before = v_before;
 	m->base.watch = v_watch;
 	m->base.cancel = v_cancel;
+	m->base.soak_mark = v_soak_mark;
+	m->base.soak_check = v_soak_check;
 	m->loop = loop;
 	m->d = d;
 	uv_timer_init(loop, &m->tick);

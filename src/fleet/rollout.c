@@ -21,6 +21,13 @@ efl_rollout_init(struct efl_rollout *r, uint32_t n, uint32_t jobs,
 	r->backoff_base_ms = backoff_base_ms;
 	r->backoff_max_ms = 30000;
 	r->scan_from = 0;
+	r->limit = n;
+}
+
+void
+efl_rollout_set_limit(struct efl_rollout *r, uint32_t limit)
+{
+	r->limit = limit < r->n ? limit : r->n;
 }
 
 void
@@ -44,7 +51,7 @@ efl_rollout_next(const struct efl_rollout *r, uint64_t now_ms)
 		return next;
 	}
 	/* fresh items first, in order; then retries whose backoff is over */
-	for (i = r->scan_from; i < r->n; i++) {
+	for (i = r->scan_from; i < r->limit; i++) {
 		if (r->items[i].state == EFL_ITEM_PENDING &&
 		    r->items[i].attempts == 0) {
 			next.kind = EFL_NEXT_START;
@@ -55,7 +62,8 @@ efl_rollout_next(const struct efl_rollout *r, uint64_t now_ms)
 	for (i = 0; i < r->n; i++) {
 		const struct efl_rollout_item *it = &r->items[i];
 
-		if (it->state != EFL_ITEM_PENDING)
+		if (it->state != EFL_ITEM_PENDING ||
+		    (it->attempts == 0 && i >= r->limit))
 			continue;
 		if (it->not_before_ms <= now_ms) {
 			next.kind = EFL_NEXT_START;

@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "espfleet/common.h"
 #include "espfleet/discover.h"
@@ -42,6 +44,8 @@ c_on(const struct efl_out *o, const char *code)
 #define DIM "\033[2m"
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
+
+static size_t width(const char *s);
 
 static double
 seconds(const struct efl_push_row *r, uint64_t now)
@@ -122,10 +126,12 @@ human_push_result(struct efl_out *o, const struct efl_push_row *r)
 {
 	char sz[32];
 
-	if (o->mode == EFL_OUT_TTY && r->ok)
-		return; /* successes appear in the summary table */
+	if (o->mode == EFL_OUT_TTY && (r->ok || r->skipped))
+		return; /* successes, skips and halts: in the summary table */
 	clear_live(o);
-	if (r->skipped)
+	if (r->skipped && r->code == EFL_R_HALTED)
+		fprintf(o->fp, "%s: halted: %s\n", r->label, r->message);
+	else if (r->skipped)
 		fprintf(o->fp, "%s: skipped: %s\n", r->label, r->message);
 	else if (r->ok)
 		fprintf(o->fp, "%s: ok: %s in %.1f s%s%s\n", r->label,
@@ -135,6 +141,93 @@ human_push_result(struct efl_out *o, const struct efl_push_row *r)
 	else
 		fprintf(o->fp, "%s%s: FAILED %s: %s%s\n", c_on(o, RED), r->label,
 		    efl_result_code_name(r->code), r->message, c_on(o, RESET));
+}
+
+/* "canary" or "wave 2 of 3" */
+static const char *
+wave_name(char *buf, size_t cap, uint32_t index, uint32_t nwaves)
+{
+	if (index == 0)
+		snprintf(buf, cap, "canary");
+	else
+		snprintf(buf, cap, "wave %u of %u", index, nwaves);
+	return buf;
+}
+
+/* "no failure allowed", "2 failures allowed", "no threshold" */
+static const char *
+allowed_text(char *buf, size_t cap, uint32_t allowed)
+{
+	if (allowed == UINT32_MAX)
+		snprintf(buf, cap, "no threshold");
+	else if (allowed == 0)
+		snprintf(buf, cap, "no failure allowed");
+	else
+		snprintf(buf, cap, "%u failure%s allowed", allowed,
+		    allowed == 1 ? "" : "s");
+	return buf;
+}
+
+static void
+human_push_wave(struct efl_out *o, const struct efl_wave_info *w)
+{
+	char name[48], allowed[48];
+
+	clear_live(o);
+	wave_name(name, sizeof(name), w->index, w->nwaves);
+	if (!w->ended)
+		fprintf(o->fp, "%s== %s: %u device%s ==%s\n", c_on(o, BOLD),
+		    name, w->targets, w->targets == 1 ? "" : "s",
+		    c_on(o, RESET));
+	else
+		fprintf(o->fp, "%s%s done: %u ok, %u failed, %u skipped in "
+		    "%.1f s (%u failed in all, %s)%s\n", c_on(o, w->failed ?
+		    RED : GREEN), name, w->ok, w->failed, w->skipped,
+		    w->end - w->start, w->failed_total,
+		    allowed_text(allowed, sizeof(allowed), w->allowed),
+		    c_on(o, RESET));
+}
+
+static void
+human_push_halt(struct efl_out *o, const char *reason, uint32_t started,
+    uint32_t failed, uint32_t halted)
+{
+	clear_live(o);
+	fprintf(o->fp, "%srollout HALTED: %s; %u of %u started failed, %u "
+	    "not started%s\n", c_on(o, RED), reason, failed, started, halted,
+	    c_on(o, RESET));
+}
+
+static void
+human_push_soak_failed(struct efl_out *o, const struct efl_push_row *r)
+{
+	clear_live(o);
+	fprintf(o->fp, "%s%s: FAILED %s: %s%s\n", c_on(o, RED), r->label,
+	    efl_result_code_name(r->code), r->message, c_on(o, RESET));
+}
+
+/* The live line of the open wave: its verdicts, failures, threshold. */
+static void
+wave_live_line(struct efl_out *o, const struct efl_push_row *rows,
+    uint32_t n)
+{
+	uint32_t i, done = 0, failed = 0;
+	char name[48], allowed[48];
+
+	if (!o->wave_live)
+		return;
+	for (i = 0; i < n; i++)
+		if (rows[i].in_wave && rows[i].wave == o->wave.index &&
+		    rows[i].finished) {
+			done++;
+			failed += !rows[i].ok && !rows[i].skipped;
+		}
+	fprintf(o->fp, "%s%s: %u/%u done, %u failed (%s)%s\n",
+	    c_on(o, BOLD), wave_name(name, sizeof(name), o->wave.index,
+	    o->wave.nwaves), done, o->wave.targets, failed,
+	    allowed_text(allowed, sizeof(allowed), o->wave.allowed),
+	    c_on(o, RESET));
+	o->live_lines++;
 }
 
 static int
@@ -183,6 +276,7 @@ human_push_tick(struct efl_out *o, const struct efl_push_row *rows,
 		shown++;
 	}
 	o->live_lines = shown;
+	wave_live_line(o, rows, n);
 	if (active > shown || queued > 0) {
 		fprintf(o->fp, "%s... %u more active, %u queued%s\n",
 		    c_on(o, DIM), active - shown, queued, c_on(o, RESET));
@@ -190,34 +284,106 @@ human_push_tick(struct efl_out *o, const struct efl_push_row *rows,
 	}
 }
 
+/* The terminal's width in columns (COLUMNS, else the terminal's; no
+ * limit without either). */
+static size_t
+term_width(const struct efl_out *o)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	long c;
+
+	if (env != NULL && (c = strtol(env, NULL, 10)) >= 20 && c <= 10000)
+		return (size_t)c;
+	if (ioctl(fileno(o->fp), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return SIZE_MAX / 2;
+}
+
+/* s shortened to at most w display columns, "..." marking the cut. */
+static const char *
+fit_text(char *out, size_t cap, const char *s, size_t w)
+{
+	size_t i, cols = 0, keep = 0;
+
+	if (width(s) <= w) {
+		snprintf(out, cap, "%s", s);
+		return out;
+	}
+	if (w < 4) {
+		snprintf(out, cap, "%.*s", (int)w, "...");
+		return out;
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (cols == w - 3)
+				break;
+			cols++;
+		}
+		keep = i + 1;
+	}
+	snprintf(out, cap, "%.*s...", (int)keep, s);
+	return out;
+}
+
 static void
 human_push_summary(struct efl_out *o, const struct efl_push_row *rows,
     uint32_t n, const struct efl_push_summary *s)
 {
 	uint32_t i;
+	int waves = 0;
+	char wave[16], err[sizeof(rows->message)];
+	size_t fixed, room;
 
 	clear_live(o);
+	for (i = 0; i < n; i++)
+		waves |= rows[i].in_wave;
 	if (o->mode == EFL_OUT_TTY) {
-		fprintf(o->fp, "\n%s%-20s %-16s %10s %8s  %s%s\n", c_on(o, BOLD),
-		    "DEVICE", "RESULT", "BYTES", "SECONDS", "ERROR",
-		    c_on(o, RESET));
+		/* DEVICE, [WAVE,] RESULT, BYTES, SECONDS; ERROR gets the
+		 * rest of the line (JSON keeps it whole) */
+		fixed = 20 + 1 + (waves ? 7 : 0) + 16 + 1 + 10 + 1 + 8 + 2;
+		room = term_width(o) > fixed + 10 ? term_width(o) - fixed - 1 :
+		    10;
+		fprintf(o->fp, "\n%s%-20s %s%-16s %10s %8s  %s%s\n",
+		    c_on(o, BOLD), "DEVICE", waves ? "WAVE   " : "", "RESULT",
+		    "BYTES", "SECONDS", "ERROR", c_on(o, RESET));
 		for (i = 0; i < n; i++) {
 			const struct efl_push_row *r = &rows[i];
-			const char *result = r->skipped ? "skipped" :
+			const char *result = r->skipped &&
+			    r->code == EFL_R_HALTED ?
+			    "halted" : r->skipped ? "skipped" :
 			    r->ok ? (r->verify_note ? r->verify_note : "ok") :
 			    efl_result_code_name(r->code);
 
-			fprintf(o->fp, "%-20.20s %s%-16s%s %10u %8.1f  %s\n",
-			    r->label, c_on(o, r->skipped ? DIM : r->ok ?
+			if (r->in_wave && r->wave == 0)
+				snprintf(wave, sizeof(wave), "canary");
+			else if (r->in_wave)
+				snprintf(wave, sizeof(wave), "%u", r->wave);
+			else
+				snprintf(wave, sizeof(wave), "-");
+			if (waves)
+				fprintf(o->fp, "%-20.20s %-6s ", r->label, wave);
+			else
+				fprintf(o->fp, "%-20.20s ", r->label);
+			fprintf(o->fp, "%s%-16s%s %10u %8.1f  %s\n",
+			    c_on(o, r->skipped ? DIM : r->ok ?
 			    GREEN : RED), result, c_on(o, RESET), r->bytes,
 			    seconds(r, 0), r->ok && !r->skipped ? "" :
-			    r->message);   /* a skip says why */
+			    fit_text(err, sizeof(err), r->message, room));
+			    /* a skip says why */
 		}
 		fputc('\n', o->fp);
 	}
-	fprintf(o->fp, "%s%u updated, %u failed, %u skipped (of %u) in %.1f "
-	    "s%s\n", c_on(o, s->failed ? RED : GREEN), s->updated, s->failed,
-	    s->skipped, s->targets, s->seconds, c_on(o, RESET));
+	fprintf(o->fp, "%s%u updated, %u failed, %u skipped", c_on(o,
+	    s->failed || s->halted ? RED : GREEN), s->updated, s->failed,
+	    s->skipped);
+	if (s->halted > 0 || s->halt_reason != NULL)
+		fprintf(o->fp, ", %u halted", s->halted);
+	fprintf(o->fp, " (of %u) in %.1f s%s\n", s->targets, s->seconds,
+	    c_on(o, RESET));
+	if (s->halt_reason != NULL)
+		fprintf(o->fp, "%srollout halted: %s%s\n", c_on(o, RED),
+		    s->halt_reason, c_on(o, RESET));
 	if (s->bytes < s->image_bytes) {
 		char sent[32], image[32];
 
@@ -244,6 +410,11 @@ human_push_plan(struct efl_out *o, const struct efl_push_row *r)
 	endpoint(r, ep, sizeof(ep));
 	if (r->skipped)
 		fprintf(o->fp, "%s (%s): skip: %s\n", r->label, ep, r->message);
+	else if (r->in_wave && r->wave == 0)
+		fprintf(o->fp, "%s (%s): update, canary\n", r->label, ep);
+	else if (r->in_wave)
+		fprintf(o->fp, "%s (%s): update in wave %u\n", r->label, ep,
+		    r->wave);
 	else
 		fprintf(o->fp, "%s (%s): update\n", r->label, ep);
 }
@@ -474,6 +645,9 @@ const struct out_renderer out_human__renderer = {
 	.push_retry = human_push_retry,
 	.push_result = human_push_result,
 	.push_tick = human_push_tick,
+	.push_wave = human_push_wave,
+	.push_halt = human_push_halt,
+	.push_soak_failed = human_push_soak_failed,
 	.push_summary = human_push_summary,
 	.notice = human_notice,
 	.push_plan = human_push_plan,

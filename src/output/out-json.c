@@ -127,7 +127,7 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 
 	add_target(e, r);
 	cJSON_AddBoolToObject(e, "ok", r->ok);
-	if (r->ok || r->skipped)
+	if (r->code == EFL_R_OK)
 		cJSON_AddNullToObject(e, "error");
 	else
 		cJSON_AddStringToObject(e, "error",
@@ -148,6 +148,65 @@ json_push_result(struct efl_out *o, const struct efl_push_row *r)
 		cJSON_AddBoolToObject(e, "verified", r->verified);
 	if (r->verify_note != NULL)
 		cJSON_AddStringToObject(e, "verification", r->verify_note);
+	if (r->in_wave)
+		cJSON_AddNumberToObject(e, "wave", r->wave);
+	add_time(e, "finished_at", r->finished_ms != 0 ?
+	    efl_wall_time(r->finished_ms) : -1);
+	emit(o, e);
+}
+
+static void
+json_push_wave(struct efl_out *o, const struct efl_wave_info *w)
+{
+	cJSON *e = event("wave");
+
+	cJSON_AddNumberToObject(e, "index", w->index);
+	cJSON_AddStringToObject(e, "state", w->ended ? "end" : "start");
+	cJSON_AddBoolToObject(e, "canary", w->index == 0);
+	cJSON_AddNumberToObject(e, "waves", w->nwaves);
+	cJSON_AddNumberToObject(e, "targets", w->targets);
+	cJSON_AddNumberToObject(e, "start", w->start);
+	if (w->ended)
+		cJSON_AddNumberToObject(e, "end", w->end);
+	else
+		cJSON_AddNullToObject(e, "end");
+	cJSON_AddNumberToObject(e, "ok", w->ok);
+	cJSON_AddNumberToObject(e, "failed", w->failed);
+	cJSON_AddNumberToObject(e, "skipped", w->skipped);
+	cJSON_AddNumberToObject(e, "failed_total", w->failed_total);
+	if (w->allowed == UINT32_MAX)
+		cJSON_AddNullToObject(e, "failures_allowed");
+	else
+		cJSON_AddNumberToObject(e, "failures_allowed", w->allowed);
+	emit(o, e);
+}
+
+static void
+json_push_halt(struct efl_out *o, const char *reason, uint32_t started,
+    uint32_t failed, uint32_t halted)
+{
+	cJSON *e = event("halt");
+
+	cJSON_AddStringToObject(e, "reason", reason);
+	cJSON_AddNumberToObject(e, "started", started);
+	cJSON_AddNumberToObject(e, "failed", failed);
+	cJSON_AddNumberToObject(e, "halted", halted);
+	cJSON_AddNumberToObject(e, "time", efl_wall_time(efl_now_ms()));
+	emit(o, e);
+}
+
+static void
+json_push_soak_failed(struct efl_out *o, const struct efl_push_row *r)
+{
+	cJSON *e = event("soak");
+
+	add_target(e, r);
+	cJSON_AddBoolToObject(e, "ok", 0);
+	cJSON_AddStringToObject(e, "error", efl_result_code_name(r->code));
+	cJSON_AddStringToObject(e, "message", r->message);
+	if (r->in_wave)
+		cJSON_AddNumberToObject(e, "wave", r->wave);
+	cJSON_AddNumberToObject(e, "time", efl_wall_time(efl_now_ms()));
 	emit(o, e);
 }
 
@@ -165,6 +224,9 @@ json_push_summary(struct efl_out *o, const struct efl_push_row *rows,
 	cJSON_AddNumberToObject(e, "ok", s->updated);
 	cJSON_AddNumberToObject(e, "failed", s->failed);
 	cJSON_AddNumberToObject(e, "skipped", s->skipped);
+	cJSON_AddNumberToObject(e, "halted", s->halted);
+	if (s->halt_reason != NULL)
+		cJSON_AddStringToObject(e, "halt_reason", s->halt_reason);
 	cJSON_AddNumberToObject(e, "bytes", (double)s->bytes);
 	cJSON_AddNumberToObject(e, "image_bytes", (double)s->image_bytes);
 	cJSON_AddNumberToObject(e, "seconds", s->seconds);
@@ -194,6 +256,8 @@ json_push_plan(struct efl_out *o, const struct efl_push_row *r)
 
 	add_target(e, r);
 	cJSON_AddStringToObject(e, "action", r->skipped ? "skip" : "update");
+	if (r->in_wave)
+		cJSON_AddNumberToObject(e, "wave", r->wave);
 	if (r->skipped)
 		cJSON_AddStringToObject(e, "reason", r->message);
 	else
@@ -365,6 +429,9 @@ const struct out_renderer out_json__renderer = {
 	.push_phase = json_push_phase,
 	.push_retry = json_push_retry,
 	.push_result = json_push_result,
+	.push_wave = json_push_wave,
+	.push_halt = json_push_halt,
+	.push_soak_failed = json_push_soak_failed,
 	.push_summary = json_push_summary,
 	.notice = json_notice,
 	.push_plan = json_push_plan,

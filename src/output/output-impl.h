@@ -28,6 +28,9 @@ struct efl_out {
 	uint64_t started_ms;
 	struct out_dev_row *dev_rows;  /* discover, human modes */
 	uint32_t ndev_rows;
+	/* push: the wave of a staged rollout shown live (TTY), 0 none */
+	struct efl_wave_info wave;
+	int wave_live;
 };
 
 /*
@@ -46,6 +49,11 @@ struct out_renderer {
 	void (*push_result)(struct efl_out *o, const struct efl_push_row *r);
 	void (*push_tick)(struct efl_out *o, const struct efl_push_row *rows,
 	    uint32_t n);
+	void (*push_wave)(struct efl_out *o, const struct efl_wave_info *w);
+	void (*push_halt)(struct efl_out *o, const char *reason,
+	    uint32_t started, uint32_t failed, uint32_t halted);
+	void (*push_soak_failed)(struct efl_out *o,
+	    const struct efl_push_row *r);
 	void (*push_summary)(struct efl_out *o,
 	    const struct efl_push_row *rows, uint32_t n,
 	    const struct efl_push_summary *s);

@@ -179,6 +179,31 @@ efl_out_push_tick(struct efl_out *o, const struct efl_push_row *rows,
 }
 
 void
+efl_out_push_wave(struct efl_out *o, const struct efl_wave_info *w)
+{
+	o->wave = *w;
+	o->wave_live = !w->ended;
+	o->r->push_wave(o, w);
+	written(o);
+}
+
+void
+efl_out_push_halt(struct efl_out *o, const char *reason, uint32_t started,
+    uint32_t failed, uint32_t halted)
+{
+	o->wave_live = 0;
+	o->r->push_halt(o, reason, started, failed, halted);
+	written(o);
+}
+
+void
+efl_out_push_soak_failed(struct efl_out *o, const struct efl_push_row *r)
+{
+	o->r->push_soak_failed(o, r);
+	written(o);
+}
+
+void
 efl_out_push_summary(struct efl_out *o, const struct efl_push_row *rows,
     uint32_t n, const struct efl_push_summary *s)
 {

@@ -3,7 +3,9 @@
  * The push engine (see push.h): keeps up to -j sessions running from the
  * rollout queue, retries transient failures after a backoff without holding
  * a slot, verifies successes after reboot, and turns everything into output
- * events. The command's cancel (SIGINT, SIGTERM, SIGHUP: loop.h) cancels
+ * events. A staged rollout (waves.h) decides which targets may start:
+ * the queue's limit follows the open wave, verdicts go to the policy, a
+ * halt reports every target not started as halted. The command's cancel (SIGINT, SIGTERM, SIGHUP: loop.h) cancels
  * what is running and what is queued; the summary comes all the same. It
  * knows sessions only through the transport interface (session.h).
  */
@@ -23,12 +25,16 @@
 #include "espfleet/session.h"
 #include "espfleet/target.h"
 #include "espfleet/verify.h"
+#include "espfleet/waves.h"
 
 struct push;
 
 struct slot {
 	struct push *p;
 	uint32_t index;
+	uint32_t pos;             /* in the queue: the plan's order */
+	uint32_t soak_mark;
+	int soak_marked;
 	void *session;            /* of its transport, while one runs */
 	int verifying;
 	/* the failure of an earlier attempt that got further than "no
@@ -52,6 +58,18 @@ struct push {
 	struct efl_push_row *rows;
 	struct slot *slots;
 
+	/* the staged rollout: plan, run, and what was told of the waves */
+	int staged;
+	struct efl_wave_policy unstaged;
+	struct efl_wave_plan plan;
+	struct efl_wave_run run;
+	uint32_t wave_shown;      /* waves begun (events) */
+	uint64_t wave_start_ms[EFL_WAVES_MAX + 1];
+	int wave_ended[EFL_WAVES_MAX + 1];
+	int halt_done;
+	int slots_marked_for_soak;
+	int pumping, repump;
+
 	uv_timer_t wake, tick;
 	struct efl_cancel_hook cancel;
 	int handles_open;
@@ -60,6 +78,8 @@ struct push {
 };
 
 static void pump(struct push *p);
+static void pump_queue(struct push *p);
+static void on_wake(uv_timer_t *t);
 
 /* A target's transport: its own (an inventory's device), else the
  * push's. */
@@ -101,6 +121,68 @@ emit_phase(struct slot *sl, enum efl_phase phase)
 	efl_out_push_phase(sl->p->out, r);
 }
 
+/* A wave's numbers for its events. */
+static void
+wave_info(struct push *p, uint32_t w, int ended, struct efl_wave_info *wi)
+{
+	uint32_t i;
+
+	memset(wi, 0, sizeof(*wi));
+	wi->index = w;
+	wi->nwaves = p->plan.nwaves - 1;
+	wi->targets = p->plan.count[w];
+	wi->ended = ended;
+	wi->start = efl_wall_time(p->wave_start_ms[w]);
+	wi->end = ended ? efl_wall_time(efl_now_ms()) : 0;
+	for (i = 0; i < p->n; i++) {
+		const struct efl_push_row *r = &p->rows[i];
+
+		if (!r->in_wave || r->wave != w || !r->finished)
+			continue;
+		if (r->skipped)
+			wi->skipped++;
+		else if (r->ok)
+			wi->ok++;
+		else
+			wi->failed++;
+	}
+	wi->failed_total = p->run.failed;
+	wi->allowed = efl_wave_allowed_failures(p->run.p, p->run.started);
+}
+
+static void
+wave_end(struct push *p, uint32_t w)
+{
+	struct efl_wave_info wi;
+
+	if (!p->staged || p->wave_ended[w] || w >= p->wave_shown)
+		return;
+	p->wave_ended[w] = 1;
+	wave_info(p, w, 1, &wi);
+	efl_out_push_wave(p->out, &wi);
+}
+
+static void
+checkpoint(struct push *p)
+{
+	if (p->opts->checkpoint != NULL)
+		p->opts->checkpoint(p->opts->checkpoint_arg, p->rows, p->n,
+		    p->run.state == EFL_WAVE_HALTED ? p->run.halt_reason :
+		    NULL);
+}
+
+/* Target i has its verdict: to the policy, and the wave's end told. */
+static void
+verdict(struct push *p, uint32_t i, int failed, uint64_t now)
+{
+	int32_t w = p->plan.wave_of[i];
+
+	efl_wave_run_verdict(&p->run, i, failed, now);
+	if (w >= 0 && p->run.done[w] == p->plan.count[w])
+		wave_end(p, (uint32_t)w);
+	checkpoint(p);
+}
+
 static void
 finalize(struct slot *sl, enum efl_result_code code, const char *message,
     uint32_t bytes, int verified, const char *note)
@@ -112,7 +194,7 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 	int transient = efl_result_code_transient(code) &&
 	    !p->report->canceled;
 
-	if (efl_rollout_finished(&p->rollout, sl->index, ok, transient, now,
+	if (efl_rollout_finished(&p->rollout, sl->pos, ok, transient, now,
 	    &delay)) {
 		if (code != EFL_R_NO_ANSWER) {
 			sl->earlier_code = code;
@@ -153,6 +235,8 @@ finalize(struct slot *sl, enum efl_result_code code, const char *message,
 	if (message != r->message)
 		snprintf(r->message, sizeof(r->message), "%s", message);
 	efl_out_push_result(p->out, r);
+	if (code != EFL_R_HALTED)
+		verdict(p, sl->index, !ok && code != EFL_R_CANCELED, now);
 	pump(p);
 }
 
@@ -237,8 +321,66 @@ session_done(void *arg, const struct efl_session_result *res)
 	    "unverified" : NULL);
 }
 
+static void begin_session(struct push *p, uint32_t i);
+
+/* The look before a resumed device that was being sent the image when
+ * the earlier run stopped: back with the image, it is not sent again. */
 static void
-start_attempt(struct push *p, uint32_t i)
+on_prechecked(void *arg, enum efl_verify_outcome outcome, const char *detail)
+{
+	struct slot *sl = arg;
+
+	(void)detail;
+	sl->verifying = 0;
+	if (outcome == EFL_VERIFY_VERIFIED) {
+		finalize(sl, EFL_R_OK, "already runs the image (it was being "
+		    "updated when an earlier run stopped)", 0, 1, "verified");
+		return;
+	}
+	begin_session(sl->p, sl->index);
+}
+
+static void
+start_attempt(struct push *p, uint32_t pos)
+{
+	uint32_t i = p->plan.order[pos];
+	struct slot *sl = &p->slots[i];
+	struct efl_push_row *r = &p->rows[i];
+	struct efl_target *t = &p->targets[i];
+	struct efl_verifier *v = p->opts->verifier;
+	uint64_t now = efl_now_ms();
+
+	efl_rollout_started(&p->rollout, pos);
+	if (t->skip_reason != NULL) {
+		/* decided before the push (--all: already running the image,
+		 * no room): a result, not a failure; nothing is sent */
+		r->skipped = 1;
+		r->started_ms = now;
+		finalize(sl, EFL_R_OK, t->skip_reason, 0, -1, NULL);
+		return;
+	}
+	if (r->attempts == 0) {
+		efl_wave_run_started(&p->run, i);
+		r->started_ms = now;
+		checkpoint(p);   /* a state file says it is being sent */
+	}
+	if (r->attempts == 0 && p->opts->precheck != NULL &&
+	    p->opts->precheck[i] && v != NULL && p->opts->command == 0 &&
+	    v->knows(v, t)) {
+		sl->verifying = 1;
+		r->phase = EFL_PHASE_VERIFYING;
+		v->before(v, t);
+		v->watch(v, t, p->img->run_md5_hex, EFL_PUSH_PRECHECK_MS <
+		    p->opts->verify_timeout_ms ? EFL_PUSH_PRECHECK_MS :
+		    p->opts->verify_timeout_ms, on_prechecked, sl);
+		return;
+	}
+	begin_session(p, i);
+}
+
+/* An upload attempt of target i. */
+static void
+begin_session(struct push *p, uint32_t i)
 {
 	struct slot *sl = &p->slots[i];
 	struct efl_push_row *r = &p->rows[i];
@@ -249,15 +391,6 @@ start_attempt(struct push *p, uint32_t i)
 	struct efl_errbuf eb;
 	uint64_t now = efl_now_ms();
 
-	efl_rollout_started(&p->rollout, i);
-	if (t->skip_reason != NULL) {
-		/* decided before the push (--all: already running the image,
-		 * no room): a result, not a failure; nothing is sent */
-		r->skipped = 1;
-		r->started_ms = now;
-		finalize(sl, EFL_R_OK, t->skip_reason, 0, -1, NULL);
-		return;
-	}
 	r->attempts++;
 	r->phase_events = 0;
 	r->attempt_started_ms = now;
@@ -298,6 +431,10 @@ all_done(struct push *p)
 {
 	if (p->all_done)
 		return;
+	if (p->run.state == EFL_WAVE_SOAKING && !p->report->canceled)
+		return;   /* the queue is empty, the soak goes on */
+	if (p->staged && p->run.current < EFL_WAVES_MAX + 1)
+		wave_end(p, p->run.current);
 	p->all_done = 1;
 	uv_close((uv_handle_t *)&p->wake, close_cb);
 	uv_close((uv_handle_t *)&p->tick, close_cb);
@@ -309,9 +446,167 @@ on_wake(uv_timer_t *t)
 	pump(t->data);
 }
 
+/* Every target not started yet: halted (a result, not a failure). */
+static void
+halt_rest(struct push *p)
+{
+	uint32_t pos, halted = 0;
+
+	p->halt_done = 1;
+	p->report->halted = 1;
+	snprintf(p->report->halt_reason, sizeof(p->report->halt_reason),
+	    "%s", p->run.halt_reason);
+	for (pos = 0; pos < p->n; pos++)
+		if (p->rollout.items[pos].state == EFL_ITEM_PENDING &&
+		    p->rollout.items[pos].attempts == 0)
+			halted++;
+	efl_out_push_halt(p->out, p->run.halt_reason, p->run.started,
+	    p->run.failed, halted);
+	for (pos = 0; pos < p->n; pos++) {
+		uint32_t i = p->plan.order[pos];
+		struct efl_push_row *r = &p->rows[i];
+
+		if (p->rollout.items[pos].state != EFL_ITEM_PENDING ||
+		    p->rollout.items[pos].attempts != 0)
+			continue;
+		efl_rollout_started(&p->rollout, pos);
+		r->skipped = 1;
+		finalize(&p->slots[i], EFL_R_HALTED, "not started: the "
+		    "rollout halted", 0, -1, NULL);
+	}
+	checkpoint(p);
+}
+
+/* The soak of wave w is over: every device of it that was updated is
+ * checked again (rebooted, gone, rolled back since its verdict: a failure
+ * of the wave). */
+static void
+soak_check(struct push *p, uint32_t w)
+{
+	struct efl_verifier *v = p->opts->verifier;
+	char detail[300];
+	uint32_t i;
+
+	for (i = 0; i < p->n; i++) {
+		struct efl_push_row *r = &p->rows[i];
+		struct slot *sl = &p->slots[i];
+		enum efl_verify_outcome o;
+
+		if (p->plan.wave_of[i] != (int32_t)w || !sl->soak_marked)
+			continue;
+		sl->soak_marked = 0;
+		if (!r->ok || r->skipped)
+			continue;
+		detail[0] = '\0';
+		o = v->soak_check(v, &p->targets[i], p->img->run_md5_hex,
+		    sl->soak_mark, detail, sizeof(detail));
+		if (o == EFL_VERIFY_VERIFIED)
+			continue;
+		r->ok = 0;
+		r->verified = 0;
+		r->code = o == EFL_VERIFY_ROLLED_BACK ? EFL_R_ROLLED_BACK :
+		    o == EFL_VERIFY_NOT_BACK ? EFL_R_NOT_BACK :
+		    EFL_R_VERIFY_FAILED;
+		r->verify_note = efl_result_code_name(r->code);
+		snprintf(r->message, sizeof(r->message), "during the soak: %s",
+		    detail);
+		efl_out_push_soak_failed(p->out, r);
+		efl_wave_run_soak_failed(&p->run, i);
+	}
+	efl_wave_run_checked(&p->run);
+	checkpoint(p);
+}
+
+/* The soak of wave w begins: mark the record of each updated device. */
+static void
+soak_begin(struct push *p, uint32_t w)
+{
+	struct efl_verifier *v = p->opts->verifier;
+	uint32_t i;
+
+	if (v == NULL || v->soak_mark == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		if (p->plan.wave_of[i] == (int32_t)w && p->rows[i].ok &&
+		    !p->rows[i].skipped)
+			p->slots[i].soak_marked = v->soak_mark(v,
+			    &p->targets[i], &p->slots[i].soak_mark) == 0;
+}
+
+/* What the staged rollout allows now: the queue's limit, a wave begun,
+ * a soak timed and checked, a halt. 1 when the queue may go on. */
+static int
+pump_waves(struct push *p)
+{
+	uint64_t now = efl_now_ms();
+	enum efl_wave_state st;
+	uint32_t w;
+
+	if (p->report->canceled)
+		return 1;
+	for (;;) {
+		st = efl_wave_run_poll(&p->run, now);
+		efl_rollout_set_limit(&p->rollout, p->run.limit);
+		while (p->staged && p->wave_shown <= p->run.current &&
+		    st != EFL_WAVE_HALTED) {
+			struct efl_wave_info wi;
+
+			w = p->wave_shown++;
+			p->wave_start_ms[w] = now;
+			if (p->plan.count[w] == 0 || w < p->run.current) {
+				p->wave_ended[w] = 1;
+				continue;
+			}
+			wave_info(p, w, 0, &wi);
+			efl_out_push_wave(p->out, &wi);
+		}
+		switch (st) {
+		case EFL_WAVE_SOAKING:
+			if (!p->slots_marked_for_soak) {
+				p->slots_marked_for_soak = 1;
+				soak_begin(p, p->run.current);
+			}
+			uv_timer_start(&p->wake, on_wake, p->run.soak_until - now,
+			    0);
+			return 1;
+		case EFL_WAVE_CHECKING:
+			p->slots_marked_for_soak = 0;
+			if (p->opts->verifier != NULL &&
+			    p->opts->verifier->soak_check != NULL)
+				soak_check(p, p->run.current);
+			else
+				efl_wave_run_checked(&p->run);
+			continue;
+		case EFL_WAVE_HALTED:
+			if (!p->halt_done && !p->report->canceled)
+				halt_rest(p);
+			return 1;
+		default:
+			return 1;
+		}
+	}
+}
+
 static void
 pump(struct push *p)
 {
+	if (p->pumping) {
+		p->repump = 1;
+		return;
+	}
+	p->pumping = 1;
+	do {
+		p->repump = 0;
+		pump_queue(p);
+	} while (p->repump && !p->all_done);
+	p->pumping = 0;
+}
+
+static void
+pump_queue(struct push *p)
+{
+	if (!p->all_done)
+		pump_waves(p);
 	for (;;) {
 		struct efl_next next = efl_rollout_next(&p->rollout,
 		    efl_now_ms());
@@ -325,7 +620,10 @@ pump(struct push *p)
 			start_attempt(p, next.index);
 			continue;
 		case EFL_NEXT_WAIT:
-			uv_timer_start(&p->wake, on_wake, next.wait_ms, 0);
+			if (p->run.state != EFL_WAVE_SOAKING ||
+			    p->run.soak_until > efl_now_ms() + next.wait_ms)
+				uv_timer_start(&p->wake, on_wake, next.wait_ms,
+				    0);
 			return;
 		case EFL_NEXT_FULL:
 			return;
@@ -381,6 +679,27 @@ on_cancel(struct efl_cancel_hook *h, int signum)
 	pump(p);
 }
 
+int
+efl_push_plan(struct efl_wave_plan *plan, const struct efl_wave_policy *waves,
+    const int32_t *fixed, const struct efl_target *t, uint32_t n)
+{
+	static const struct efl_wave_policy unstaged;
+	const char **names = xcalloc(n ? n : 1, sizeof(*names));
+	int *eligible = xcalloc(n ? n : 1, sizeof(*eligible));
+	int staged = waves != NULL && efl_wave_policy_staged(waves);
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		names[i] = efl_target_name(&t[i]);
+		eligible[i] = !staged || t[i].skip_reason == NULL;
+	}
+	efl_wave_plan_make(plan, staged ? waves : &unstaged, names, eligible,
+	    staged ? fixed : NULL, n);
+	free(names);
+	free(eligible);
+	return staged;
+}
+
 void
 efl_push_row_init(struct efl_push_row *r, const struct efl_target *t,
     uint32_t total)
@@ -418,13 +737,22 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	p->report = report;
 	p->rows = xcalloc(n ? n : 1, sizeof(*p->rows));
 	p->slots = xcalloc(n ? n : 1, sizeof(*p->slots));
+	p->staged = efl_push_plan(&p->plan, opts->waves, opts->fixed_waves,
+	    targets, n);
 	for (i = 0; i < n; i++) {
 		efl_push_row_init(&p->rows[i], &targets[i], img->size);
+		p->rows[i].in_wave = p->staged && p->plan.wave_of[i] >= 0;
+		p->rows[i].wave = p->rows[i].in_wave ?
+		    (uint32_t)p->plan.wave_of[i] : 0;
 		p->slots[i].p = p;
 		p->slots[i].index = i;
 	}
+	for (i = 0; i < n; i++)
+		p->slots[p->plan.order[i]].pos = i;
 	efl_rollout_init(&p->rollout, n, opts->jobs, opts->retries,
 	    opts->backoff_ms);
+	efl_wave_run_init(&p->run, p->staged ? opts->waves : &p->unstaged,
+	    &p->plan);
 	uv_timer_init(loop, &p->wake);
 	uv_timer_init(loop, &p->tick);
 	p->wake.data = p->tick.data = p;
@@ -437,6 +765,7 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	    opts->transport->kind->name);
 	/* canceled already: every target is canceled before it starts */
 	efl_loop_on_cancel(loop, &p->cancel, on_cancel);
+	checkpoint(p);
 	pump(p);
 	efl_loop_run_until(loop, &p->all_done);
 	efl_loop_cancel_remove(loop, &p->cancel);
@@ -449,7 +778,9 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	for (i = 0; i < n; i++) {
 		const struct efl_push_row *r = &p->rows[i];
 
-		if (r->skipped) {
+		if (r->skipped && r->code == EFL_R_HALTED) {
+			s->halted++;
+		} else if (r->skipped) {
 			s->skipped++;
 		} else if (r->ok) {
 			s->updated++;
@@ -460,10 +791,13 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 			s->by_code[r->code]++;
 		}
 	}
+	if (report->halted)
+		s->halt_reason = report->halt_reason;
 	efl_out_push_summary(out, p->rows, n, s);
 	report->rows = p->rows;
 	report->started_ms = p->started_ms;
 	efl_rollout_free(&p->rollout);
+	efl_wave_plan_free(&p->plan);
 	free(p->slots);
 	free(p);
 }

@@ -50,7 +50,7 @@ for page in "$man"/*.[15]; do
 done
 
 # exit statuses: the contract is written in espfleet.1
-for code in 0 1 2 3 4; do
+for code in 0 1 2 3 4 5; do
 	grep -q "^\.It $code\$" "$man/espfleet.1" ||
 		fail "espfleet.1 does not document exit status $code"
 done

@@ -100,6 +100,7 @@ static const char *const stable_codes[] = {
 	"no-answer", "auth-failed", "device-error", "connect-timeout",
 	"transfer-failed", "image-invalid", "no-space", "verify-failed",
 	"not-back", "canceled", "rolled-back", "signature-invalid",
+	"halted",
 };
 
 static int
@@ -720,6 +721,78 @@ test_tty_skip_reason(void **state)
 	free(c.buf);
 }
 
+/* A staged push: the table has a WAVE column, a halted row says so, and
+ * long error texts are shortened to the terminal's width (COLUMNS), kept
+ * whole in JSON; the JSON result carries its wave and verdict time, the
+ * halted result its code, and the summary the halted count. */
+static void
+test_staged_table(void **state)
+{
+	struct cap c;
+	struct efl_push_row r[3];
+	struct efl_push_summary s;
+	const char *line;
+	char *nl;
+	cJSON *objs[8];
+	int n, i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.targets = 3;
+	s.updated = 1;
+	s.failed = 1;
+	s.halted = 1;
+	s.halt_reason = "1 device failed";
+	row_init(&r[0], "canary-1", "canary-1");
+	row_finish(&r[0], 1, EFL_R_OK, "", 1000);
+	r[0].in_wave = 1;
+	row_init(&r[1], "dev-2", "dev-2");
+	row_finish(&r[1], 0, EFL_R_DEVICE_ERROR, "device refused the update: "
+	    "a very long explanation that goes on and on past any reasonable "
+	    "terminal width, with more words still", 0);
+	r[1].in_wave = 1;
+	r[1].wave = 1;
+	row_init(&r[2], "dev-3", "dev-3");
+	r[2].skipped = 1;
+	row_finish(&r[2], 0, EFL_R_HALTED, "not started: the rollout halted",
+	    0);
+	r[2].in_wave = 1;
+	r[2].wave = 2;
+	setenv("COLUMNS", "100", 1);
+	cap_open(&c, EFL_OUT_TTY);
+	efl_out_push_summary(c.o, r, 3, &s);
+	cap_close(&c);
+	unsetenv("COLUMNS");
+	assert_non_null(strstr(c.buf, "WAVE"));
+	assert_non_null(strstr(c.buf, "canary"));
+	assert_non_null(strstr(c.buf, "halted"));
+	assert_non_null(strstr(c.buf, "1 halted"));
+	assert_non_null(strstr(c.buf, "rollout halted: 1 device failed"));
+	assert_non_null(strstr(c.buf, "..."));
+	for (line = c.buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		assert_true(nl - line <= 100);
+	free(c.buf);
+
+	cap_open(&c, EFL_OUT_JSON);
+	for (i = 0; i < 3; i++)
+		efl_out_push_result(c.o, &r[i]);
+	efl_out_push_summary(c.o, r, 3, &s);
+	cap_close(&c);
+	n = parse_lines(c.buf, c.len, objs, 8);
+	assert_int_equal(n, 4);
+	assert_true(num_field(objs[1], "wave") == 1);
+	assert_non_null(strstr(str_field(objs[1], "message"),
+	    "more words still"));
+	assert_true(cJSON_IsNumber(field(objs[1], "finished_at")));
+	assert_string_equal(str_field(objs[2], "error"), "halted");
+	assert_true(bool_field(objs[2], "skipped"));
+	assert_false(bool_field(objs[2], "ok"));
+	assert_true(num_field(objs[3], "halted") == 1);
+	for (i = 0; i < n; i++)
+		cJSON_Delete(objs[i]);
+	free(c.buf);
+}
+
 /* NO_COLOR and TERM decide color on a terminal; never in other modes. */
 static void
 test_color_choice(void **state)
@@ -902,6 +975,7 @@ main(void)
 		cmocka_unit_test(test_tty_lines),
 		cmocka_unit_test(test_tty_no_color),
 		cmocka_unit_test(test_tty_skip_reason),
+		cmocka_unit_test(test_staged_table),
 		cmocka_unit_test(test_color_choice),
 		cmocka_unit_test(test_pick_mode),
 		cmocka_unit_test(test_serve_events),

@@ -86,6 +86,12 @@ test_fault_kinds(void **state)
 
 	fault_ok("drop-at=4294967295", &f);
 	assert_int_equal(f.arg, 4294967295u);
+
+	fault_ok("crash-after=1500:2", &f);
+	assert_int_equal(f.kind, SIM_FAULT_CRASH_AFTER);
+	assert_int_equal(f.arg, 1500);
+	assert_true(sim_fault_applies(&f, 2));
+	assert_false(sim_fault_applies(&f, 1));
 }
 
 static void
@@ -93,7 +99,7 @@ test_fault_kind_names(void **state)
 {
 	static const char *const names[] = { "silent", "no-space", "drop-at",
 	    "boot-old", "powerloss-at", "no-connect", "gone", "crash-loop",
-	    "unhealthy" };
+	    "unhealthy", "crash-after" };
 	size_t i;
 
 	(void)state;
@@ -110,11 +116,13 @@ test_fault_errors(void **state)
 	(void)state;
 	fault_bad("bogus", "unknown fault kind 'bogus' (known: silent, "
 	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
-	    "gone, crash-loop, unhealthy)");
+	    "gone, crash-loop, unhealthy, crash-after=MS)");
 	fault_bad("bogus:3", "unknown fault kind 'bogus' (known: silent, "
 	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
-	    "gone, crash-loop, unhealthy)");
+	    "gone, crash-loop, unhealthy, crash-after=MS)");
 	fault_bad("crash-loop=2", "fault 'crash-loop' takes no argument");
+	fault_bad("crash-after", "fault 'crash-after' needs an argument: "
+	    "crash-after=N");
 	fault_bad("drop-at", "fault 'drop-at' needs an argument: drop-at=N");
 	fault_bad("drop-at:3", "fault 'drop-at' needs an argument: "
 	    "drop-at=N");
@@ -185,7 +193,7 @@ test_fault_known_list(void **state)
 			fail_msg("'%s' is not in the known list: %s", name,
 			    known);
 	}
-	assert_int_equal(i, SIM_FAULT_UNHEALTHY + 1);
+	assert_int_equal(i, SIM_FAULT_CRASH_AFTER + 1);
 }
 
 /* 32 ranges are fine, 33 are too many. */
@@ -634,7 +642,7 @@ test_options_errors(void **state)
 	    "0123456789012345678901234");
 	BADN(p1, "--fault: unknown fault kind 'bogus' (known: silent, "
 	    "no-space, drop-at=BYTES, boot-old, powerloss-at=N, no-connect, "
-	    "gone, crash-loop, unhealthy)", "--fault", "bogus");
+	    "gone, crash-loop, unhealthy, crash-after=MS)", "--fault", "bogus");
 	BADN(p2, "--fault: fault 'drop-at' needs an argument: drop-at=N",
 	    "--fault", "drop-at");
 	BADN(r1, "--http-port: '65536' is not a port number (0-65535)",

@@ -2,8 +2,8 @@
 /*
  * The simulated application's side of a trial (see sim-app.h): one timer
  * per device, started at boot when the image is on trial. The decision
- * (confirm, or what a fault makes of it) is here; the agent core keeps
- * the trial, the boot counts the restarts.
+ * (confirm, or what a fault makes of it: crash-loop, crash-after) is
+ * here; the agent core keeps the trial, the boot counts the restarts.
  */
 #include "efa/efa_agent.h"
 #include "sim-app.h"
@@ -20,6 +20,15 @@ app_timer_cb(uv_timer_t *t)
 		sim_device_restart(dev);
 		return;
 	}
+	if (dev->crash_pending) {
+		/* fault crash-after: confirmed, then a crash, once */
+		dev->crash_pending = 0;
+		dev->crash_after_done = 1;
+		sim_device_log(dev, "fault crash-after: the confirmed image "
+		    "crashes");
+		sim_device_restart(dev);
+		return;
+	}
 	err = efa_agent_confirm(&dev->agent);
 	sim_device_after_agent(dev);
 	if (dev->power_lost)
@@ -31,6 +40,11 @@ app_timer_cb(uv_timer_t *t)
 	}
 	sim_device_log(dev, "the new image is healthy: confirmed");
 	sim_device_changed(dev);
+	if (dev->crash_after > 0 && !dev->crash_after_done) {
+		dev->crash_pending = 1;
+		uv_timer_start(&dev->app_timer, app_timer_cb, dev->crash_after,
+		    0);
+	}
 }
 
 void

@@ -5,7 +5,8 @@
  * after the boot; with the crash-loop fault it crashes instead (the device
  * restarts until the boot rolls the image back); with the unhealthy fault
  * it runs but never confirms (the agent gives the image up at its
- * deadline). An image that is not on trial is not touched.
+ * deadline); with crash-after it confirms it, then crashes (restarts)
+ * once, some time later. An image that is not on trial is not touched.
  */
 #ifndef ESPFLEET_SIM_APP_H
 #define ESPFLEET_SIM_APP_H

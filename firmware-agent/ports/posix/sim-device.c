@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "efa/efa_image.h"
@@ -78,6 +79,16 @@ sim_device_log(const struct sim_device *dev, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Unix seconds now (device.json's times). */
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 sim_device_report(struct sim_device *dev)
 {
@@ -112,6 +123,8 @@ sim_device_report(struct sim_device *dev)
 	r.transfer_acks = dev->acks_sent;
 	r.transfer_bytes = dev->bytes_in;
 	r.transfer_seconds = dev->transfer_s;
+	r.first_byte_at = dev->first_byte_at;
+	r.boot_at = dev->boot_at;
 	if (sim_write_device_json(dev->dir, &r) != 0) {
 		char path[PATH_MAX];
 
@@ -717,6 +730,8 @@ deliver(struct sim_device *dev, struct sim_conn *c, const uint8_t *data,
 		dev->first_read = n;
 	if (dev->first_byte_ns == 0)
 		dev->first_byte_ns = now;
+	if (dev->first_byte_at == 0)
+		dev->first_byte_at = wall_now();
 	dev->bytes_in += n;
 	if (dev->bytes_in == dev->upload_size)
 		/* the whole image: when its last count reaches the host */
@@ -840,6 +855,8 @@ read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (dev->first_byte_ns == 0)
 		dev->first_byte_ns = uv_hrtime();
+	if (dev->first_byte_at == 0)
+		dev->first_byte_at = wall_now();
 	sim_timing_taken(&c->timing, (uint32_t)nread, uv_hrtime());
 	c->len += (uint32_t)nread;
 	run_model(dev, c);
@@ -1154,6 +1171,7 @@ boot(struct sim_device *dev)
 	    &dev->layout, dev->fleet->io_buf, dev->fleet->io_buf_len);
 	sim_stage_attach(dev);
 	dev->boot_count++;
+	dev->boot_at = wall_now();
 	if (dev->boot_count == 1 || memcmp(old_md5, dev->running.md5, 16) != 0)
 		if (publish_running_image(dev) != 0)
 			fprintf(stderr, "espfleet-sim: %s: cannot write "
@@ -1283,6 +1301,9 @@ apply_faults(struct sim_device *dev)
 			break;
 		case SIM_FAULT_UNHEALTHY:
 			dev->unhealthy = 1;
+			break;
+		case SIM_FAULT_CRASH_AFTER:
+			dev->crash_after = f->arg;
 			break;
 		}
 	}

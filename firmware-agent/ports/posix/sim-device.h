@@ -69,6 +69,8 @@ struct sim_device {
 	/* faults */
 	uint8_t silent, no_space, boot_old, drop_done, powerloss_armed;
 	uint8_t no_connect, gone, crash_loop, unhealthy;
+	uint32_t crash_after;      /* fault crash-after: ms, 0 none */
+	uint8_t crash_pending, crash_after_done;
 	uint32_t drop_at, powerloss_at;
 
 	/* flash and what runs from it */
@@ -122,6 +124,9 @@ struct sim_device {
 	                                first count left; -1 = no ack yet */
 	uint32_t acks_sent;
 	uint64_t first_byte_ns;    /* when the first image byte was taken */
+	/* wall clock (Unix seconds) of the first image byte the device ever
+	 * took and of its last boot, for device.json (0: none yet) */
+	double first_byte_at, boot_at;
 	double transfer_s;         /* to the last count; -1 = not complete */
 
 	/* what the device sends, held back half a round trip */

@@ -26,6 +26,7 @@ static const struct {
 	{ "gone", SIM_FAULT_GONE, NULL },
 	{ "crash-loop", SIM_FAULT_CRASH_LOOP, NULL },
 	{ "unhealthy", SIM_FAULT_UNHEALTHY, NULL },
+	{ "crash-after", SIM_FAULT_CRASH_AFTER, "MS" },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -20,7 +20,9 @@ enum sim_fault_kind {
 	                           the reboot and never comes back */
 	SIM_FAULT_CRASH_LOOP,   /* a new image crashes (restarts) instead of
 	                           confirming, until it is rolled back */
-	SIM_FAULT_UNHEALTHY     /* a new image runs but never confirms */
+	SIM_FAULT_UNHEALTHY,    /* a new image runs but never confirms */
+	SIM_FAULT_CRASH_AFTER   /* a new image crashes (restarts) ARG ms
+	                           after it confirmed itself, once */
 };
 
 #define SIM_FAULT_MAX_RANGES 32

@@ -170,6 +170,14 @@ sim_write_device_json(const char *dir, const struct sim_device_report *r)
 	else
 		cJSON_AddNullToObject(o, "version");
 	cJSON_AddNumberToObject(o, "boot_count", r->boot_count);
+	if (r->boot_at > 0)
+		cJSON_AddNumberToObject(o, "boot_at", r->boot_at);
+	else
+		cJSON_AddNullToObject(o, "boot_at");
+	if (r->first_byte_at > 0)
+		cJSON_AddNumberToObject(o, "first_byte_at", r->first_byte_at);
+	else
+		cJSON_AddNullToObject(o, "first_byte_at");
 	if (r->last_error[0] != '\0')
 		cJSON_AddStringToObject(o, "last_error", r->last_error);
 	else

@@ -40,6 +40,9 @@ struct sim_device_report {
 	uint32_t transfer_acks, transfer_bytes;
 	double transfer_seconds;       /* first byte taken to the last count
 	                                  reaching the host; < 0: none */
+	/* Unix seconds: the first image byte ever taken, the last boot
+	 * (0: none) */
+	double first_byte_at, boot_at;
 };
 
 /* Fill buf[0..size) with the deterministic factory image of 'name' for a

@@ -130,6 +130,8 @@ struct efl_espota_session {
 	struct efl_reply reply;
 	uint32_t last_reported;
 	uint64_t last_activity;         /* the device's last bytes */
+	uint64_t delivered;             /* image bytes the device's TCP
+	                                   acknowledged, as last told */
 	uint64_t finishing_at;          /* every byte acknowledged (0: not
 	                                   yet): the verdict is due within
 	                                   timeout_ms, whatever else comes */
@@ -168,9 +170,15 @@ unsigned efl_espota_connected(struct efl_espota_session *s,
     const struct sockaddr *peer, uint64_t now);
 
 /* Bytes from the device on the connection; 'sent' image bytes are handed
- * to the connection so far. */
+ * to the connection so far, 'delivered' of them the device's TCP has
+ * acknowledged (the kernel's count; pass 'sent' where it is not known).
+ * The counts are decoded heuristically where TCP merged them, so an "OK"
+ * is taken as the verdict unless 'delivered' proves that the device
+ * cannot have had the whole image: the segment that carries an honest
+ * device's "OK" acknowledges every byte it read. */
 unsigned efl_espota_device_bytes(struct efl_espota_session *s,
-    const char *data, size_t len, uint64_t sent, uint64_t now);
+    const char *data, size_t len, uint64_t sent, uint64_t delivered,
+    uint64_t now);
 
 /* When the wake time has come: bytes wait unread below read_batch (a
  * slow device, not a silent one): read every byte from now on. */

@@ -311,9 +311,10 @@ static unsigned
 conclude_from_reply(struct efl_espota_session *s, int eof)
 {
 	if (s->reply.state == EFL_REPLY_OK &&
-	    s->reply.counted < s->reply.total) {
-		/* an "OK" is no count: a device that says it before it
-		 * acknowledged the image cannot have written it */
+	    s->delivered < s->reply.total) {
+		/* an "OK" is no count: a device that says it before its TCP
+		 * took the whole image cannot have written it (its counts
+		 * alone do not prove that: merged ones may defy decoding) */
 		uint32_t counted = s->reply.counted;
 		unsigned a = finish(s, EFL_R_TRANSFER_FAILED, "device "
 		    "answered OK after acknowledging only %u of %u bytes",
@@ -351,12 +352,13 @@ read_every_byte(struct efl_espota_session *s)
 
 unsigned
 efl_espota_device_bytes(struct efl_espota_session *s, const char *data,
-    size_t len, uint64_t sent, uint64_t now)
+    size_t len, uint64_t sent, uint64_t delivered, uint64_t now)
 {
 	unsigned a = 0;
 
 	if (s->done || !s->connected || len == 0)
 		return 0;
+	s->delivered = delivered < sent ? delivered : sent;
 	s->last_activity = now;
 	efl_reply_feed(&s->reply, data, len, sent);
 	/* progress is what the counts say: the final "OK" is a verdict, not

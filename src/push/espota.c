@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <uv.h>
@@ -304,6 +305,21 @@ bytes_sent(const struct espota_conn *c)
 	return queued > total ? 0 : total - queued;
 }
 
+/* Of the bytes sent, those the device's TCP has acknowledged: sent less
+ * what the kernel still holds unacknowledged (SIOCOUTQ); 'sent' where the
+ * kernel does not say. */
+static uint64_t
+bytes_delivered(const struct espota_conn *c, uint64_t sent)
+{
+	uv_os_fd_t fd;
+	int held = 0;
+
+	if (c->conn == NULL || uv_fileno((const uv_handle_t *)c->conn,
+	    &fd) != 0 || ioctl(fd, SIOCOUTQ, &held) != 0 || held < 0)
+		return sent;
+	return (uint64_t)held < sent ? sent - (uint64_t)held : 0;
+}
+
 static void
 conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -325,9 +341,13 @@ on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		apply(c, efl_espota_device_closed(&c->m,
 		    nread == UV_EOF ? NULL : uv_strerror((int)nread),
 		    now_ms(c)));
-	else
+	else {
+		uint64_t sent = bytes_sent(c);
+
 		apply(c, efl_espota_device_bytes(&c->m, buf->base,
-		    (size_t)nread, bytes_sent(c), now_ms(c)));
+		    (size_t)nread, sent, bytes_delivered(c, sent),
+		    now_ms(c)));
+	}
 }
 
 static void

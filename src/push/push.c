@@ -69,6 +69,7 @@ struct push {
 	int halt_done;
 	int slots_marked_for_soak;
 	int pumping, repump;
+	int checkpoint_due;       /* the state file is to be rewritten */
 
 	uv_timer_t wake, tick;
 	struct efl_cancel_hook cancel;
@@ -162,9 +163,21 @@ wave_end(struct push *p, uint32_t w)
 	efl_out_push_wave(p->out, &wi);
 }
 
+/* The state file is due: written once when the pump in progress ends
+ * (pump), not once per start or verdict — a wave's starts are one write,
+ * and still before any image byte, which needs the loop to turn. */
 static void
 checkpoint(struct push *p)
 {
+	p->checkpoint_due = 1;
+}
+
+static void
+write_checkpoint(struct push *p)
+{
+	if (!p->checkpoint_due)
+		return;
+	p->checkpoint_due = 0;
 	if (p->opts->checkpoint != NULL)
 		p->opts->checkpoint(p->opts->checkpoint_arg, p->rows, p->n,
 		    p->run.state == EFL_WAVE_HALTED ? p->run.halt_reason :
@@ -600,6 +613,7 @@ pump(struct push *p)
 		pump_queue(p);
 	} while (p->repump && !p->all_done);
 	p->pumping = 0;
+	write_checkpoint(p);
 }
 
 static void
@@ -769,6 +783,7 @@ efl_push_run(uv_loop_t *loop, const struct efl_push_opts *opts,
 	pump(p);
 	efl_loop_run_until(loop, &p->all_done);
 	efl_loop_cancel_remove(loop, &p->cancel);
+	write_checkpoint(p);
 	while (p->handles_open > 0)
 		uv_run(loop, UV_RUN_ONCE);
 

@@ -242,18 +242,17 @@ conclude_answer(struct http_session *s, long status)
 	curl_easy_getinfo(s->job.easy, CURLINFO_SIZE_UPLOAD_T, &sent);
 	curl_easy_getinfo(s->job.easy, CURLINFO_CONTENT_LENGTH_UPLOAD_T,
 	    &length);
-	if (status == 200 && strstr(s->body, "Update Success") != NULL &&
-	    length > 0 && sent < length) {
-		/* the page answered before it had the whole image */
-		s->sent = (uint32_t)((uint64_t)sent * s->image->size /
-		    (uint64_t)length);
-		finish(s, EFL_R_TRANSFER_FAILED, "device answered success "
-		    "after only %u of %u bytes were sent", s->sent,
-		    s->image->size);
-		return;
-	}
 	if (status == 200 && strstr(s->body, "Update Success") != NULL) {
-		finish(s, EFL_R_OK, "%s", "");
+		if (length > 0 && sent < length) {
+			/* the page answered before it had the whole image */
+			s->sent = (uint32_t)((uint64_t)sent * s->image->size /
+			    (uint64_t)length);
+			finish(s, EFL_R_TRANSFER_FAILED, "device answered "
+			    "success after only %u of %u bytes were sent",
+			    s->sent, s->image->size);
+		} else {
+			finish(s, EFL_R_OK, "%s", "");
+		}
 		return;
 	}
 	if (status == 200 && err != NULL) {

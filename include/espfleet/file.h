@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Files written whole or not at all (reports, inventories): through a
- * temporary beside the file, renamed into place once complete, so that a
- * reader never sees half of one and a failed write leaves the old file.
+ * Files written whole or not at all (reports, inventories, the rollout
+ * state): through a temporary beside the file, synced to disk and renamed
+ * into place once complete (the rename synced too), so that a reader never
+ * sees half of one, a failed write leaves the old file, and a crash or
+ * power loss leaves the old file or the new one.
  */
 #ifndef ESPFLEET_FILE_H
 #define ESPFLEET_FILE_H

@@ -2,12 +2,12 @@
 /*
  * push --state FILE (see push-state.h): the file read and checked before
  * the push, its verdicts applied to the targets, and rewritten after every
- * verdict through FILE.tmp, fsync and rename, so that a push killed at
- * any moment leaves the previous state or the next one, never a mix.
+ * verdict with efl_write_file (a temporary, fsync, rename), so that a
+ * push killed at any moment leaves the previous state or the next one,
+ * never a mix.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 
 #include "espfleet/cmd.h"
 #include "espfleet/common.h"
+#include "espfleet/file.h"
 #include "espfleet/log.h"
 #include "espfleet/output.h"
 #include "espfleet/rollout-state.h"
@@ -243,52 +244,11 @@ entry(const struct push_state *ps, uint32_t i, const struct efl_push_row *r,
 	}
 }
 
-/* text to path through path.tmp: write, fsync, rename. */
+/* The state's text, for efl_write_file. */
 static int
-write_atomic(const struct push_state *ps, const char *text)
+write_text(FILE *fp, const void *text)
 {
-	size_t len = strlen(text), off = 0;
-	ssize_t w;
-	int fd, saved;
-	char *dir;
-
-	fd = open(ps->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(ps->tmp, ps->path) != 0)
-		goto fail;
-	/* the rename itself made durable */
-	dir = xstrdup(ps->path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	return 0;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(ps->tmp);
-	errno = saved;
-	return -1;
+	return fputs(text, fp) < 0 ? -1 : 0;
 }
 
 void
@@ -297,6 +257,7 @@ push_state__checkpoint(void *arg, const struct efl_push_row *rows,
 {
 	struct push_state *ps = arg;
 	struct efl_rstate s;
+	struct efl_errbuf eb;
 	char *text;
 	uint32_t i;
 
@@ -317,10 +278,11 @@ push_state__checkpoint(void *arg, const struct efl_push_row *rows,
 			s.devs[s.n++] = ps->earlier.devs[i];
 	text = efl_rstate_format(&s);
 	free(s.devs);
-	if (write_atomic(ps, text) != 0 && !ps->warned) {
+	if (efl_write_file(ps->path, write_text, text, &eb) != 0 &&
+	    !ps->warned) {
 		ps->warned = 1;
-		efl_error("--state: cannot write '%s': %s (a resume will not "
-		    "know the verdicts since)", ps->path, strerror(errno));
+		efl_error("--state: %s (a resume will not know the verdicts "
+		    "since)", eb.msg);
 	}
 	free(text);
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Files written through a temporary beside them and renamed into place
- * (file.h).
+ * Files written through a temporary beside them, made durable (fsync) and
+ * renamed into place, the rename made durable too (file.h): a process or
+ * machine that stops at any moment leaves the old file or the new one.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +14,20 @@
 #include "espfleet/common.h"
 #include "espfleet/file.h"
 #include "espfleet/text.h"
+
+/* The rename made durable: the directory of path synced (best effort). */
+static void
+sync_dir_of(const char *path)
+{
+	char *dir = xstrdup(path);
+	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	free(dir);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
 
 int
 efl_write_file(const char *path, int (*writer)(FILE *, const void *),
@@ -29,12 +46,14 @@ efl_write_file(const char *path, int (*writer)(FILE *, const void *),
 	}
 	errno = 0;
 	rc = writer(fp, arg);
-	if (fflush(fp) != 0 || ferror(fp))
+	if (fflush(fp) != 0 || ferror(fp) || fsync(fileno(fp)) != 0)
 		rc = -1;
 	if (fclose(fp) != 0)
 		rc = -1;
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -1;
+	if (rc == 0)
+		sync_dir_of(path);
 	if (rc != 0) {
 		efl_errbuf_set(eb, "cannot write '%s': %s", shown,
 		    strerror(errno != 0 ? errno : EIO));

@@ -32,6 +32,8 @@ grep -q '> 200 [0-9a-f]\{32\} <response redacted> (md5 scheme)' "$T/a.err" ||
 	fail "push (a): -v did not log the authentication"
 no_secret "push stdout/JSON" "$T/a.json"
 no_secret "push -v stderr" "$T/a.err"
+# back from (a), its image confirmed, before it is sent another
+wait_boot_count good sim-0001 2
 "$ESPFLEET" push -v --password-file "$T/pw" "$T/app.bin" 127.33.0.1 \
     >"$T/a2.out" 2>"$T/a2.err" || fail "push (a) --password-file exited $?"
 grep -q '^127.33.0.1: ok: ' "$T/a2.out" || fail "push --password-file result"
